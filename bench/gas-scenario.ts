@@ -1,0 +1,166 @@
+import path from "node:path";
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import type { EthersIgnitionHelper } from "@nomicfoundation/hardhat-ignition-ethers/types";
+import type { ContractTransactionResponse } from "ethers";
+import FourfoldModule from "../deploy/Fourfold.ts";
+import { bytes32, Outcome, Purpose, signBindKey, URI_66 } from "../test/contracts/helpers.ts";
+
+/**
+ * Gas budgets from issue 2, each at or under the best public implementation of the same call (ERC-8004's
+ * reference registries and EAS, measured with solc 0.8.37 and 200 optimizer runs). Tests fail above them.
+ */
+export const GAS_BUDGETS: Readonly<Record<string, number>> = {
+  "IdentityRegistry.register": 200_000,
+  "IdentityRegistry.bindKey": 90_000,
+  "IdentityRegistry.logAction": 50_000,
+  "ReputationRegistry.giveFeedback": 110_000,
+  "ReputationRegistry.attest": 140_000,
+  "FoldToken.transfer": 52_000,
+};
+
+const PARAMETERS = path.resolve(import.meta.dirname, "../deploy/parameters/hardhat.json");
+
+/**
+ * A fixed scenario that calls every user-facing function once in the state the budgets are stated for, and returns
+ * the gas each transaction used (from its receipt), keyed `Contract.function`:
+ * - `IdentityRegistry.register`: a new holder's identity with a handle and a 66-byte URI, not the first identity;
+ * - `IdentityRegistry.logAction`: steady state (the agent's second action);
+ * - `ReputationRegistry.giveFeedback`: steady state (the subject already has feedback with that tag);
+ * - `ReputationRegistry.attest`: a new subject, not the first attestation;
+ * - `FoldToken.transfer`: to an address that held no FOLD.
+ */
+export async function measureGas(connection: {
+  ethers: HardhatEthers;
+  ignition: EthersIgnitionHelper;
+}): Promise<Record<string, number>> {
+  const { ethers, ignition } = connection;
+  const { foldToken, identityRegistry, reputationRegistry } = await ignition.deploy(FourfoldModule, {
+    parameters: PARAMETERS,
+    displayUi: false,
+  });
+  const [deployer, alice, bob, carol, dave, minter, newHolder] = await ethers.getSigners();
+  const gas: Record<string, number> = {};
+  async function record(name: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
+    const receipt = await (await tx).wait();
+    if (receipt === null) throw new Error(`${name}: no receipt`);
+    gas[name] = Number(receipt.gasUsed);
+  }
+  const deadline = 2n ** 40n - 1n;
+
+  // FoldToken
+  await record("FoldToken.transfer", foldToken.transfer(newHolder.address, 10n ** 18n));
+  await record("FoldToken.approve", foldToken.approve(alice.address, 10n ** 18n));
+  await record("FoldToken.transferFrom", foldToken.connect(alice).transferFrom(deployer.address, bob.address, 1n));
+  const permitDomain = {
+    name: "Fourfold",
+    version: "1",
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    verifyingContract: await foldToken.getAddress(),
+  };
+  const permit = { owner: deployer.address, spender: bob.address, value: 5n, nonce: 0n, deadline };
+  const permitSig = ethers.Signature.from(
+    await deployer.signTypedData(
+      permitDomain,
+      {
+        Permit: [
+          { name: "owner", type: "address" },
+          { name: "spender", type: "address" },
+          { name: "value", type: "uint256" },
+          { name: "nonce", type: "uint256" },
+          { name: "deadline", type: "uint256" },
+        ],
+      },
+      permit,
+    ),
+  );
+  await record(
+    "FoldToken.permit",
+    foldToken.permit(deployer.address, bob.address, 5n, deadline, permitSig.v, permitSig.r, permitSig.s),
+  );
+  await record("FoldToken.setMinter", foldToken.setMinter(minter.address));
+  await record("FoldToken.mint", foldToken.connect(minter).mint(carol.address, 10n ** 18n));
+
+  // IdentityRegistry
+  await identityRegistry.connect(alice).register("alice", URI_66);
+  await record("IdentityRegistry.register", identityRegistry.connect(bob).register("bob-the-builder", URI_66));
+  await identityRegistry.connect(carol).register("carol", URI_66);
+  const aliceId = await identityRegistry.idOfHandle("alice");
+  const bobId = await identityRegistry.idOfHandle("bob-the-builder");
+  const carolId = await identityRegistry.idOfHandle("carol");
+  await record("IdentityRegistry.setMetadataURI", identityRegistry.connect(alice).setMetadataURI(aliceId, URI_66));
+  await record(
+    "IdentityRegistry.setEncryptionKey",
+    identityRegistry.connect(alice).setEncryptionKey(aliceId, ethers.keccak256("0x01")),
+  );
+
+  const nodeKey = ethers.Wallet.createRandom();
+  const nodeSig = await signBindKey(identityRegistry, nodeKey, {
+    identityId: aliceId,
+    purpose: Purpose.Node,
+    nonce: 0n,
+    deadline,
+  });
+  await record(
+    "IdentityRegistry.bindKey",
+    identityRegistry.connect(alice).bindKey(aliceId, nodeKey.address, Purpose.Node, deadline, nodeSig),
+  );
+  await record("IdentityRegistry.unbindKey", identityRegistry.connect(alice).unbindKey(nodeKey.address));
+
+  await record(
+    "IdentityRegistry.registerAgent",
+    identityRegistry.connect(alice).registerAgent(aliceId, "alice-agent", URI_66),
+  );
+  const agentId = await identityRegistry.idOfHandle("alice-agent");
+  const agentKey = dave;
+  const agentSig = await signBindKey(identityRegistry, agentKey, {
+    identityId: agentId,
+    purpose: Purpose.Agent,
+    nonce: 0n,
+    deadline,
+  });
+  await identityRegistry.connect(alice).bindKey(agentId, agentKey.address, Purpose.Agent, deadline, agentSig);
+  const action = bytes32("inference.request");
+  const uri = "ipfs://bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
+  await identityRegistry.connect(agentKey).logAction(agentId, action, ethers.keccak256("0x01"), uri);
+  await record(
+    "IdentityRegistry.logAction",
+    identityRegistry.connect(agentKey).logAction(agentId, action, ethers.keccak256("0x02"), uri),
+  );
+  await record("IdentityRegistry.setAgentPaused", identityRegistry.connect(alice).setAgentPaused(agentId, true));
+  await record(
+    "IdentityRegistry.transferFrom",
+    identityRegistry.connect(carol).transferFrom(carol.address, dave.address, carolId),
+  );
+
+  // ReputationRegistry
+  await reputationRegistry.grantRole(await reputationRegistry.WRITER_ROLE(), deployer.address);
+  await reputationRegistry.grantRole(await reputationRegistry.CERTIFIER_ROLE(), deployer.address);
+  const kind = bytes32("lease");
+  await reputationRegistry.recordReceipt(aliceId, bobId, kind, ethers.ZeroHash, 10n ** 18n);
+  await record(
+    "ReputationRegistry.recordReceipt",
+    reputationRegistry.recordReceipt(aliceId, bobId, kind, bytes32("lease-2"), 2n * 10n ** 18n),
+  );
+  const tag = bytes32("uptime");
+  const feedbackUri = "ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+  await reputationRegistry.connect(alice).giveFeedback(1, 90, tag, feedbackUri, ethers.keccak256("0x03"));
+  await record(
+    "ReputationRegistry.giveFeedback",
+    reputationRegistry.connect(alice).giveFeedback(2, 80, tag, feedbackUri, ethers.keccak256("0x04")),
+  );
+  await record("ReputationRegistry.respond", reputationRegistry.connect(bob).respond(2, feedbackUri));
+  await record("ReputationRegistry.revokeFeedback", reputationRegistry.connect(alice).revokeFeedback(2));
+  await record(
+    "ReputationRegistry.recordOutcome",
+    reputationRegistry.recordOutcome(bobId, Outcome.Completed, bytes32("lease-2")),
+  );
+  const schema = bytes32("node-certified");
+  await reputationRegistry.attest(aliceId, schema, 0, ethers.ZeroHash, "");
+  await record(
+    "ReputationRegistry.attest",
+    reputationRegistry.attest(bobId, schema, deadline, ethers.keccak256("0x05"), URI_66),
+  );
+  await record("ReputationRegistry.revokeAttestation", reputationRegistry.revokeAttestation(2));
+
+  return Object.fromEntries(Object.entries(gas).sort(([a], [b]) => a.localeCompare(b)));
+}
