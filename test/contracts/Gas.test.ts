@@ -1,0 +1,28 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { expect } from "chai";
+import { network } from "hardhat";
+import { GAS_BUDGETS, measureGas } from "../../bench/gas-scenario.ts";
+
+const SNAPSHOT = path.resolve(import.meta.dirname, "../../bench/results/gas.json");
+
+describe("Gas", () => {
+  let gas: Record<string, number>;
+
+  before(async () => {
+    // A chain of its own: the scenario's numbers depend on the exact state it builds.
+    gas = await measureGas(await network.create());
+  });
+
+  for (const [name, budget] of Object.entries(GAS_BUDGETS)) {
+    it(`${name} stays within ${budget.toLocaleString("en")} gas`, () => {
+      expect(gas[name], `${name} was not measured`).to.be.a("number");
+      expect(gas[name]).to.be.at.most(budget);
+    });
+  }
+
+  it("matches the committed snapshot in bench/results/gas.json (run `npm run bench:gas` after a change)", async () => {
+    const committed = JSON.parse(await readFile(SNAPSHOT, "utf8"));
+    expect(gas).to.deep.equal(committed);
+  });
+});
