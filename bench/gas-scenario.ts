@@ -1,8 +1,6 @@
-import path from "node:path";
-import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import type { EthersIgnitionHelper } from "@nomicfoundation/hardhat-ignition-ethers/types";
 import type { ContractTransactionResponse } from "ethers";
-import FourfoldModule from "../deploy/Fourfold.ts";
+import type { NetworkConnection } from "hardhat/types/network";
+import { deployFourfold } from "../deploy/in-process.ts";
 import { bytes32, Outcome, Purpose, signBindKey, URI_66 } from "../test/contracts/helpers.ts";
 
 /**
@@ -18,8 +16,6 @@ export const GAS_BUDGETS: Readonly<Record<string, number>> = {
   "FoldToken.transfer": 52_000,
 };
 
-const PARAMETERS = path.resolve(import.meta.dirname, "../deploy/parameters/hardhat.json");
-
 /**
  * A fixed scenario that calls every user-facing function once in the state the budgets are stated for, and returns
  * the gas each transaction used (from its receipt), keyed `Contract.function`:
@@ -29,15 +25,9 @@ const PARAMETERS = path.resolve(import.meta.dirname, "../deploy/parameters/hardh
  * - `ReputationRegistry.attest`: a new subject, not the first attestation;
  * - `FoldToken.transfer`: to an address that held no FOLD.
  */
-export async function measureGas(connection: {
-  ethers: HardhatEthers;
-  ignition: EthersIgnitionHelper;
-}): Promise<Record<string, number>> {
-  const { ethers, ignition } = connection;
-  const { foldToken, identityRegistry, reputationRegistry } = await ignition.deploy(FourfoldModule, {
-    parameters: PARAMETERS,
-    displayUi: false,
-  });
+export async function measureGas(connection: NetworkConnection): Promise<Record<string, number>> {
+  const { ethers } = connection;
+  const { foldToken, identityRegistry, reputationRegistry } = await deployFourfold(connection);
   const [deployer, alice, bob, carol, dave, minter, newHolder] = await ethers.getSigners();
   const gas: Record<string, number> = {};
   async function record(name: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
