@@ -48,7 +48,8 @@ export default defineConfig({
   },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // `npm start` runs its chain here; FOURFOLD_RPC_PORT moves it (scripts/start.ts checks the value).
+    localhost: { type: "http", chainType: "l1", url: `http://127.0.0.1:${process.env.FOURFOLD_RPC_PORT ?? "8545"}` },
     // A public testnet (an Ethereum L2 first). Keys and RPC URL come from Hardhat's keystore or the
     // environment, never from this file: `npx hardhat keystore set TESTNET_PRIVATE_KEY`.
     testnet: {

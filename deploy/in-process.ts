@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { FoldToken, IdentityRegistry, ReputationRegistry } from "../types/ethers-contracts/index.ts";
-import FourfoldModule from "./Fourfold.ts";
+import FourfoldModule from "./modules/Fourfold.ts";
 
 export interface FourfoldContracts {
   foldToken: FoldToken;

@@ -1,0 +1,127 @@
+// `npm start` end to end: the real script, a real chain on a port this test chose, the real Ignition deployment.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
+import { rpcChainId } from "../lib/processes.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const START = path.join(ROOT, "scripts", "start.ts");
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+/** Runs scripts/start.ts and collects its output; `until` resolves when the output matches or the process ends. */
+function runStart(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [START], { cwd: ROOT, env: { ...process.env, ...env } });
+  let output = "";
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = once(child, "exit").then(([code, signal]) => ({ code, signal }));
+  return {
+    child,
+    exited,
+    output: () => output,
+    async until(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && child.exitCode === null) {
+        const match = output.match(pattern);
+        if (match) return match;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const match = output.match(pattern);
+      if (match) return match;
+      throw new Error(`no ${pattern} within ${timeoutMs / 1000} s; output:\n${output}`);
+    },
+  };
+}
+
+async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return ((await response.json()) as { result: unknown }).result;
+}
+
+describe("npm start", () => {
+  const children: ChildProcess[] = [];
+  after(() => {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  });
+
+  it("deploys the three contracts on chain 31337 within 60 s, writes generated/, and stops everything on Ctrl-C", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const began = Date.now();
+    const run = runStart({ FOURFOLD_RPC_PORT: String(port) });
+    children.push(run.child);
+
+    await run.until(/Press Ctrl-C to stop/, 60_000);
+    const seconds = (Date.now() - began) / 1000;
+    assert.ok(seconds < 60, `took ${seconds} s`);
+    assert.match(run.output(), new RegExp(`Chain 31337 at ${url}`));
+    const printed = Object.fromEntries(
+      [...run.output().matchAll(/^ {2}(\w+) +(0x[0-9a-fA-F]{40}) {2}\(block (\d+)\)$/gm)].map((m) => [m[1], m[2]]),
+    );
+    assert.deepEqual(Object.keys(printed).sort(), ["FoldToken", "IdentityRegistry", "ReputationRegistry"]);
+
+    // generated/ holds the same addresses and every contract's ABI, and the chain has code at each address.
+    const generated = await import(`${pathToFileURL(path.join(ROOT, "generated/src/index.ts")).href}?t=${Date.now()}`);
+    for (const [name, address] of Object.entries(printed)) {
+      assert.equal(generated.deploymentsOn(31337)[name].address, address);
+      assert.ok(Array.isArray(generated.abis[name]) && generated.abis[name].length > 0, `${name} ABI`);
+      const code = (await rpc(url, "eth_getCode", [address, "latest"])) as string;
+      assert.ok(code.length > 2, `no code at ${name} ${address}`);
+    }
+    // The genesis supply went to account #0, as the local parameters say.
+    const balanceOf = `0x70a08231${"f39fd6e51aad88f6f4ce6ab8827279cfffb92266".padStart(64, "0")}`;
+    const balance = await rpc(url, "eth_call", [{ to: printed.FoldToken, data: balanceOf }, "latest"]);
+    assert.equal(BigInt(balance as string), 100_000_000n * 10n ** 18n);
+
+    run.child.kill("SIGINT");
+    const { code } = await run.exited;
+    assert.equal(code, 0);
+    assert.match(run.output(), /SIGINT: stopping the local grid/);
+    await assert.rejects(rpcChainId(url), "the chain still answers after Ctrl-C");
+  });
+
+  it("refuses a port that is in use, and a port that is not a number, and starts nothing", async () => {
+    const blocker = net.createServer();
+    blocker.listen(0, "127.0.0.1");
+    await once(blocker, "listening");
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const busy = runStart({ FOURFOLD_RPC_PORT: String(port) });
+      children.push(busy.child);
+      assert.equal((await busy.exited).code, 1);
+      assert.match(
+        busy.output(),
+        new RegExp(`npm start: 127\\.0\\.0\\.1:${port} is already in use \\(another \`npm start\`\\?\\)`),
+      );
+      assert.doesNotMatch(busy.output(), /compiling/);
+    } finally {
+      blocker.close();
+    }
+
+    const bad = runStart({ FOURFOLD_RPC_PORT: "85x45" });
+    children.push(bad.child);
+    assert.equal((await bad.exited).code, 1);
+    assert.match(bad.output(), /npm start: FOURFOLD_RPC_PORT must be a port number from 1 to 65535, not "85x45"/);
+  });
+});
