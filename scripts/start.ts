@@ -30,6 +30,9 @@ function step(message: string): void {
   console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}`);
 }
 
+const services: Service[] = [];
+let stopping = false;
+
 /** Runs a Hardhat command to completion, its output in a log file; on failure, the error shows the log's end. */
 async function hardhat(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
   const service = await startService({
@@ -40,7 +43,9 @@ async function hardhat(name: string, args: string[], env: NodeJS.ProcessEnv = {}
     env,
     logFile: path.join(LOGS, `${name}.log`),
   });
+  services.push(service); // so that Ctrl-C in the middle stops it too
   const code = await service.exited;
+  services.splice(services.indexOf(service), 1);
   if (code !== 0) {
     throw new StartError(
       `${name} failed (exit ${code}); the end of ${service.logFile}:\n${await tail(service.logFile)}`,
@@ -48,11 +53,8 @@ async function hardhat(name: string, args: string[], env: NodeJS.ProcessEnv = {}
   }
 }
 
-const services: Service[] = [];
-let stopping = false;
-
 async function stopAll(): Promise<void> {
-  for (const service of services.reverse()) await service.stop();
+  for (const service of [...services].reverse()) await service.stop();
 }
 
 async function shutdown(signal: string): Promise<void> {
@@ -149,10 +151,13 @@ process.once("SIGTERM", () => void shutdown("SIGTERM"));
 try {
   await main();
 } catch (error) {
-  await stopAll();
-  if (error instanceof StartError || error instanceof CodegenError) {
-    console.error(`npm start: ${error.message}`);
-    process.exit(1);
+  // After Ctrl-C, a step that was stopped midway fails here; shutdown() is already stopping the rest.
+  if (!stopping) {
+    await stopAll();
+    if (error instanceof StartError || error instanceof CodegenError) {
+      console.error(`npm start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
   }
-  throw error;
 }
