@@ -1,7 +1,15 @@
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, Signer } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import { deployFourfold } from "../deploy/in-process.ts";
-import { bytes32, Outcome, Purpose, signBindKey, URI_66 } from "../test/contracts/helpers.ts";
+import {
+  bytes32,
+  Outcome,
+  Purpose,
+  signBindKey,
+  signedHeartbeat,
+  signHeartbeat,
+  URI_66,
+} from "../test/contracts/helpers.ts";
 
 /**
  * Gas budgets from issue 2, each at or under the best public implementation of the same call (ERC-8004's
@@ -14,7 +22,13 @@ export const GAS_BUDGETS: Readonly<Record<string, number>> = {
   "ReputationRegistry.giveFeedback": 110_000,
   "ReputationRegistry.attest": 140_000,
   "FoldToken.transfer": 52_000,
+  "NodeRegistry.registerNode": 260_000,
+  "NodeRegistry.heartbeat": 50_000,
+  "NodeRegistry.heartbeatBatchPerNode": 20_000,
 };
+
+/** Nodes in the heartbeat batch the per-node budget is stated for. */
+export const HEARTBEAT_BATCH_SIZE = 50;
 
 /**
  * A fixed scenario that calls every user-facing function once in the state the budgets are stated for, and returns
@@ -23,12 +37,16 @@ export const GAS_BUDGETS: Readonly<Record<string, number>> = {
  * - `IdentityRegistry.logAction`: steady state (the agent's second action);
  * - `ReputationRegistry.giveFeedback`: steady state (the subject already has feedback with that tag);
  * - `ReputationRegistry.attest`: a new subject, not the first attestation;
- * - `FoldToken.transfer`: to an address that held no FOLD.
+ * - `FoldToken.transfer`: to an address that held no FOLD;
+ * - `NodeRegistry.registerNode`: a farm's second node;
+ * - `NodeRegistry.heartbeat`, `heartbeatBySig`: steady state (not the node's first heartbeat);
+ * - `NodeRegistry.heartbeatBatchPerNode`: a batch of 50 nodes' signed heartbeats in steady state, the
+ *   transaction's gas divided by 50.
  */
 export async function measureGas(connection: NetworkConnection): Promise<Record<string, number>> {
-  const { ethers } = connection;
-  const { foldToken, identityRegistry, reputationRegistry } = await deployFourfold(connection);
-  const [deployer, alice, bob, carol, dave, minter, newHolder] = await ethers.getSigners();
+  const { ethers, networkHelpers } = connection;
+  const { foldToken, identityRegistry, reputationRegistry, nodeRegistry } = await deployFourfold(connection);
+  const [deployer, alice, bob, carol, dave, minter, newHolder, nodeSigner, payout] = await ethers.getSigners();
   const gas: Record<string, number> = {};
   async function record(name: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
     const receipt = await (await tx).wait();
@@ -152,6 +170,81 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
     reputationRegistry.attest(bobId, schema, deadline, ethers.keccak256("0x05"), URI_66),
   );
   await record("ReputationRegistry.revokeAttestation", reputationRegistry.revokeAttestation(2));
+
+  // NodeRegistry: alice's farm; node 1's key sends its own heartbeats, the batch's nodes' keys only sign.
+  await record(
+    "NodeRegistry.createFarm",
+    nodeRegistry.connect(alice).createFarm(aliceId, "Alice's farm", payout.address),
+  );
+  const farmId = 1n;
+  await record("NodeRegistry.setFarmPayout", nodeRegistry.connect(alice).setFarmPayout(farmId, payout.address));
+  const resources = { cpu: 16, memoryMiB: 65_536, ssdGiB: 1_000, hddGiB: 4_000, gpus: 2 };
+  const location = { country: "0x4245", region: "u151" };
+  const prices = {
+    cpu: 10n ** 16n,
+    memoryGiB: 5n * 10n ** 15n,
+    ssdGiB: 10n ** 14n,
+    hddGiB: 2n * 10n ** 13n,
+    gpu: 5n * 10n ** 17n,
+  };
+  async function addNode(key: Signer & { address: string }) {
+    const sig = await signBindKey(identityRegistry, key, {
+      identityId: aliceId,
+      purpose: Purpose.Node,
+      nonce: 0n,
+      deadline,
+    });
+    await identityRegistry.connect(alice).bindKey(aliceId, key.address, Purpose.Node, deadline, sig);
+    return nodeRegistry.connect(alice).registerNode(farmId, key.address, resources, location, prices);
+  }
+  await addNode(nodeSigner);
+  const batchKeys = Array.from(
+    { length: HEARTBEAT_BATCH_SIZE },
+    (_, i) => new ethers.Wallet(ethers.id(`fourfold gas scenario batch node ${i}`)),
+  );
+  const [secondKey] = batchKeys;
+  if (secondKey === undefined) throw new Error("no batch keys");
+  await record("NodeRegistry.registerNode", addNode(secondKey));
+  for (const key of batchKeys.slice(1)) await addNode(key);
+
+  // Fixed times from here on: signed timestamps are calldata, and their bytes change the gas.
+  const { time } = networkHelpers;
+  const t0 = 4_000_000_000n;
+  await time.setNextBlockTimestamp(t0);
+  await nodeRegistry.connect(nodeSigner).heartbeat(1n);
+  await time.setNextBlockTimestamp(t0 + 60n);
+  await record("NodeRegistry.heartbeat", nodeRegistry.connect(nodeSigner).heartbeat(1n));
+  const signedAt = t0 + 90n;
+  await time.setNextBlockTimestamp(signedAt + 5n);
+  await record(
+    "NodeRegistry.heartbeatBySig",
+    nodeRegistry.heartbeatBySig(1n, signedAt, await signHeartbeat(nodeRegistry, nodeSigner, 1n, signedAt)),
+  );
+  async function batch(at: bigint) {
+    return Promise.all(batchKeys.map((key, i) => signedHeartbeat(nodeRegistry, key, BigInt(i + 2), at)));
+  }
+  const firstAt = signedAt + 60n;
+  const firstBatch = await batch(firstAt);
+  await time.setNextBlockTimestamp(firstAt);
+  await nodeRegistry.heartbeatBatch(firstBatch);
+  const steadyAt = firstAt + 60n;
+  const steadyBatch = await batch(steadyAt);
+  await time.setNextBlockTimestamp(steadyAt);
+  const batchReceipt = await (await nodeRegistry.heartbeatBatch(steadyBatch)).wait();
+  if (batchReceipt === null) throw new Error("heartbeatBatch: no receipt");
+  gas["NodeRegistry.heartbeatBatchPerNode"] = Math.ceil(Number(batchReceipt.gasUsed) / HEARTBEAT_BATCH_SIZE);
+
+  await record(
+    "NodeRegistry.updatePrices",
+    nodeRegistry.connect(alice).updatePrices(1n, { ...prices, cpu: 2n * prices.cpu }),
+  );
+  await nodeRegistry.grantRole(await nodeRegistry.MARKET_ROLE(), deployer.address);
+  const lease = { cpu: 2, memoryMiB: 4_096, ssdGiB: 100, hddGiB: 0, gpus: 0 };
+  await nodeRegistry.reserve(1n, lease);
+  await record("NodeRegistry.reserve", nodeRegistry.reserve(1n, lease));
+  await record("NodeRegistry.release", nodeRegistry.release(1n, lease));
+  await record("NodeRegistry.setStandby", nodeRegistry.connect(alice).setStandby(2n, true));
+  await record("NodeRegistry.decommission", nodeRegistry.connect(alice).decommission(3n));
 
   return Object.fromEntries(Object.entries(gas).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -1,12 +1,13 @@
 import path from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
-import type { FoldToken, IdentityRegistry, ReputationRegistry } from "../types/ethers-contracts/index.ts";
+import type { FoldToken, IdentityRegistry, NodeRegistry, ReputationRegistry } from "../types/ethers-contracts/index.ts";
 import FourfoldModule from "./modules/Fourfold.ts";
 
 export interface FourfoldContracts {
   foldToken: FoldToken;
   identityRegistry: IdentityRegistry;
   reputationRegistry: ReputationRegistry;
+  nodeRegistry: NodeRegistry;
 }
 
 /** The parameters the in-process Hardhat network deploys with (the same genesis as `npm start`'s local chain). */
@@ -26,5 +27,6 @@ export async function deployFourfold(connection: NetworkConnection): Promise<Fou
     foldToken: contracts.foldToken as unknown as FoldToken,
     identityRegistry: contracts.identityRegistry as unknown as IdentityRegistry,
     reputationRegistry: contracts.reputationRegistry as unknown as ReputationRegistry,
+    nodeRegistry: contracts.nodeRegistry as unknown as NodeRegistry,
   };
 }

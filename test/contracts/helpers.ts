@@ -1,4 +1,4 @@
-import type { BaseContract, Signer, TypedDataDomain } from "ethers";
+import { type BaseContract, Signature, type Signer, type TypedDataDomain } from "ethers";
 
 /** Key purposes, as in IIdentityRegistry.KeyPurpose. */
 export const Purpose = { None: 0, Node: 1, Worker: 2, Agent: 3, Operator: 4 } as const;
@@ -46,4 +46,52 @@ export function bytes32(text: string): string {
   const hex = Buffer.from(text, "utf8").toString("hex");
   if (hex.length > 64) throw new Error(`${text} is longer than 32 bytes`);
   return `0x${hex.padEnd(64, "0")}`;
+}
+
+/** Node statuses, as in INodeRegistry.NodeStatus. */
+export const NodeStatus = { None: 0, Active: 1, Standby: 2, Decommissioned: 3 } as const;
+/** Why a heartbeat batch skipped an entry, as in INodeRegistry.SkipReason. */
+export const SkipReason = {
+  UnknownNode: 0,
+  Decommissioned: 1,
+  FromTheFuture: 2,
+  TooOld: 3,
+  NotNewer: 4,
+  BadSignature: 5,
+  InactiveKey: 6,
+} as const;
+
+export const HEARTBEAT_TYPES = {
+  Heartbeat: [
+    { name: "nodeId", type: "uint256" },
+    { name: "timestamp", type: "uint256" },
+  ],
+};
+
+/** The node key's EIP-712 signature of Heartbeat(nodeId, timestamp) for `registry`. */
+export async function signHeartbeat(
+  registry: BaseContract,
+  key: Signer,
+  nodeId: bigint | number,
+  timestamp: bigint | number,
+): Promise<string> {
+  const network = await registry.runner?.provider?.getNetwork();
+  const domain = {
+    name: "Fourfold NodeRegistry",
+    version: "1",
+    chainId: network?.chainId,
+    verifyingContract: await registry.getAddress(),
+  };
+  return key.signTypedData(domain, HEARTBEAT_TYPES, { nodeId, timestamp });
+}
+
+/** A heartbeat batch entry: the signature in its compact EIP-2098 form (r, yParityAndS). */
+export async function signedHeartbeat(
+  registry: BaseContract,
+  key: Signer,
+  nodeId: bigint | number,
+  timestamp: bigint | number,
+): Promise<{ nodeId: bigint; timestamp: bigint; r: string; vs: string }> {
+  const signature = Signature.from(await signHeartbeat(registry, key, nodeId, timestamp));
+  return { nodeId: BigInt(nodeId), timestamp: BigInt(timestamp), r: signature.r, vs: signature.yParityAndS };
 }

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
+import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+
+/// @title NodeRegistry
+/// @notice See {INodeRegistry}.
+/// @dev Gas: a heartbeat reads two slots of the node (its hot slot and its key), asks the identity registry whether
+/// the key is still active, and writes the hot slot once. Everything a heartbeat changes (last heartbeat, proven
+/// online seconds) lives in that one slot, with what the markets check on every lease (status, active leases).
+contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
+    /// @notice Markets (the lease market) reserve and release node capacity.
+    bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
+
+    /// @notice The EIP-712 type hash of a Heartbeat message.
+    bytes32 public constant HEARTBEAT_TYPEHASH = keccak256("Heartbeat(uint256 nodeId,uint256 timestamp)");
+
+    uint256 private constant MIN_TIMING = 1 minutes;
+    uint256 private constant MAX_TIMING = 1 days;
+    uint256 private constant MAX_NAME_LENGTH = 64;
+    uint256 private constant MAX_REGION_LENGTH = 64;
+
+    /// @dev One slot: everything a heartbeat reads and writes. `keyTag` is the low 96 bits of the node key's
+    /// address: a heartbeat's sender (or signer) must match it and must also be an active Node key of `identityId`
+    /// in the identity registry. Matching 96 bits instead of 160 keeps the key out of a second slot; making another
+    /// key match would take about 2^96 key generations, and would only let someone prove a node online that the
+    /// identity registry already accepts as the farm's own Node key.
+    struct NodeHot {
+        uint96 keyTag;
+        uint64 identityId;
+        uint40 lastHeartbeat;
+        uint48 onlineSeconds;
+        NodeStatus status;
+    }
+
+    /// @dev One slot.
+    struct NodeCold {
+        address key;
+        uint32 farmId;
+        uint32 activeLeases;
+        bytes2 country;
+    }
+
+    /// @dev One slot: Resources is 128 bits.
+    struct Capacity {
+        Resources total;
+        Resources reserved;
+    }
+
+    IIdentityRegistry private immutable _identities;
+    uint256 private immutable _maxGap;
+    uint256 private immutable _offlineAfter;
+
+    uint256 private _farmCount;
+    uint256 private _nodeCount;
+    mapping(uint256 farmId => Farm) private _farms;
+    mapping(uint256 nodeId => NodeHot) private _hot;
+    mapping(uint256 nodeId => NodeCold) private _cold;
+    mapping(uint256 nodeId => Capacity) private _capacity;
+    mapping(uint256 nodeId => Prices) private _prices;
+    mapping(address key => uint256 nodeId) private _nodeOfKey;
+
+    /// @param identities The identity registry that farms and node keys belong to.
+    /// @param admin Grants the market role.
+    /// @param maxGap_ The most seconds one heartbeat credits (one heartbeat interval of tolerance).
+    /// @param offlineAfter_ How long after its last heartbeat a node counts as offline.
+    constructor(
+        address identities,
+        address admin,
+        uint256 maxGap_,
+        uint256 offlineAfter_
+    ) EIP712("Fourfold NodeRegistry", "1") {
+        if (maxGap_ < MIN_TIMING || maxGap_ > MAX_TIMING || offlineAfter_ < MIN_TIMING || offlineAfter_ > MAX_TIMING) {
+            revert NodeRegistryInvalidTiming(maxGap_, offlineAfter_);
+        }
+        _identities = IIdentityRegistry(identities);
+        _maxGap = maxGap_;
+        _offlineAfter = offlineAfter_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Farms and nodes
+    // ----------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc INodeRegistry
+    function createFarm(
+        uint256 ownerIdentityId,
+        string calldata name,
+        address payout
+    ) external returns (uint256 farmId) {
+        if (_identities.ownerOf(ownerIdentityId) != msg.sender) {
+            revert FarmNotIdentityOwner(ownerIdentityId, msg.sender);
+        }
+        if (bytes(name).length == 0 || bytes(name).length > MAX_NAME_LENGTH) revert FarmInvalidName();
+        if (payout == address(0)) revert FarmZeroPayout();
+        farmId = ++_farmCount;
+        _farms[farmId] = Farm({identityId: SafeCast.toUint64(ownerIdentityId), nodeCount: 0, payout: payout});
+        emit FarmCreated(farmId, ownerIdentityId, name, payout);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function setFarmPayout(uint256 farmId, address payout) external {
+        _requireFarmOwner(farmId);
+        if (payout == address(0)) revert FarmZeroPayout();
+        _farms[farmId].payout = payout;
+        emit FarmPayoutSet(farmId, payout);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function registerNode(
+        uint256 farmId,
+        address key,
+        Resources calldata resources,
+        Location calldata location,
+        Prices calldata nodePrices
+    ) external returns (uint256 nodeId) {
+        Farm memory f = _requireFarmOwner(farmId);
+        if (key == address(0)) revert NodeZeroKey();
+        uint256 existing = _nodeOfKey[key];
+        if (existing != 0) revert NodeKeyInUse(key, existing);
+        if (!_identities.isActiveKey(key, f.identityId, IIdentityRegistry.KeyPurpose.Node)) {
+            revert NodeKeyNotBound(key, f.identityId);
+        }
+        if (resources.cpu == 0 || resources.memoryMiB == 0) revert NodeInvalidResources();
+        if (!_isCountryCode(location.country)) revert NodeInvalidCountry(location.country);
+        if (bytes(location.region).length > MAX_REGION_LENGTH) revert NodeInvalidRegion();
+
+        nodeId = ++_nodeCount;
+        _farms[farmId].nodeCount = f.nodeCount + 1;
+        _hot[nodeId] = NodeHot({
+            keyTag: uint96(uint160(key)),
+            identityId: f.identityId,
+            lastHeartbeat: 0,
+            onlineSeconds: 0,
+            status: NodeStatus.Active
+        });
+        _cold[nodeId] = NodeCold({
+            key: key,
+            farmId: SafeCast.toUint32(farmId),
+            activeLeases: 0,
+            country: location.country
+        });
+        _capacity[nodeId].total = resources;
+        _prices[nodeId] = nodePrices;
+        _nodeOfKey[key] = nodeId;
+        emit NodeRegistered(nodeId, farmId, key, resources, location.country, location.region);
+        emit NodePricesSet(nodeId, nodePrices);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function updatePrices(uint256 nodeId, Prices calldata nodePrices) external {
+        _requireNodeOwner(nodeId);
+        _prices[nodeId] = nodePrices;
+        emit NodePricesSet(nodeId, nodePrices);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function setStandby(uint256 nodeId, bool standby) external {
+        NodeStatus status = _requireNodeOwner(nodeId);
+        NodeStatus next = standby ? NodeStatus.Standby : NodeStatus.Active;
+        if (status == next) revert NodeStatusUnchanged(nodeId, status);
+        _hot[nodeId].status = next;
+        emit NodeStatusChanged(nodeId, next);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function decommission(uint256 nodeId) external {
+        _requireNodeOwner(nodeId);
+        uint256 leases = _cold[nodeId].activeLeases;
+        if (leases != 0) revert NodeHasActiveLeases(nodeId, leases);
+        _hot[nodeId].status = NodeStatus.Decommissioned;
+        delete _nodeOfKey[_cold[nodeId].key];
+        emit NodeStatusChanged(nodeId, NodeStatus.Decommissioned);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Heartbeats
+    // ----------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc INodeRegistry
+    function heartbeat(uint256 nodeId) external {
+        NodeHot memory hot = _hot[nodeId];
+        _requireLive(nodeId, hot.status);
+        if (uint96(uint160(msg.sender)) != hot.keyTag) revert NodeNotKey(nodeId, msg.sender);
+        if (!_keyActive(msg.sender, hot.identityId)) revert NodeKeyInactive(nodeId, msg.sender);
+        _credit(nodeId, hot, block.timestamp);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function heartbeatBySig(uint256 nodeId, uint256 timestamp, bytes calldata signature) external {
+        NodeHot memory hot = _hot[nodeId];
+        _requireLive(nodeId, hot.status);
+        if (timestamp > block.timestamp) revert HeartbeatFromTheFuture(timestamp, block.timestamp);
+        if (block.timestamp - timestamp > _offlineAfter) revert HeartbeatTooOld(timestamp, block.timestamp);
+        if (timestamp <= hot.lastHeartbeat) revert HeartbeatNotNewer(nodeId, timestamp, hot.lastHeartbeat);
+        address key = _cold[nodeId].key;
+        if (!SignatureChecker.isValidSignatureNow(key, _heartbeatDigest(nodeId, timestamp), signature)) {
+            revert HeartbeatInvalidSignature(nodeId);
+        }
+        if (!_keyActive(key, hot.identityId)) revert NodeKeyInactive(nodeId, key);
+        _credit(nodeId, hot, timestamp);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function heartbeatBatch(SignedHeartbeat[] calldata heartbeats) external returns (uint256 accepted) {
+        uint256 count = heartbeats.length;
+        for (uint256 i; i < count; ++i) {
+            SignedHeartbeat calldata entry = heartbeats[i];
+            (bool ok, SkipReason reason) = _tryHeartbeat(entry);
+            if (ok) {
+                ++accepted;
+            } else {
+                emit HeartbeatSkipped(entry.nodeId, reason);
+            }
+        }
+    }
+
+    function _tryHeartbeat(SignedHeartbeat calldata entry) private returns (bool, SkipReason) {
+        uint256 nodeId = entry.nodeId;
+        uint256 timestamp = entry.timestamp;
+        NodeHot memory hot = _hot[nodeId];
+        if (hot.status == NodeStatus.None) return (false, SkipReason.UnknownNode);
+        if (hot.status == NodeStatus.Decommissioned) return (false, SkipReason.Decommissioned);
+        if (timestamp > block.timestamp) return (false, SkipReason.FromTheFuture);
+        if (block.timestamp - timestamp > _offlineAfter) return (false, SkipReason.TooOld);
+        if (timestamp <= hot.lastHeartbeat) return (false, SkipReason.NotNewer);
+        (address signer, ECDSA.RecoverError recoverError, ) = ECDSA.tryRecover(
+            _heartbeatDigest(nodeId, timestamp),
+            entry.r,
+            entry.vs
+        );
+        if (recoverError != ECDSA.RecoverError.NoError || uint96(uint160(signer)) != hot.keyTag) {
+            return (false, SkipReason.BadSignature);
+        }
+        if (!_keyActive(signer, hot.identityId)) return (false, SkipReason.InactiveKey);
+        _credit(nodeId, hot, timestamp);
+        return (true, SkipReason.UnknownNode);
+    }
+
+    /// @dev Credits min(timestamp - last heartbeat, maxGap) (nothing for the first heartbeat) and moves the last
+    /// heartbeat to `timestamp`, in one write of the hot slot.
+    function _credit(uint256 nodeId, NodeHot memory hot, uint256 timestamp) private {
+        uint256 last = hot.lastHeartbeat;
+        uint256 online = hot.onlineSeconds;
+        if (last != 0) {
+            uint256 gap = timestamp - last;
+            online += gap < _maxGap ? gap : _maxGap;
+        }
+        hot.lastHeartbeat = uint40(timestamp);
+        hot.onlineSeconds = uint48(online);
+        _hot[nodeId] = hot;
+        emit Heartbeat(nodeId, timestamp, online);
+    }
+
+    /// @dev The EIP-712 digest of Heartbeat(nodeId, timestamp). Hashes in scratch memory: the batch loop calls it
+    /// once per entry, and `abi.encode` would allocate each time.
+    function _heartbeatDigest(uint256 nodeId, uint256 signedAt) private view returns (bytes32) {
+        bytes32 typeHash = HEARTBEAT_TYPEHASH;
+        bytes32 structHash;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, typeHash)
+            mstore(add(ptr, 0x20), nodeId)
+            mstore(add(ptr, 0x40), signedAt)
+            structHash := keccak256(ptr, 0x60)
+        }
+        return _hashTypedDataV4(structHash);
+    }
+
+    /// @dev `IdentityRegistry.isActiveKey(key, identityId, Node)`, as a plain static call: this runs for every
+    /// heartbeat, and the high-level call would allocate memory and check the registry's code size each time. A
+    /// failed call or a malformed answer counts as inactive.
+    function _keyActive(address key, uint256 identityId) private view returns (bool active) {
+        address registry = address(_identities);
+        bytes4 selector = IIdentityRegistry.isActiveKey.selector;
+        uint256 purpose = uint256(IIdentityRegistry.KeyPurpose.Node);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            mstore(add(ptr, 0x04), key)
+            mstore(add(ptr, 0x24), identityId)
+            mstore(add(ptr, 0x44), purpose)
+            let ok := staticcall(gas(), registry, ptr, 0x64, 0x00, 0x20)
+            active := and(ok, and(gt(returndatasize(), 0x1f), eq(mload(0x00), 1)))
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Capacity, for markets
+    // ----------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc INodeRegistry
+    function reserve(uint256 nodeId, Resources calldata resources) external onlyRole(MARKET_ROLE) {
+        NodeHot memory hot = _hot[nodeId];
+        if (hot.status != NodeStatus.Active) {
+            if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
+            revert NodeNotAvailable(nodeId, hot.status);
+        }
+        if (!_isOnline(hot)) revert NodeOffline(nodeId, hot.lastHeartbeat);
+        Capacity memory c = _capacity[nodeId];
+        if (
+            uint256(c.reserved.cpu) + resources.cpu > c.total.cpu ||
+            uint256(c.reserved.memoryMiB) + resources.memoryMiB > c.total.memoryMiB ||
+            uint256(c.reserved.ssdGiB) + resources.ssdGiB > c.total.ssdGiB ||
+            uint256(c.reserved.hddGiB) + resources.hddGiB > c.total.hddGiB ||
+            uint256(c.reserved.gpus) + resources.gpus > c.total.gpus
+        ) revert NodeInsufficientCapacity(nodeId);
+        c.reserved.cpu += resources.cpu;
+        c.reserved.memoryMiB += resources.memoryMiB;
+        c.reserved.ssdGiB += resources.ssdGiB;
+        c.reserved.hddGiB += resources.hddGiB;
+        c.reserved.gpus += resources.gpus;
+        _capacity[nodeId] = c;
+        ++_cold[nodeId].activeLeases;
+        emit CapacityReserved(nodeId, msg.sender, resources);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function release(uint256 nodeId, Resources calldata resources) external onlyRole(MARKET_ROLE) {
+        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
+        Capacity memory c = _capacity[nodeId];
+        NodeCold storage cold = _cold[nodeId];
+        if (
+            cold.activeLeases == 0 ||
+            c.reserved.cpu < resources.cpu ||
+            c.reserved.memoryMiB < resources.memoryMiB ||
+            c.reserved.ssdGiB < resources.ssdGiB ||
+            c.reserved.hddGiB < resources.hddGiB ||
+            c.reserved.gpus < resources.gpus
+        ) revert NodeReleaseExceedsReservation(nodeId);
+        c.reserved.cpu -= resources.cpu;
+        c.reserved.memoryMiB -= resources.memoryMiB;
+        c.reserved.ssdGiB -= resources.ssdGiB;
+        c.reserved.hddGiB -= resources.hddGiB;
+        c.reserved.gpus -= resources.gpus;
+        _capacity[nodeId] = c;
+        --cold.activeLeases;
+        emit CapacityReleased(nodeId, msg.sender, resources);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc INodeRegistry
+    function farm(uint256 farmId) external view returns (Farm memory f) {
+        f = _farms[farmId];
+        if (f.identityId == 0) revert FarmUnknown(farmId);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function farmOwner(uint256 farmId) external view returns (address) {
+        uint256 identityId = _farms[farmId].identityId;
+        if (identityId == 0) revert FarmUnknown(farmId);
+        return _identities.ownerOf(identityId);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function node(uint256 nodeId) external view returns (Node memory n) {
+        NodeHot memory hot = _hot[nodeId];
+        if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
+        NodeCold memory cold = _cold[nodeId];
+        n = Node({
+            farmId: cold.farmId,
+            identityId: hot.identityId,
+            status: hot.status,
+            lastHeartbeat: hot.lastHeartbeat,
+            onlineSeconds: hot.onlineSeconds,
+            activeLeases: cold.activeLeases,
+            key: cold.key,
+            country: cold.country
+        });
+    }
+
+    /// @inheritdoc INodeRegistry
+    function nodeOfKey(address key) external view returns (uint256) {
+        return _nodeOfKey[key];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function capacity(uint256 nodeId) external view returns (Resources memory total, Resources memory reserved) {
+        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
+        Capacity memory c = _capacity[nodeId];
+        return (c.total, c.reserved);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function prices(uint256 nodeId) external view returns (Prices memory) {
+        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
+        return _prices[nodeId];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function isOnline(uint256 nodeId) external view returns (bool) {
+        return _isOnline(_hot[nodeId]);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function accruedOnlineSeconds(uint256 nodeId) external view returns (uint256) {
+        NodeHot memory hot = _hot[nodeId];
+        if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
+        uint256 last = hot.lastHeartbeat;
+        if (last == 0) return hot.onlineSeconds;
+        uint256 gap = block.timestamp - last;
+        return hot.onlineSeconds + (gap < _maxGap ? gap : _maxGap);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function maxGap() external view returns (uint256) {
+        return _maxGap;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function offlineAfter() external view returns (uint256) {
+        return _offlineAfter;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function farmCount() external view returns (uint256) {
+        return _farmCount;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function nodeCount() external view returns (uint256) {
+        return _nodeCount;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function identityRegistry() external view returns (address) {
+        return address(_identities);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
+    // Internals
+    // ----------------------------------------------------------------------------------------------------------------
+
+    function _isOnline(NodeHot memory hot) private view returns (bool) {
+        return
+            hot.status != NodeStatus.None &&
+            hot.status != NodeStatus.Decommissioned &&
+            hot.lastHeartbeat != 0 &&
+            block.timestamp - hot.lastHeartbeat <= _offlineAfter;
+    }
+
+    function _requireLive(uint256 nodeId, NodeStatus status) private pure {
+        if (status == NodeStatus.None) revert NodeUnknown(nodeId);
+        if (status == NodeStatus.Decommissioned) revert NodeDecommissioned(nodeId);
+    }
+
+    function _requireFarmOwner(uint256 farmId) private view returns (Farm memory f) {
+        f = _farms[farmId];
+        if (f.identityId == 0) revert FarmUnknown(farmId);
+        if (_identities.ownerOf(f.identityId) != msg.sender) revert FarmNotOwner(farmId, msg.sender);
+    }
+
+    /// @dev The node exists, is not decommissioned, and the caller owns its farm. Returns its status.
+    function _requireNodeOwner(uint256 nodeId) private view returns (NodeStatus status) {
+        status = _hot[nodeId].status;
+        _requireLive(nodeId, status);
+        _requireFarmOwner(_cold[nodeId].farmId);
+    }
+
+    function _isCountryCode(bytes2 code) private pure returns (bool) {
+        bytes1 a = code[0];
+        bytes1 b = code[1];
+        return a >= "A" && a <= "Z" && b >= "A" && b <= "Z";
+    }
+}

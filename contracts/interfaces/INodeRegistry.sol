@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title Fourfold node registry
+/// @notice Farms and the nodes in them, and the uptime each node proves. A farm belongs to an identity (its owner is
+/// the identity's current owner) and names a payout address. A node has a signing key bound to the farm's identity
+/// with purpose Node, its resources, a location and its prices per hour. The node proves it is online with
+/// heartbeats, sent by its key or signed by it (EIP-712) and relayed by anyone, alone or in batches. Each heartbeat
+/// credits min(time since the previous heartbeat, `maxGap`) seconds to the node's cumulative proven online time, so
+/// a node that was silent is credited at most one gap for its silence. A node is online while its last heartbeat
+/// is at most `offlineAfter` old. Markets (holders of the market role) reserve and release node capacity for
+/// leases; reservations never exceed the node's resources.
+interface INodeRegistry {
+    /// @notice A node's lifecycle. `Standby` nodes take no new leases; `Decommissioned` is final.
+    enum NodeStatus {
+        None,
+        Active,
+        Standby,
+        Decommissioned
+    }
+
+    /// @notice Why a batch skipped a heartbeat.
+    enum SkipReason {
+        UnknownNode,
+        Decommissioned,
+        FromTheFuture,
+        TooOld,
+        NotNewer,
+        BadSignature,
+        InactiveKey
+    }
+
+    /// @notice Capacity, of a node or of a lease.
+    /// @param cpu CPU cores.
+    /// @param memoryMiB Memory in MiB.
+    /// @param ssdGiB SSD storage in GiB.
+    /// @param hddGiB HDD storage in GiB.
+    /// @param gpus GPUs.
+    struct Resources {
+        uint16 cpu;
+        uint32 memoryMiB;
+        uint32 ssdGiB;
+        uint32 hddGiB;
+        uint16 gpus;
+    }
+
+    /// @notice A node's prices, in payment-token base units per hour for one unit of each resource.
+    /// @param cpu One CPU core.
+    /// @param memoryGiB One GiB of memory.
+    /// @param ssdGiB One GiB of SSD.
+    /// @param hddGiB One GiB of HDD.
+    /// @param gpu One GPU.
+    struct Prices {
+        uint96 cpu;
+        uint96 memoryGiB;
+        uint96 ssdGiB;
+        uint96 hddGiB;
+        uint96 gpu;
+    }
+
+    /// @notice Where a node is.
+    /// @param country ISO 3166-1 alpha-2 country code, two upper-case letters.
+    /// @param region A geohash or a region name, at most 64 bytes (kept in the registration event only).
+    struct Location {
+        bytes2 country;
+        string region;
+    }
+
+    /// @notice A farm.
+    /// @param identityId The identity that owns it; the farm's owner is that identity's owner.
+    /// @param nodeCount Nodes ever registered in it.
+    /// @param payout Where lease payments and rewards for its nodes go.
+    struct Farm {
+        uint64 identityId;
+        uint32 nodeCount;
+        address payout;
+    }
+
+    /// @notice A node, as the views return it.
+    /// @param farmId Its farm.
+    /// @param identityId Its farm's identity, to which its key is bound.
+    /// @param status Active, Standby or Decommissioned.
+    /// @param lastHeartbeat The time of its last heartbeat, zero before the first.
+    /// @param onlineSeconds Its cumulative proven online time.
+    /// @param activeLeases Leases holding a reservation on it.
+    /// @param key Its signing key.
+    /// @param country Its country code.
+    struct Node {
+        uint32 farmId;
+        uint64 identityId;
+        NodeStatus status;
+        uint40 lastHeartbeat;
+        uint48 onlineSeconds;
+        uint32 activeLeases;
+        address key;
+        bytes2 country;
+    }
+
+    /// @notice One relayed heartbeat: the node key's compact (EIP-2098) signature of Heartbeat(nodeId, timestamp).
+    struct SignedHeartbeat {
+        uint64 nodeId;
+        uint40 timestamp;
+        bytes32 r;
+        bytes32 vs;
+    }
+
+    /// @notice The caller does not own the identity it names.
+    error FarmNotIdentityOwner(uint256 identityId, address caller);
+    /// @notice A farm name is 1 to 64 bytes.
+    error FarmInvalidName();
+    /// @notice The payout address is zero.
+    error FarmZeroPayout();
+    /// @notice No farm has this id.
+    error FarmUnknown(uint256 farmId);
+    /// @notice The caller does not own the farm.
+    error FarmNotOwner(uint256 farmId, address caller);
+
+    /// @notice No node has this id.
+    error NodeUnknown(uint256 nodeId);
+    /// @notice The node key is zero.
+    error NodeZeroKey();
+    /// @notice The key is already the key of a node that is not decommissioned.
+    error NodeKeyInUse(address key, uint256 nodeId);
+    /// @notice The key is not an active Node key of the farm's identity.
+    error NodeKeyNotBound(address key, uint256 identityId);
+    /// @notice A node needs at least one CPU core and some memory.
+    error NodeInvalidResources();
+    /// @notice The country code is not two upper-case letters.
+    error NodeInvalidCountry(bytes2 country);
+    /// @notice The region is longer than 64 bytes.
+    error NodeInvalidRegion();
+    /// @notice The node is decommissioned.
+    error NodeDecommissioned(uint256 nodeId);
+    /// @notice The node still holds leases.
+    error NodeHasActiveLeases(uint256 nodeId, uint256 activeLeases);
+    /// @notice The node is already in the requested state.
+    error NodeStatusUnchanged(uint256 nodeId, NodeStatus status);
+    /// @notice The caller is not the node's key.
+    error NodeNotKey(uint256 nodeId, address caller);
+    /// @notice The node's key is no longer an active Node key of its farm's identity (unbound, or the identity was
+    /// transferred).
+    error NodeKeyInactive(uint256 nodeId, address key);
+    /// @notice The node takes no new leases (standby or decommissioned).
+    error NodeNotAvailable(uint256 nodeId, NodeStatus status);
+    /// @notice The node has not sent a heartbeat within `offlineAfter`.
+    error NodeOffline(uint256 nodeId, uint256 lastHeartbeat);
+    /// @notice The node's free capacity is less than requested.
+    error NodeInsufficientCapacity(uint256 nodeId);
+    /// @notice A market released more than it had reserved.
+    error NodeReleaseExceedsReservation(uint256 nodeId);
+
+    /// @notice A signed heartbeat's timestamp is later than the block's.
+    error HeartbeatFromTheFuture(uint256 timestamp, uint256 blockTimestamp);
+    /// @notice A signed heartbeat is older than `offlineAfter`.
+    error HeartbeatTooOld(uint256 timestamp, uint256 blockTimestamp);
+    /// @notice A signed heartbeat is not newer than the node's last heartbeat (a replay, or out of order).
+    error HeartbeatNotNewer(uint256 nodeId, uint256 timestamp, uint256 lastHeartbeat);
+    /// @notice The signature is not the node key's.
+    error HeartbeatInvalidSignature(uint256 nodeId);
+
+    /// @notice The heartbeat parameters are out of range (each from one minute to one day).
+    error NodeRegistryInvalidTiming(uint256 maxGap, uint256 offlineAfter);
+
+    event FarmCreated(uint256 indexed farmId, uint256 indexed identityId, string name, address payout);
+    event FarmPayoutSet(uint256 indexed farmId, address payout);
+    event NodeRegistered(
+        uint256 indexed nodeId,
+        uint256 indexed farmId,
+        address indexed key,
+        Resources resources,
+        bytes2 country,
+        string region
+    );
+    event NodePricesSet(uint256 indexed nodeId, Prices prices);
+    event NodeStatusChanged(uint256 indexed nodeId, NodeStatus status);
+    /// @notice A heartbeat was accepted. `onlineSeconds` is the node's new cumulative proven online time.
+    event Heartbeat(uint256 indexed nodeId, uint256 timestamp, uint256 onlineSeconds);
+    /// @notice A batch skipped this node's heartbeat, for `reason`; the rest of the batch went on.
+    event HeartbeatSkipped(uint256 indexed nodeId, SkipReason reason);
+    event CapacityReserved(uint256 indexed nodeId, address indexed market, Resources resources);
+    event CapacityReleased(uint256 indexed nodeId, address indexed market, Resources resources);
+
+    /// @notice Creates a farm owned by `ownerIdentityId`, which the caller must own.
+    function createFarm(uint256 ownerIdentityId, string calldata name, address payout) external returns (uint256);
+
+    /// @notice Changes a farm's payout address. Farm owner only.
+    function setFarmPayout(uint256 farmId, address payout) external;
+
+    /// @notice Registers a node in a farm. Farm owner only; `key` must be an active Node key of the farm's identity
+    /// and not the key of another node.
+    function registerNode(
+        uint256 farmId,
+        address key,
+        Resources calldata resources,
+        Location calldata location,
+        Prices calldata prices
+    ) external returns (uint256 nodeId);
+
+    /// @notice Sets the node's prices for leases opened from now on. Farm owner only.
+    function updatePrices(uint256 nodeId, Prices calldata prices) external;
+
+    /// @notice Puts a node on standby (no new leases) or back to active. Farm owner only.
+    function setStandby(uint256 nodeId, bool standby) external;
+
+    /// @notice Retires a node for good and frees its key. Farm owner only, and only with no active lease.
+    function decommission(uint256 nodeId) external;
+
+    /// @notice A heartbeat from the node's key itself.
+    function heartbeat(uint256 nodeId) external;
+
+    /// @notice A heartbeat the node key signed at `timestamp` (EOA or ERC-1271), relayed by anyone.
+    function heartbeatBySig(uint256 nodeId, uint256 timestamp, bytes calldata signature) external;
+
+    /// @notice Many nodes' signed heartbeats in one transaction. Invalid entries are skipped with a
+    /// `HeartbeatSkipped` event; the batch never reverts for them.
+    /// @return accepted The number of heartbeats accepted.
+    function heartbeatBatch(SignedHeartbeat[] calldata heartbeats) external returns (uint256 accepted);
+
+    /// @notice Reserves capacity on an active, online node for a lease. Markets only.
+    function reserve(uint256 nodeId, Resources calldata resources) external;
+
+    /// @notice Releases capacity a lease held. Markets only.
+    function release(uint256 nodeId, Resources calldata resources) external;
+
+    function farm(uint256 farmId) external view returns (Farm memory);
+    function farmOwner(uint256 farmId) external view returns (address);
+    function node(uint256 nodeId) external view returns (Node memory);
+    function nodeOfKey(address key) external view returns (uint256);
+    function capacity(uint256 nodeId) external view returns (Resources memory total, Resources memory reserved);
+    function prices(uint256 nodeId) external view returns (Prices memory);
+
+    /// @notice Whether the node is not decommissioned and heartbeated within `offlineAfter`.
+    function isOnline(uint256 nodeId) external view returns (bool);
+
+    /// @notice The node's proven online seconds, plus what its next heartbeat will credit for the time since its
+    /// last one if it comes now: min(now - lastHeartbeat, maxGap), zero before the first heartbeat. A lease opened
+    /// now snapshots this, so it never pays for time before it began.
+    function accruedOnlineSeconds(uint256 nodeId) external view returns (uint256);
+
+    /// @notice The most seconds one heartbeat credits.
+    function maxGap() external view returns (uint256);
+
+    /// @notice How long after its last heartbeat a node counts as offline.
+    function offlineAfter() external view returns (uint256);
+
+    function farmCount() external view returns (uint256);
+    function nodeCount() external view returns (uint256);
+    function identityRegistry() external view returns (address);
+}
