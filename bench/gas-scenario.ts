@@ -4,6 +4,7 @@ import { deployFourfold } from "../deploy/in-process.ts";
 import {
   bytes32,
   Outcome,
+  PERMIT_TYPES,
   Purpose,
   signBindKey,
   signedHeartbeat,
@@ -66,21 +67,7 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
     verifyingContract: await foldToken.getAddress(),
   };
   const permit = { owner: deployer.address, spender: bob.address, value: 5n, nonce: 0n, deadline };
-  const permitSig = ethers.Signature.from(
-    await deployer.signTypedData(
-      permitDomain,
-      {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      permit,
-    ),
-  );
+  const permitSig = ethers.Signature.from(await deployer.signTypedData(permitDomain, PERMIT_TYPES, permit));
   await record(
     "FoldToken.permit",
     foldToken.permit(deployer.address, bob.address, 5n, deadline, permitSig.v, permitSig.r, permitSig.s),

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
+import { PERMIT_TYPES } from "./helpers.ts";
 
 const ONE = 10n ** 18n;
 const GENESIS = 100_000_000n * ONE; // deploy/parameters/hardhat.json
@@ -88,15 +89,7 @@ describe("FoldToken", () => {
         chainId: (await ethers.provider.getNetwork()).chainId,
         verifyingContract: await foldToken.getAddress(),
       };
-      const types = {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      };
+      const types = PERMIT_TYPES;
       const message = { owner: deployer.address, spender: spender.address, value, nonce, deadline };
       const sig = ethers.Signature.from(await deployer.signTypedData(domain, types, message));
       return { foldToken, deployer, spender, sig };

@@ -186,19 +186,12 @@ describe("IdentityRegistry", () => {
       const { reg, alice, carol, aliceId } = await networkHelpers.loadFixture(withIdentities);
       const wallet = await (await ethers.getContractFactory("ERC1271WalletMock")).deploy(carol.address);
       const walletAddress = await wallet.getAddress();
-      const domain = {
-        name: "Fourfold IdentityRegistry",
-        version: "1",
-        chainId: (await ethers.provider.getNetwork()).chainId,
-        verifyingContract: await reg.getAddress(),
-      };
       const message = { identityId: aliceId, key: walletAddress, purpose: Purpose.Operator, nonce: 0, deadline: FAR };
-      const { BIND_KEY_TYPES } = await import("./helpers.ts");
-      const sig = await carol.signTypedData(domain, BIND_KEY_TYPES, message);
+      const sig = await signBindKey(reg, carol, message);
       await expect(reg.connect(alice).bindKey(aliceId, walletAddress, Purpose.Operator, FAR, sig))
         .to.emit(reg, "KeyBound")
         .withArgs(aliceId, walletAddress, Purpose.Operator);
-      const forged = await alice.signTypedData(domain, BIND_KEY_TYPES, { ...message });
+      const forged = await signBindKey(reg, alice, message);
       await reg.connect(alice).unbindKey(walletAddress);
       await expect(reg.connect(alice).bindKey(aliceId, walletAddress, Purpose.Operator, FAR, forged))
         .to.be.revertedWithCustomError(reg, "IdentityInvalidSignature")

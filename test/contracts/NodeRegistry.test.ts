@@ -1,7 +1,15 @@
 import { expect } from "chai";
 import type { Signer } from "ethers";
 import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
-import { NodeStatus, Purpose, SkipReason, signBindKey, signedHeartbeat, signHeartbeat } from "./helpers.ts";
+import {
+  HEARTBEAT_TYPES,
+  NodeStatus,
+  Purpose,
+  SkipReason,
+  signBindKey,
+  signedHeartbeat,
+  signHeartbeat,
+} from "./helpers.ts";
 
 const FAR = 2n ** 40n;
 const MAX_GAP = 300n; // deploy/parameters/hardhat.json
@@ -409,15 +417,13 @@ describe("NodeRegistry", () => {
       const { nodes, reg, alice, bob, otherKey, stranger } = await networkHelpers.loadFixture(withFarm);
       const wallet = await (await ethers.getContractFactory("ERC1271WalletMock")).deploy(otherKey.address);
       const walletAddress = await wallet.getAddress();
-      const domain = {
-        name: "Fourfold IdentityRegistry",
-        version: "1",
-        chainId: (await ethers.provider.getNetwork()).chainId,
-        verifyingContract: await reg.getAddress(),
-      };
-      const { BIND_KEY_TYPES } = await import("./helpers.ts");
-      const message = { identityId: 1n, key: walletAddress, purpose: Purpose.Node, nonce: 0, deadline: FAR };
-      const bindSig = await otherKey.signTypedData(domain, BIND_KEY_TYPES, message);
+      const bindSig = await signBindKey(reg, otherKey, {
+        identityId: 1n,
+        key: walletAddress,
+        purpose: Purpose.Node,
+        nonce: 0,
+        deadline: FAR,
+      });
       await reg.connect(alice).bindKey(1n, walletAddress, Purpose.Node, FAR, bindSig);
       await nodes.connect(alice).registerNode(1n, walletAddress, RESOURCES, LOCATION, PRICES);
 
@@ -468,12 +474,7 @@ describe("NodeRegistry", () => {
         await signHeartbeat(nodes, nodeKey, 2n, at),
         await nodeKey.signTypedData(
           { name: "Fourfold NodeRegistry", version: "1", chainId: 1n, verifyingContract: await nodes.getAddress() },
-          {
-            Heartbeat: [
-              { name: "nodeId", type: "uint256" },
-              { name: "timestamp", type: "uint256" },
-            ],
-          },
+          HEARTBEAT_TYPES,
           { nodeId: 1n, timestamp: at },
         ),
       ]) {

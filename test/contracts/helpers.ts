@@ -27,16 +27,36 @@ export async function identityDomain(registry: BaseContract, chainId?: bigint): 
   };
 }
 
-/** The key's EIP-712 signature of BindKey(identityId, key, purpose, nonce, deadline). */
+/**
+ * The EIP-712 signature of BindKey(identityId, key, purpose, nonce, deadline) by `signer`. The key is the signer's
+ * own address unless `message.key` names another: an ERC-1271 wallet whose owner signs for it.
+ */
 export async function signBindKey(
   registry: BaseContract,
-  key: Signer,
-  message: { identityId: bigint | number; purpose: number; nonce: bigint | number; deadline: bigint | number },
+  signer: Signer,
+  message: {
+    identityId: bigint | number;
+    purpose: number;
+    nonce: bigint | number;
+    deadline: bigint | number;
+    key?: string;
+  },
   domainOverride: Partial<TypedDataDomain> = {},
 ): Promise<string> {
   const domain = { ...(await identityDomain(registry)), ...domainOverride };
-  return key.signTypedData(domain, BIND_KEY_TYPES, { ...message, key: await key.getAddress() });
+  return signer.signTypedData(domain, BIND_KEY_TYPES, { ...message, key: message.key ?? (await signer.getAddress()) });
 }
+
+/** ERC-2612's Permit type. */
+export const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" },
+    { name: "spender", type: "address" },
+    { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+};
 
 /** A URI of exactly 66 bytes, the size the gas budgets are stated for. */
 export const URI_66 = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
