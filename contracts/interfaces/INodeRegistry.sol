@@ -211,7 +211,8 @@ interface INodeRegistry {
     /// @notice A heartbeat the node key signed at `timestamp` (EOA or ERC-1271), relayed by anyone.
     function heartbeatBySig(uint256 nodeId, uint256 timestamp, bytes calldata signature) external;
 
-    /// @notice Many nodes' signed heartbeats in one transaction. Invalid entries are skipped with a
+    /// @notice Many nodes' signed heartbeats in one transaction (EOA node keys: a compact ECDSA signature each;
+    /// contract keys use `heartbeatBySig`). Invalid entries are skipped with a
     /// `HeartbeatSkipped` event; the batch never reverts for them.
     /// @return accepted The number of heartbeats accepted.
     function heartbeatBatch(SignedHeartbeat[] calldata heartbeats) external returns (uint256 accepted);
