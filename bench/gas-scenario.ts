@@ -2,6 +2,7 @@ import type { ContractTransactionResponse, Signer } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import { deployFourfold } from "../deploy/in-process.ts";
 import {
+  bindKey,
   bytes32,
   Outcome,
   PERMIT_TYPES,
@@ -108,13 +109,7 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   );
   const agentId = await identityRegistry.idOfHandle("alice-agent");
   const agentKey = dave;
-  const agentSig = await signBindKey(identityRegistry, agentKey, {
-    identityId: agentId,
-    purpose: Purpose.Agent,
-    nonce: 0n,
-    deadline,
-  });
-  await identityRegistry.connect(alice).bindKey(agentId, agentKey.address, Purpose.Agent, deadline, agentSig);
+  await bindKey(identityRegistry, alice, agentId, agentKey, Purpose.Agent);
   const action = bytes32("inference.request");
   const uri = "ipfs://bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
   await identityRegistry.connect(agentKey).logAction(agentId, action, ethers.keccak256("0x01"), uri);
@@ -175,13 +170,7 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
     gpu: 5n * 10n ** 17n,
   };
   async function addNode(key: Signer & { address: string }) {
-    const sig = await signBindKey(identityRegistry, key, {
-      identityId: aliceId,
-      purpose: Purpose.Node,
-      nonce: 0n,
-      deadline,
-    });
-    await identityRegistry.connect(alice).bindKey(aliceId, key.address, Purpose.Node, deadline, sig);
+    await bindKey(identityRegistry, alice, aliceId, key, Purpose.Node);
     return nodeRegistry.connect(alice).registerNode(farmId, key.address, resources, location, prices);
   }
   await addNode(nodeSigner);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Signer } from "ethers";
 import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
-import { bytes32, Kind, Purpose, signBindKey, URI_66 } from "./helpers.ts";
+import { bindKey, bytes32, Kind, Purpose, signBindKey, URI_66 } from "./helpers.ts";
 
 const FAR = 2n ** 40n;
 
@@ -29,18 +29,6 @@ async function withAgent() {
   });
   await reg.connect(alice).bindKey(agentId, agentKey.address, Purpose.Agent, FAR, sig);
   return { ...base, agentId, agentKey };
-}
-
-async function bind(
-  reg: Awaited<ReturnType<typeof withIdentities>>["reg"],
-  owner: Signer,
-  identityId: bigint,
-  key: Signer,
-  purpose: number,
-) {
-  const nonce = await reg.keyNonce(await key.getAddress());
-  const sig = await signBindKey(reg, key, { identityId, purpose, nonce, deadline: FAR });
-  return reg.connect(owner).bindKey(identityId, await key.getAddress(), purpose, FAR, sig);
 }
 
 describe("IdentityRegistry", () => {
@@ -172,7 +160,7 @@ describe("IdentityRegistry", () => {
     it("binds a key that signed BindKey, with its purpose", async () => {
       const { reg, alice, aliceId } = await networkHelpers.loadFixture(withIdentities);
       const key = ethers.Wallet.createRandom();
-      await expect(bind(reg, alice, aliceId, key, Purpose.Node))
+      await expect(bindKey(reg, alice, aliceId, key, Purpose.Node))
         .to.emit(reg, "KeyBound")
         .withArgs(aliceId, key.address, Purpose.Node);
       expect(await reg.keyInfo(key.address)).to.deep.equal([aliceId, BigInt(Purpose.Node), true]);
@@ -201,13 +189,13 @@ describe("IdentityRegistry", () => {
     it("lets an agent hold keys of other purposes, but no standard identity an Agent key", async () => {
       const { reg, alice, agentId, aliceId } = await networkHelpers.loadFixture(withAgent);
       const worker = ethers.Wallet.createRandom();
-      await expect(bind(reg, alice, agentId, worker, Purpose.Worker))
+      await expect(bindKey(reg, alice, agentId, worker, Purpose.Worker))
         .to.emit(reg, "KeyBound")
         .withArgs(agentId, worker.address, Purpose.Worker);
-      await expect(bind(reg, alice, aliceId, ethers.Wallet.createRandom(), Purpose.Agent))
+      await expect(bindKey(reg, alice, aliceId, ethers.Wallet.createRandom(), Purpose.Agent))
         .to.be.revertedWithCustomError(reg, "IdentityInvalidPurpose")
         .withArgs(aliceId, Purpose.Agent);
-      await expect(bind(reg, alice, aliceId, ethers.Wallet.createRandom(), Purpose.None))
+      await expect(bindKey(reg, alice, aliceId, ethers.Wallet.createRandom(), Purpose.None))
         .to.be.revertedWithCustomError(reg, "IdentityInvalidPurpose")
         .withArgs(aliceId, Purpose.None);
     });
@@ -215,10 +203,10 @@ describe("IdentityRegistry", () => {
     it("refuses a caller who does not own the identity, and an unknown identity", async () => {
       const { reg, bob, aliceId } = await networkHelpers.loadFixture(withIdentities);
       const key = ethers.Wallet.createRandom();
-      await expect(bind(reg, bob, aliceId, key, Purpose.Node))
+      await expect(bindKey(reg, bob, aliceId, key, Purpose.Node))
         .to.be.revertedWithCustomError(reg, "IdentityNotOwner")
         .withArgs(aliceId, bob.address);
-      await expect(bind(reg, bob, 77n, key, Purpose.Node))
+      await expect(bindKey(reg, bob, 77n, key, Purpose.Node))
         .to.be.revertedWithCustomError(reg, "ERC721NonexistentToken")
         .withArgs(77n);
     });
@@ -275,11 +263,11 @@ describe("IdentityRegistry", () => {
     it("refuses a key that is already bound, to this identity or another", async () => {
       const { reg, alice, bob, aliceId, bobId } = await networkHelpers.loadFixture(withIdentities);
       const key = ethers.Wallet.createRandom();
-      await bind(reg, alice, aliceId, key, Purpose.Node);
-      await expect(bind(reg, bob, bobId, key, Purpose.Node))
+      await bindKey(reg, alice, aliceId, key, Purpose.Node);
+      await expect(bindKey(reg, bob, bobId, key, Purpose.Node))
         .to.be.revertedWithCustomError(reg, "IdentityKeyAlreadyBound")
         .withArgs(key.address, aliceId);
-      await expect(bind(reg, alice, aliceId, key, Purpose.Worker))
+      await expect(bindKey(reg, alice, aliceId, key, Purpose.Worker))
         .to.be.revertedWithCustomError(reg, "IdentityKeyAlreadyBound")
         .withArgs(key.address, aliceId);
     });
@@ -293,7 +281,7 @@ describe("IdentityRegistry", () => {
       await expect(reg.connect(alice).bindKey(aliceId, key.address, Purpose.Node, FAR, sig))
         .to.be.revertedWithCustomError(reg, "IdentityInvalidSignature")
         .withArgs(key.address);
-      await expect(bind(reg, alice, aliceId, key, Purpose.Node)).to.emit(reg, "KeyBound");
+      await expect(bindKey(reg, alice, aliceId, key, Purpose.Node)).to.emit(reg, "KeyBound");
       expect(await reg.keyNonce(key.address)).to.equal(2n);
     });
   });
@@ -302,7 +290,7 @@ describe("IdentityRegistry", () => {
     it("lets the identity's owner unbind a key, keeping its nonce", async () => {
       const { reg, alice, aliceId } = await networkHelpers.loadFixture(withIdentities);
       const key = ethers.Wallet.createRandom();
-      await bind(reg, alice, aliceId, key, Purpose.Worker);
+      await bindKey(reg, alice, aliceId, key, Purpose.Worker);
       await expect(reg.connect(alice).unbindKey(key.address)).to.emit(reg, "KeyUnbound").withArgs(aliceId, key.address);
       expect(await reg.keyInfo(key.address)).to.deep.equal([0n, BigInt(Purpose.None), false]);
       expect(await reg.isActiveKey(key.address, aliceId, Purpose.Worker)).to.equal(false);
@@ -311,7 +299,7 @@ describe("IdentityRegistry", () => {
 
     it("lets the key unbind itself", async () => {
       const { reg, alice, carol, aliceId } = await networkHelpers.loadFixture(withIdentities);
-      await bind(reg, alice, aliceId, carol, Purpose.Node);
+      await bindKey(reg, alice, aliceId, carol, Purpose.Node);
       await expect(reg.connect(carol).unbindKey(carol.address))
         .to.emit(reg, "KeyUnbound")
         .withArgs(aliceId, carol.address);
@@ -323,7 +311,7 @@ describe("IdentityRegistry", () => {
       await expect(reg.connect(alice).unbindKey(key.address))
         .to.be.revertedWithCustomError(reg, "IdentityKeyNotBound")
         .withArgs(key.address);
-      await bind(reg, alice, aliceId, key, Purpose.Node);
+      await bindKey(reg, alice, aliceId, key, Purpose.Node);
       await expect(reg.connect(bob).unbindKey(key.address))
         .to.be.revertedWithCustomError(reg, "IdentityNotOwner")
         .withArgs(aliceId, bob.address);
@@ -335,7 +323,7 @@ describe("IdentityRegistry", () => {
     it("drop every bound key and the encryption key, and let the new owner bind afresh", async () => {
       const { reg, alice, bob, aliceId } = await networkHelpers.loadFixture(withIdentities);
       const key = ethers.Wallet.createRandom();
-      await bind(reg, alice, aliceId, key, Purpose.Node);
+      await bindKey(reg, alice, aliceId, key, Purpose.Node);
       await reg.connect(alice).setEncryptionKey(aliceId, ethers.keccak256("0x01"));
       const tx = reg.connect(alice).transferFrom(alice.address, bob.address, aliceId);
       await expect(tx).to.emit(reg, "KeysDropped").withArgs(aliceId, 1n);
@@ -346,7 +334,7 @@ describe("IdentityRegistry", () => {
       await expect(reg.connect(alice).unbindKey(key.address))
         .to.be.revertedWithCustomError(reg, "IdentityKeyNotBound")
         .withArgs(key.address);
-      await expect(bind(reg, bob, aliceId, key, Purpose.Node))
+      await expect(bindKey(reg, bob, aliceId, key, Purpose.Node))
         .to.emit(reg, "KeyBound")
         .withArgs(aliceId, key.address, Purpose.Node);
       expect(await reg.isActiveKey(key.address, aliceId, Purpose.Node)).to.equal(true);
@@ -445,7 +433,7 @@ describe("IdentityRegistry", () => {
         .to.be.revertedWithCustomError(reg, "IdentityNotAgentKey")
         .withArgs(agentKey.address, aliceId);
       // A Worker key of the agent.
-      await bind(reg, alice, agentId, bob, Purpose.Worker);
+      await bindKey(reg, alice, agentId, bob, Purpose.Worker);
       await expect(call(bob, agentId))
         .to.be.revertedWithCustomError(reg, "IdentityNotAgentKey")
         .withArgs(bob.address, agentId);

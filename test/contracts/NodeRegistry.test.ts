@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type { Signer } from "ethers";
 import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
 import {
+  bindKey,
   HEARTBEAT_TYPES,
   NodeStatus,
   Purpose,
@@ -37,6 +38,7 @@ async function withFarm() {
   return { ...base, reg, nodes, deployer, alice, bob, payout, nodeKey, otherKey, market, stranger };
 }
 
+/** Binds `key` to `identityId` as a Node key (or for `purpose`). */
 async function bindNodeKey(
   reg: Awaited<ReturnType<typeof withFarm>>["reg"],
   owner: Signer,
@@ -44,9 +46,7 @@ async function bindNodeKey(
   key: Signer,
   purpose: number = Purpose.Node,
 ) {
-  const address = await key.getAddress();
-  const sig = await signBindKey(reg, key, { identityId, purpose, nonce: await reg.keyNonce(address), deadline: FAR });
-  await reg.connect(owner).bindKey(identityId, address, purpose, FAR, sig);
+  await (await bindKey(reg, owner, identityId, key, purpose)).wait();
 }
 
 /** Plus node 1 in farm 1, with `nodeKey` bound to identity 1 as its Node key. */

@@ -1,4 +1,11 @@
-import { type BaseContract, Signature, type Signer, type TypedDataDomain } from "ethers";
+import {
+  type BaseContract,
+  type ContractTransactionResponse,
+  Signature,
+  type Signer,
+  type TypedDataDomain,
+} from "ethers";
+import type { IdentityRegistry } from "../../types/ethers-contracts/index.ts";
 
 /** Key purposes, as in IIdentityRegistry.KeyPurpose. */
 export const Purpose = { None: 0, Node: 1, Worker: 2, Agent: 3, Operator: 4 } as const;
@@ -45,6 +52,21 @@ export async function signBindKey(
 ): Promise<string> {
   const domain = { ...(await identityDomain(registry)), ...domainOverride };
   return signer.signTypedData(domain, BIND_KEY_TYPES, { ...message, key: message.key ?? (await signer.getAddress()) });
+}
+
+/** Binds `key` to `identityId` for `purpose`: the key signs BindKey at its current nonce, `owner` submits it. */
+export async function bindKey(
+  registry: IdentityRegistry,
+  owner: Signer,
+  identityId: bigint,
+  key: Signer,
+  purpose: number,
+  deadline = 2n ** 40n,
+): Promise<ContractTransactionResponse> {
+  const address = await key.getAddress();
+  const nonce = await registry.keyNonce(address);
+  const sig = await signBindKey(registry, key, { identityId, purpose, nonce, deadline });
+  return registry.connect(owner).bindKey(identityId, address, purpose, deadline, sig);
 }
 
 /** ERC-2612's Permit type. */
