@@ -14,7 +14,7 @@ import {
 } from "../test/contracts/helpers.ts";
 
 /**
- * Gas budgets from issue 2, each at or under the best public implementation of the same call (ERC-8004's
+ * Gas budgets from issues 2 and 3, each at or under the best public implementation of the same call (ERC-8004's
  * reference registries and EAS, measured with solc 0.8.37 and 200 optimizer runs). Tests fail above them.
  */
 export const GAS_BUDGETS: Readonly<Record<string, number>> = {
@@ -27,6 +27,9 @@ export const GAS_BUDGETS: Readonly<Record<string, number>> = {
   "NodeRegistry.registerNode": 260_000,
   "NodeRegistry.heartbeat": 50_000,
   "NodeRegistry.heartbeatBatchPerNode": 20_000,
+  "LeaseMarket.openLease": 230_000,
+  "LeaseMarket.settle": 100_000,
+  "LeaseMarket.closeLease": 130_000,
 };
 
 /** Nodes in the heartbeat batch the per-node budget is stated for. */
@@ -43,11 +46,15 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  * - `NodeRegistry.registerNode`: a farm's second node;
  * - `NodeRegistry.heartbeat`, `heartbeatBySig`: steady state (not the node's first heartbeat);
  * - `NodeRegistry.heartbeatBatchPerNode`: a batch of 50 nodes' signed heartbeats in steady state, the
- *   transaction's gas divided by 50.
+ *   transaction's gas divided by 50;
+ * - `LeaseMarket.openLease`: a tenant's second lease on a node (the market already holds escrow);
+ * - `LeaseMarket.settle`: steady state (the lease's receipt exists; the farm and treasury hold FOLD);
+ * - `LeaseMarket.closeLease`: a lease with proven seconds to pay at close, on a farm with earlier outcomes.
  */
 export async function measureGas(connection: NetworkConnection): Promise<Record<string, number>> {
   const { ethers, networkHelpers } = connection;
-  const { foldToken, identityRegistry, reputationRegistry, nodeRegistry } = await deployFourfold(connection);
+  const { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket } =
+    await deployFourfold(connection);
   const [deployer, alice, bob, carol, dave, minter, newHolder, nodeSigner, payout] = await ethers.getSigners();
   const gas: Record<string, number> = {};
   async function record(name: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
@@ -221,6 +228,52 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   await record("NodeRegistry.release", nodeRegistry.release(1n, lease));
   await record("NodeRegistry.setStandby", nodeRegistry.connect(alice).setStandby(2n, true));
   await record("NodeRegistry.decommission", nodeRegistry.connect(alice).decommission(3n));
+
+  // LeaseMarket: bob leases from node 1, whose key heartbeats every minute.
+  const one = 10n ** 18n;
+  const marketAddress = await leaseMarket.getAddress();
+  await foldToken.transfer(bob.address, 100n * one);
+  await foldToken.connect(bob).approve(marketAddress, 100n * one);
+  const current = await nodeRegistry.prices(1n);
+  const maxPrices = {
+    cpu: current.cpu,
+    memoryGiB: current.memoryGiB,
+    ssdGiB: current.ssdGiB,
+    hddGiB: current.hddGiB,
+    gpu: current.gpu,
+  };
+  const deploymentHash = ethers.keccak256("0x0f");
+  const endpoint = "https://node-1.fourfold.example:8443";
+  const beatAt = async (at: bigint) => {
+    await time.setNextBlockTimestamp(at);
+    await nodeRegistry.connect(nodeSigner).heartbeat(1n);
+  };
+  const atTime = async (at: bigint, name: string | null, send: () => Promise<ContractTransactionResponse>) => {
+    await time.setNextBlockTimestamp(at);
+    if (name === null) await (await send()).wait();
+    else await record(name, send());
+  };
+  const open = () => leaseMarket.connect(bob).openLease(bobId, 1n, lease, 10n * one, maxPrices, deploymentHash);
+  let t = steadyAt + 100n;
+  await beatAt(t);
+  // A first lease, run to its end, so that the market, the receipt counter and the farm's outcomes are warm.
+  await atTime(t + 1n, null, open);
+  await atTime(t + 2n, null, () => leaseMarket.connect(nodeSigner).acknowledgeLease(1n, endpoint));
+  await beatAt(t + 60n);
+  await atTime(t + 61n, null, () => leaseMarket.settle(1n));
+  await atTime(t + 62n, null, () => leaseMarket.connect(bob).closeLease(1n));
+  t += 100n;
+  await atTime(t, "LeaseMarket.openLease", open);
+  await atTime(t + 1n, "LeaseMarket.acknowledgeLease", () =>
+    leaseMarket.connect(nodeSigner).acknowledgeLease(2n, endpoint),
+  );
+  await beatAt(t + 60n);
+  await atTime(t + 61n, "LeaseMarket.settleFirst", () => leaseMarket.settle(2n));
+  await beatAt(t + 120n);
+  await atTime(t + 121n, "LeaseMarket.settle", () => leaseMarket.settle(2n));
+  await atTime(t + 122n, "LeaseMarket.topUp", () => leaseMarket.connect(bob).topUp(2n, one));
+  await beatAt(t + 180n);
+  await atTime(t + 181n, "LeaseMarket.closeLease", () => leaseMarket.connect(bob).closeLease(2n));
 
   return Object.fromEntries(Object.entries(gas).sort(([a], [b]) => a.localeCompare(b)));
 }

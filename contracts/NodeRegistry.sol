@@ -47,7 +47,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         bytes2 country;
     }
 
-    /// @dev One slot: Resources is 128 bits.
+    /// @dev Two slots (a struct member starts a new slot): a reservation reads both, a release only `reserved`.
     struct Capacity {
         Resources total;
         Resources reserved;
@@ -301,7 +301,10 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     // ----------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc INodeRegistry
-    function reserve(uint256 nodeId, Resources calldata resources) external onlyRole(MARKET_ROLE) {
+    function reserve(
+        uint256 nodeId,
+        Resources calldata resources
+    ) external onlyRole(MARKET_ROLE) returns (Prices memory) {
         NodeHot memory hot = _hot[nodeId];
         if (hot.status != NodeStatus.Active) {
             if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
@@ -324,27 +327,29 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         _capacity[nodeId] = c;
         ++_cold[nodeId].activeLeases;
         emit CapacityReserved(nodeId, msg.sender, resources);
+        return _prices[nodeId];
     }
 
     /// @inheritdoc INodeRegistry
     function release(uint256 nodeId, Resources calldata resources) external onlyRole(MARKET_ROLE) {
         if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
-        Capacity memory c = _capacity[nodeId];
+        // Only the reserved half is read and written: releasing never needs the totals.
+        Resources memory r = _capacity[nodeId].reserved;
         NodeCold storage cold = _cold[nodeId];
         if (
             cold.activeLeases == 0 ||
-            c.reserved.cpu < resources.cpu ||
-            c.reserved.memoryMiB < resources.memoryMiB ||
-            c.reserved.ssdGiB < resources.ssdGiB ||
-            c.reserved.hddGiB < resources.hddGiB ||
-            c.reserved.gpus < resources.gpus
+            r.cpu < resources.cpu ||
+            r.memoryMiB < resources.memoryMiB ||
+            r.ssdGiB < resources.ssdGiB ||
+            r.hddGiB < resources.hddGiB ||
+            r.gpus < resources.gpus
         ) revert NodeReleaseExceedsReservation(nodeId);
-        c.reserved.cpu -= resources.cpu;
-        c.reserved.memoryMiB -= resources.memoryMiB;
-        c.reserved.ssdGiB -= resources.ssdGiB;
-        c.reserved.hddGiB -= resources.hddGiB;
-        c.reserved.gpus -= resources.gpus;
-        _capacity[nodeId] = c;
+        r.cpu -= resources.cpu;
+        r.memoryMiB -= resources.memoryMiB;
+        r.ssdGiB -= resources.ssdGiB;
+        r.hddGiB -= resources.hddGiB;
+        r.gpus -= resources.gpus;
+        _capacity[nodeId].reserved = r;
         --cold.activeLeases;
         emit CapacityReleased(nodeId, msg.sender, resources);
     }
@@ -414,6 +419,15 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         if (last == 0) return hot.onlineSeconds;
         uint256 gap = block.timestamp - last;
         return hot.onlineSeconds + (gap < _maxGap ? gap : _maxGap);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function billing(
+        uint256 nodeId
+    ) external view returns (uint256 onlineSeconds, uint256 lastHeartbeat, address payout, uint256 farmIdentityId) {
+        NodeHot memory hot = _hot[nodeId];
+        if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
+        return (hot.onlineSeconds, hot.lastHeartbeat, _farms[_cold[nodeId].farmId].payout, hot.identityId);
     }
 
     /// @inheritdoc INodeRegistry

@@ -80,6 +80,18 @@ contract ReputationRegistry is AccessControl, IReputationRegistry {
     }
 
     /// @inheritdoc IReputationRegistry
+    function increaseReceipt(uint256 receiptId, uint256 amount) external onlyRole(WRITER_ROLE) {
+        Receipt storage rec = _receipts[receiptId];
+        if (rec.fromId == 0) revert ReputationUnknownReceipt(receiptId);
+        uint256 weight = rec.amount;
+        if (!rec.fromRated && !rec.toRated) {
+            weight = amount > type(uint112).max - weight ? type(uint112).max : weight + amount;
+            rec.amount = uint112(weight);
+        }
+        emit ReceiptIncreased(receiptId, amount, weight);
+    }
+
+    /// @inheritdoc IReputationRegistry
     function giveFeedback(
         uint256 receiptId,
         uint8 score,

@@ -1,6 +1,12 @@
 import path from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
-import type { FoldToken, IdentityRegistry, NodeRegistry, ReputationRegistry } from "../types/ethers-contracts/index.ts";
+import type {
+  FoldToken,
+  IdentityRegistry,
+  LeaseMarket,
+  NodeRegistry,
+  ReputationRegistry,
+} from "../types/ethers-contracts/index.ts";
 import FourfoldModule from "./modules/Fourfold.ts";
 
 export interface FourfoldContracts {
@@ -8,6 +14,7 @@ export interface FourfoldContracts {
   identityRegistry: IdentityRegistry;
   reputationRegistry: ReputationRegistry;
   nodeRegistry: NodeRegistry;
+  leaseMarket: LeaseMarket;
 }
 
 /** The parameters the in-process Hardhat network deploys with (the same genesis as `npm start`'s local chain). */
@@ -28,5 +35,6 @@ export async function deployFourfold(connection: NetworkConnection): Promise<Fou
     identityRegistry: contracts.identityRegistry as unknown as IdentityRegistry,
     reputationRegistry: contracts.reputationRegistry as unknown as ReputationRegistry,
     nodeRegistry: contracts.nodeRegistry as unknown as NodeRegistry,
+    leaseMarket: contracts.leaseMarket as unknown as LeaseMarket,
   };
 }

@@ -218,7 +218,8 @@ interface INodeRegistry {
     function heartbeatBatch(SignedHeartbeat[] calldata heartbeats) external returns (uint256 accepted);
 
     /// @notice Reserves capacity on an active, online node for a lease. Markets only.
-    function reserve(uint256 nodeId, Resources calldata resources) external;
+    /// @return prices The node's current prices, which the market fixes for the lease.
+    function reserve(uint256 nodeId, Resources calldata resources) external returns (Prices memory prices);
 
     /// @notice Releases capacity a lease held. Markets only.
     function release(uint256 nodeId, Resources calldata resources) external;
@@ -237,6 +238,15 @@ interface INodeRegistry {
     /// last one if it comes now: min(now - lastHeartbeat, maxGap), zero before the first heartbeat. A lease opened
     /// now snapshots this, so it never pays for time before it began.
     function accruedOnlineSeconds(uint256 nodeId) external view returns (uint256);
+
+    /// @notice What a market needs to bill a lease on the node, in one call.
+    /// @return onlineSeconds The node's proven online seconds (credited by heartbeats so far).
+    /// @return lastHeartbeat The time of its last heartbeat, zero before the first.
+    /// @return payout Its farm's payout address.
+    /// @return farmIdentityId Its farm's identity.
+    function billing(
+        uint256 nodeId
+    ) external view returns (uint256 onlineSeconds, uint256 lastHeartbeat, address payout, uint256 farmIdentityId);
 
     /// @notice The most seconds one heartbeat credits.
     function maxGap() external view returns (uint256);

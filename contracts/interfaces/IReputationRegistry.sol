@@ -164,6 +164,12 @@ interface IReputationRegistry {
         uint256 amount
     );
 
+    /// @notice A writer added a further payment to a receipt.
+    /// @param receiptId The receipt.
+    /// @param amount The further amount paid, in full.
+    /// @param weight The receipt's weight afterwards (its stored amount, which stops growing once a side rated).
+    event ReceiptIncreased(uint256 indexed receiptId, uint256 amount, uint256 weight);
+
     /// @notice Feedback was given against a receipt.
     /// @param feedbackId The new feedback.
     /// @param receiptId The receipt.
@@ -239,6 +245,13 @@ interface IReputationRegistry {
         bytes32 ref,
         uint256 amount
     ) external returns (uint256 receiptId);
+
+    /// @notice Adds a further payment to a receipt (a lease's receipt grows with each settlement). Only writers.
+    /// The amount counts towards the receipt's weight only while neither side has rated it: feedback weighs what was
+    /// paid when it was given, and revoking it removes exactly that weight.
+    /// @param receiptId The receipt.
+    /// @param amount The further amount paid.
+    function increaseReceipt(uint256 receiptId, uint256 amount) external;
 
     /// @notice Gives feedback against a receipt: by `fromId`'s owner on `toId`, or by `toId`'s owner on `fromId`;
     /// once per side.

@@ -8,6 +8,14 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  *   the supply is minted only as farming rewards. Supply defaults to zero.
  * - `heartbeatMaxGap`, `offlineAfter` (seconds): the most one node heartbeat credits, and how long after its last
  *   heartbeat a node counts as offline. Default one hour each (one heartbeat an hour, the rate the grid scales at).
+ * - `treasury`, `protocolFeeBps`: where the lease market's protocol fee goes (defaults to the deploying account) and
+ *   how much it is, in basis points of each lease payment (at most 1,000). Default 250 (2.5 %).
+ * - `gracePeriod`, `ackWindow`, `reclaimNotice` (seconds): how long a lease short of funds stays in Grace (at most
+ *   72 hours), how long a node has to acknowledge a lease, and the farm's notice before reclaiming one. Defaults: a
+ *   day, an hour and a week.
+ *
+ * The module grants the lease market its roles on the node and reputation registries, so the deploying account
+ * must be `admin` (the default); a real deployment hands the admin role to its timelock afterwards.
  *
  * The tests deploy through this module, so it is tested with everything else.
  */
@@ -24,5 +32,22 @@ export default buildModule("Fourfold", (m) => {
   const reputationRegistry = m.contract("ReputationRegistry", [identityRegistry, admin]);
   const nodeRegistry = m.contract("NodeRegistry", [identityRegistry, admin, heartbeatMaxGap, offlineAfter]);
 
-  return { foldToken, identityRegistry, reputationRegistry, nodeRegistry };
+  const leaseMarket = m.contract("LeaseMarket", [
+    foldToken,
+    nodeRegistry,
+    reputationRegistry,
+    m.getParameter("treasury", deployer),
+    m.getParameter("protocolFeeBps", 250n),
+    m.getParameter("gracePeriod", 86_400n),
+    m.getParameter("ackWindow", 3_600n),
+    m.getParameter("reclaimNotice", 604_800n),
+  ]);
+  const marketRole = m.staticCall(nodeRegistry, "MARKET_ROLE", [], 0, { id: "NodeRegistry_MARKET_ROLE" });
+  const writerRole = m.staticCall(reputationRegistry, "WRITER_ROLE", [], 0, { id: "ReputationRegistry_WRITER_ROLE" });
+  m.call(nodeRegistry, "grantRole", [marketRole, leaseMarket], { id: "NodeRegistry_grantMarket_LeaseMarket" });
+  m.call(reputationRegistry, "grantRole", [writerRole, leaseMarket], {
+    id: "ReputationRegistry_grantWriter_LeaseMarket",
+  });
+
+  return { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket };
 });

@@ -564,10 +564,23 @@ describe("NodeRegistry", () => {
     });
   });
 
+  describe("billing", () => {
+    it("answers a node's proven seconds, last heartbeat, payout and farm identity in one call", async () => {
+      const { nodes, nodeKey, alice, stranger, payout, firstBeat } = await networkHelpers.loadFixture(withOnlineNode);
+      expect(await nodes.billing(1n)).to.deep.equal([0n, firstBeat, payout.address, 1n]);
+      await time.setNextBlockTimestamp(firstBeat + 120n);
+      await nodes.connect(nodeKey).heartbeat(1n);
+      await nodes.connect(alice).setFarmPayout(1n, stranger.address);
+      expect(await nodes.billing(1n)).to.deep.equal([120n, firstBeat + 120n, stranger.address, 1n]);
+      await expect(nodes.billing(2n)).to.be.revertedWithCustomError(nodes, "NodeUnknown").withArgs(2n);
+    });
+  });
+
   describe("capacity", () => {
     it("reserves and releases capacity for markets, counting active leases", async () => {
       const { nodes, market } = await networkHelpers.loadFixture(withOnlineNode);
       const lease = { cpu: 2, memoryMiB: 4096, ssdGiB: 100, hddGiB: 0, gpus: 1 };
+      expect(await nodes.connect(market).reserve.staticCall(1n, lease)).to.deep.equal(PRICES_TUPLE);
       await expect(nodes.connect(market).reserve(1n, lease))
         .to.emit(nodes, "CapacityReserved")
         .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 1n]);

@@ -88,6 +88,48 @@ describe("ReputationRegistry", () => {
     }
   });
 
+  describe("increaseReceipt", () => {
+    it("grows an unrated receipt's weight and emits each payment", async () => {
+      const { rep, writer, alice } = await networkHelpers.loadFixture(withReceipt);
+      await expect(rep.connect(writer).increaseReceipt(1n, 5n * ONE))
+        .to.emit(rep, "ReceiptIncreased")
+        .withArgs(1n, 5n * ONE, 15n * ONE);
+      expect((await rep.receipt(1n)).amount).to.equal(15n * ONE);
+      await rep.connect(alice).giveFeedback(1n, 80, TAG, "", ethers.ZeroHash);
+      expect((await rep.summary(2n, TAG)).totalWeight).to.equal(15n * ONE);
+    });
+
+    it("stops growing the weight once a side rated, so revoking removes exactly what was added", async () => {
+      const { rep, writer, alice } = await networkHelpers.loadFixture(withReceipt);
+      await rep.connect(alice).giveFeedback(1n, 80, TAG, "", ethers.ZeroHash);
+      await expect(rep.connect(writer).increaseReceipt(1n, 5n * ONE))
+        .to.emit(rep, "ReceiptIncreased")
+        .withArgs(1n, 5n * ONE, 10n * ONE);
+      expect((await rep.receipt(1n)).amount).to.equal(10n * ONE);
+      await rep.connect(alice).revokeFeedback(1n);
+      const s = await rep.summary(2n, TAG);
+      expect([s.count, s.totalWeight, s.weightedAverageScore]).to.deep.equal([0n, 0n, 0n]);
+    });
+
+    it("saturates at 2^112-1, even for the largest amount", async () => {
+      const { rep, writer } = await networkHelpers.loadFixture(withReceipt);
+      await rep.connect(writer).increaseReceipt(1n, ethers.MaxUint256);
+      expect((await rep.receipt(1n)).amount).to.equal(2n ** 112n - 1n);
+      await rep.connect(writer).increaseReceipt(1n, 1n);
+      expect((await rep.receipt(1n)).amount).to.equal(2n ** 112n - 1n);
+    });
+
+    it("refuses unknown receipts and anyone without the writer role", async () => {
+      const { rep, writer, alice } = await networkHelpers.loadFixture(withReceipt);
+      await expect(rep.connect(writer).increaseReceipt(2n, 1n))
+        .to.be.revertedWithCustomError(rep, "ReputationUnknownReceipt")
+        .withArgs(2n);
+      await expect(rep.connect(alice).increaseReceipt(1n, 1n))
+        .to.be.revertedWithCustomError(rep, "AccessControlUnauthorizedAccount")
+        .withArgs(alice.address, await rep.WRITER_ROLE());
+    });
+  });
+
   describe("giveFeedback", () => {
     it("lets each side rate the other once, weighted by the receipt", async () => {
       const { rep, alice, bob } = await networkHelpers.loadFixture(withReceipt);

@@ -137,3 +137,37 @@ export async function signedHeartbeat(
   const signature = Signature.from(await signHeartbeat(registry, key, nodeId, timestamp));
   return { nodeId: BigInt(nodeId), timestamp: BigInt(timestamp), r: signature.r, vs: signature.yParityAndS };
 }
+
+/** Lease states, as in ILeaseMarket.LeaseState. */
+export const LeaseState = { None: 0, Pending: 1, Active: 2, Grace: 3, Ended: 4 } as const;
+/** Why a lease ended, as in ILeaseMarket.EndReason. */
+export const EndReason = {
+  None: 0,
+  ClosedByTenant: 1,
+  OutOfFunds: 2,
+  Reclaimed: 3,
+  NodeGone: 4,
+  Rejected: 5,
+  Cancelled: 6,
+} as const;
+
+/** An ERC-2612 permit of `value` from `owner` to `spender` on `token` (FOLD's domain), split for a contract call. */
+export async function signPermit(
+  token: BaseContract & { nonces(owner: string): Promise<bigint> },
+  owner: Signer,
+  spender: string,
+  value: bigint,
+  deadline: bigint,
+): Promise<{ deadline: bigint; v: number; r: string; s: string }> {
+  const network = await token.runner?.provider?.getNetwork();
+  const ownerAddress = await owner.getAddress();
+  const domain = {
+    name: "Fourfold",
+    version: "1",
+    chainId: network?.chainId,
+    verifyingContract: await token.getAddress(),
+  };
+  const message = { owner: ownerAddress, spender, value, nonce: await token.nonces(ownerAddress), deadline };
+  const sig = Signature.from(await owner.signTypedData(domain, PERMIT_TYPES, message));
+  return { deadline, v: sig.v, r: sig.r, s: sig.s };
+}
