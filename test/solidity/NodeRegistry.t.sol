@@ -4,12 +4,12 @@ pragma solidity 0.8.37;
 import {Test} from "forge-std/Test.sol";
 import {IdentityRegistry} from "../../contracts/IdentityRegistry.sol";
 import {NodeRegistry} from "../../contracts/NodeRegistry.sol";
-import {IIdentityRegistry} from "../../contracts/interfaces/IIdentityRegistry.sol";
 import {INodeRegistry} from "../../contracts/interfaces/INodeRegistry.sol";
+import {NodeKeys} from "./utils/NodeKeys.sol";
 
 /// @dev Drives three nodes of one farm through random heartbeats, time jumps, reservations and releases, and keeps
 /// a ghost of what each node should have been credited and what it should have reserved.
-contract NodeRegistryHandler is Test {
+contract NodeRegistryHandler is NodeKeys {
     uint256 public constant NODES = 3;
     uint256 public constant MAX_GAP = 300;
 
@@ -32,51 +32,16 @@ contract NodeRegistryHandler is Test {
         vm.stopPrank();
         for (uint256 i; i < NODES; ++i) {
             keys[i] = uint256(keccak256(abi.encode("node key", i)));
-            address key = vm.addr(keys[i]);
-            bytes32 digest = _bindDigest(identityId, key);
-            (uint8 v, bytes32 r, bytes32 s) = vm.sign(keys[i], digest);
-            vm.startPrank(farmer);
-            identities.bindKey(
-                identityId,
-                key,
-                IIdentityRegistry.KeyPurpose.Node,
-                type(uint40).max,
-                abi.encodePacked(r, s, v)
-            );
+            _bindNodeKey(identities, farmer, identityId, keys[i]);
+            vm.prank(farmer);
             nodes.registerNode(
                 farmId,
-                key,
+                vm.addr(keys[i]),
                 INodeRegistry.Resources(8, 16_384, 500, 1_000, 1),
                 INodeRegistry.Location("BE", ""),
                 INodeRegistry.Prices(1, 1, 1, 1, 1)
             );
-            vm.stopPrank();
         }
-    }
-
-    function _bindDigest(uint256 identityId, address key) private view returns (bytes32) {
-        bytes32 structHash = keccak256(
-            abi.encode(
-                identities.BIND_KEY_TYPEHASH(),
-                identityId,
-                key,
-                IIdentityRegistry.KeyPurpose.Node,
-                0,
-                type(uint40).max
-            )
-        );
-        (, string memory name, string memory version, uint256 chainId, address verifying, , ) = identities
-            .eip712Domain();
-        bytes32 domain = keccak256(
-            abi.encode(
-                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-                keccak256(bytes(name)),
-                keccak256(bytes(version)),
-                chainId,
-                verifying
-            )
-        );
-        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
     }
 
     function heartbeat(uint256 nodeSeed, uint256 wait) external {
