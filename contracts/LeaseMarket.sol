@@ -493,7 +493,8 @@ contract LeaseMarket is ILeaseMarket {
         ls.endReason = reason;
         ls.escrow = 0;
         if (ls.graceSince != 0) ls.graceSince = 0;
-        _nodes.release(ls.nodeId, ls.resources);
+        uint256 nodeId = ls.nodeId;
+        _nodes.release(nodeId, ls.resources);
         bool served =
             reason == EndReason.ClosedByTenant || reason == EndReason.OutOfFunds || reason == EndReason.Reclaimed;
         _reputation.recordOutcome(
@@ -501,7 +502,7 @@ contract LeaseMarket is ILeaseMarket {
             served ? IReputationRegistry.Outcome.Completed : IReputationRegistry.Outcome.Refunded,
             bytes32(leaseId)
         );
-        emit LeaseEnded(leaseId, reason, refund);
+        emit LeaseEnded(leaseId, nodeId, reason, refund);
         if (refund != 0) _token.safeTransfer(ls.tenant, refund);
     }
 

@@ -196,7 +196,7 @@ interface ILeaseMarket {
     event FeesWithdrawn(address indexed treasury, uint256 amount);
 
     /// @notice The lease ended; its capacity is free and `refund` went back to the tenant.
-    event LeaseEnded(uint256 indexed leaseId, EndReason reason, uint256 refund);
+    event LeaseEnded(uint256 indexed leaseId, uint256 indexed nodeId, EndReason reason, uint256 refund);
 
     /// @notice Opens a lease on `nodeId` for `tenantId`, reserving `resources` at the node's current prices and
     /// escrowing `deposit` from the caller (who must have approved it). The node must be Active and online, every

@@ -1,3 +1,4 @@
+import { anyUint } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
 import { bindKey, bytes32, EndReason, LeaseState, Outcome, Purpose, signPermit } from "./helpers.ts";
@@ -372,7 +373,7 @@ describe("LeaseMarket", () => {
       const c = await networkHelpers.loadFixture(withPendingLease);
       const tx = c.market.connect(c.nodeKey).rejectLease(1n, "manifest does not decrypt");
       await expect(tx).to.emit(c.market, "LeaseRejected").withArgs(1n, 1n, "manifest does not decrypt");
-      await expect(tx).to.emit(c.market, "LeaseEnded").withArgs(1n, EndReason.Rejected, DEPOSIT);
+      await expect(tx).to.emit(c.market, "LeaseEnded").withArgs(1n, 1n, EndReason.Rejected, DEPOSIT);
       await expect(tx)
         .to.emit(c.rep, "OutcomeRecorded")
         .withArgs(1n, Outcome.Refunded, ethers.toBeHex(1n, 32), await c.market.getAddress());
@@ -566,7 +567,7 @@ describe("LeaseMarket", () => {
       );
       const lease = await c.market.lease(1n);
       const tx = at(since + GRACE, () => c.market.connect(c.stranger).expireLease(1n));
-      await expect(tx).to.emit(c.market, "LeaseEnded");
+      await expect(tx).to.emit(c.market, "LeaseEnded").withArgs(1n, 1n, EndReason.OutOfFunds, anyUint);
       await expect(tx)
         .to.emit(c.rep, "OutcomeRecorded")
         .withArgs(1n, Outcome.Completed, ethers.toBeHex(1n, 32), await c.market.getAddress());
@@ -656,7 +657,7 @@ describe("LeaseMarket", () => {
       const tx = at(c.firstBeat + 300n + GRACE, () => c.market.connect(c.stranger).expireLease(1n));
       await expect(tx)
         .to.emit(c.market, "LeaseEnded")
-        .withArgs(1n, EndReason.NodeGone, DEPOSIT - amount);
+        .withArgs(1n, 1n, EndReason.NodeGone, DEPOSIT - amount);
       await expect(tx)
         .to.emit(c.rep, "OutcomeRecorded")
         .withArgs(1n, Outcome.Refunded, ethers.toBeHex(1n, 32), await c.market.getAddress());
@@ -689,7 +690,7 @@ describe("LeaseMarket", () => {
       const tx = c.market.connect(c.bob).closeLease(1n);
       await expect(tx)
         .to.emit(c.market, "LeaseEnded")
-        .withArgs(1n, EndReason.ClosedByTenant, DEPOSIT - amount);
+        .withArgs(1n, 1n, EndReason.ClosedByTenant, DEPOSIT - amount);
       await expect(tx)
         .to.emit(c.rep, "OutcomeRecorded")
         .withArgs(1n, Outcome.Completed, ethers.toBeHex(1n, 32), await c.market.getAddress());
@@ -717,7 +718,7 @@ describe("LeaseMarket", () => {
           .withArgs(1n, deadline),
       );
       const tx = at(deadline, () => c.market.connect(c.bob).closeLease(1n));
-      await expect(tx).to.emit(c.market, "LeaseEnded").withArgs(1n, EndReason.Cancelled, DEPOSIT);
+      await expect(tx).to.emit(c.market, "LeaseEnded").withArgs(1n, 1n, EndReason.Cancelled, DEPOSIT);
       await expect(tx)
         .to.emit(c.rep, "OutcomeRecorded")
         .withArgs(1n, Outcome.Refunded, ethers.toBeHex(1n, 32), await c.market.getAddress());
@@ -751,7 +752,7 @@ describe("LeaseMarket", () => {
           .withArgs(1n, noticeAt + NOTICE),
       );
       const tx = at(noticeAt + NOTICE, () => c.market.connect(c.alice).reclaimLease(1n));
-      await expect(tx).to.emit(c.market, "LeaseEnded");
+      await expect(tx).to.emit(c.market, "LeaseEnded").withArgs(1n, 1n, EndReason.Reclaimed, anyUint);
       const lease = await c.market.lease(1n);
       expect([lease.state, lease.endReason]).to.deep.equal([BigInt(LeaseState.Ended), BigInt(EndReason.Reclaimed)]);
       expect(lease.paid).to.be.greaterThan(0n);
