@@ -1,6 +1,6 @@
 // `npm start` end to end: the real script, a real chain on a port this test chose, the real Ignition deployment.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import net from "node:net";
 import path from "node:path";
@@ -8,47 +8,14 @@ import { after, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import FourfoldModule from "../../deploy/modules/Fourfold.ts";
 import { rpcChainId } from "../lib/processes.ts";
+import { freePort, runNode } from "./support.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const START = path.join(ROOT, "scripts", "start.ts");
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
-/** Runs scripts/start.ts and collects its output; `until` resolves when the output matches or the process ends. */
+/** Runs scripts/start.ts and collects its output. */
 function runStart(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [START], { cwd: ROOT, env: { ...process.env, ...env } });
-  let output = "";
-  child.stdout.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = once(child, "exit").then(([code, signal]) => ({ code, signal }));
-  return {
-    child,
-    exited,
-    output: () => output,
-    async until(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline && child.exitCode === null) {
-        const match = output.match(pattern);
-        if (match) return match;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      const match = output.match(pattern);
-      if (match) return match;
-      throw new Error(`no ${pattern} within ${timeoutMs / 1000} s; output:\n${output}`);
-    },
-  };
+  return runNode([START], { cwd: ROOT, env });
 }
 
 async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {

@@ -1,0 +1,55 @@
+// Helpers for tests that run the real programs: a free port, and a child process whose output a test can wait on.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
+
+/** A port on 127.0.0.1 that nothing listens on now. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+export interface Running {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+  /** Resolves when the output matches `pattern`; fails after `timeoutMs` or when the process ends first. */
+  until(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+}
+
+/** Runs `node <args>` (this Node) in `cwd` and collects its output. */
+export function runNode(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Running {
+  const child = spawn(process.execPath, args, { cwd: options.cwd, env: { ...process.env, ...options.env } });
+  let output = "";
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = once(child, "exit").then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  return {
+    child,
+    exited,
+    output: () => output,
+    async until(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && child.exitCode === null) {
+        const match = output.match(pattern);
+        if (match) return match;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const match = output.match(pattern);
+      if (match) return match;
+      throw new Error(`no ${pattern} within ${timeoutMs / 1000} s; output:\n${output}`);
+    },
+  };
+}

@@ -1,0 +1,193 @@
+// Unit tests for the worker's pure parts: backoff, sealed boxes, the durable store, manifests against templates.
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { z } from "zod";
+import { generateKeyPair, open, SealError, seal } from "../src/crypto/seal.ts";
+import { checkManifest, fill, ManifestError, type Templates, templatesSchema } from "../src/node/templates.ts";
+import { backoffDelay, retry } from "../src/retry.ts";
+import { JsonStore } from "../src/store.ts";
+
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+describe("backoffDelay", () => {
+  it("doubles from the base up to the cap, scaled by the jitter", () => {
+    const options = { baseMs: 100, maxMs: 1_000 };
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 60].map((attempt) => backoffDelay(attempt, options, 0.999_999)),
+      [99, 199, 399, 799, 999, 999, 999],
+    );
+    assert.equal(backoffDelay(3, options, 0), 0);
+    assert.equal(backoffDelay(3, options, 0.5), 400);
+  });
+
+  it("refuses a negative or fractional attempt", () => {
+    assert.throws(() => backoffDelay(-1), RangeError);
+    assert.throws(() => backoffDelay(1.5), RangeError);
+  });
+});
+
+describe("retry", () => {
+  it("retries transient errors until the call succeeds, and throws any other error at once", async () => {
+    let calls = 0;
+    const retried: number[] = [];
+    const value = await retry(
+      async () => {
+        calls += 1;
+        if (calls < 3) throw new Error("transient");
+        return "done";
+      },
+      { isRetryable: () => true, backoff: { baseMs: 1, maxMs: 2 }, onRetry: (_e, attempt) => retried.push(attempt) },
+    );
+    assert.equal(value, "done");
+    assert.deepEqual(retried, [0, 1]);
+    await assert.rejects(
+      retry(
+        async () => {
+          throw new Error("permanent");
+        },
+        { isRetryable: () => false },
+      ),
+      /permanent/,
+    );
+  });
+
+  it("stops waiting when its signal aborts, with the last error", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    await assert.rejects(
+      retry(
+        async () => {
+          throw new Error("down");
+        },
+        { isRetryable: () => true, backoff: { baseMs: 10_000, maxMs: 10_000 }, signal: controller.signal },
+      ),
+      /down/,
+    );
+  });
+});
+
+describe("sealed boxes", () => {
+  it("open only with the recipient's secret key, and reveal nothing without it", () => {
+    const recipient = generateKeyPair();
+    const other = generateKeyPair();
+    const message = encode({ template: "http-echo", params: { message: "hi" } });
+    const box = seal(recipient.publicKey, message);
+    assert.deepEqual(open(recipient.secretKey, box), message);
+    assert.notDeepEqual(seal(recipient.publicKey, message), box, "each box has its own ephemeral key and nonce");
+    assert.throws(
+      () => open(other.secretKey, box),
+      (e: unknown) => e instanceof SealError && /does not decrypt/.test(e.reason),
+    );
+  });
+
+  it("refuse tampered, truncated and unknown-version boxes with a reason", () => {
+    const recipient = generateKeyPair();
+    const box = seal(recipient.publicKey, encode("x"));
+    const tampered = box.slice();
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] ?? 0) ^ 1;
+    assert.throws(() => open(recipient.secretKey, tampered), /does not decrypt/);
+    assert.throws(() => open(recipient.secretKey, box.subarray(0, 40)), /too short/);
+    const version = box.slice();
+    version[0] = 2;
+    assert.throws(() => open(recipient.secretKey, version), /unknown sealed box version 2/);
+    assert.throws(() => seal(new Uint8Array(31), encode("x")), /32 bytes/);
+  });
+});
+
+describe("JsonStore", () => {
+  it("keeps what was written across reopening, and refuses a file that does not match its schema", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-store-"));
+    try {
+      const file = path.join(dir, "state.json");
+      const schema = z.object({ cursor: z.number(), leases: z.array(z.string()) });
+      const store = await JsonStore.open(file, schema, { cursor: 0, leases: [] });
+      await store.update((s) => {
+        s.cursor = 7;
+        s.leases.push("1");
+      });
+      const again = await JsonStore.open(file, schema, { cursor: 0, leases: [] });
+      assert.deepEqual(again.get(), { cursor: 7, leases: ["1"] });
+      await assert.rejects(
+        again.update((s) => {
+          (s as { cursor: unknown }).cursor = "seven";
+        }),
+      );
+      assert.deepEqual(
+        JSON.parse(await readFile(file, "utf8")),
+        { cursor: 7, leases: ["1"] },
+        "a bad update writes nothing",
+      );
+      await writeFile(file, JSON.stringify({ cursor: "x" }));
+      await assert.rejects(JsonStore.open(file, schema, { cursor: 0, leases: [] }), /not a valid state file/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("manifests and templates", () => {
+  const templates: Templates = templatesSchema.parse({
+    "http-echo": {
+      command: "node",
+      args: ["worker/templates/http-echo.ts", "--port", "{port}", "--message", "{message}"],
+      params: { message: { type: "string", maxLength: 20 }, replicas: { type: "integer", min: 1, max: 3 } },
+      endpoint: "http://{host}:{port}",
+    },
+  });
+
+  it("accepts a manifest that names an allowed template with parameters in range", () => {
+    const { manifest, template } = checkManifest(
+      encode({ template: "http-echo", params: { message: "hi", replicas: 2 } }),
+      templates,
+    );
+    assert.equal(manifest.template, "http-echo");
+    assert.equal(fill(template.endpoint, { host: "127.0.0.1", port: 8080 }), "http://127.0.0.1:8080");
+  });
+
+  for (const [what, manifest, reason] of [
+    ["not JSON", "{", "manifest is not UTF-8 JSON"],
+    ["not an object of the right shape", { template: "http-echo", extra: 1 }, "manifest is not {template, params}"],
+    ["an unknown template", { template: "bash", params: {} }, "unknown template bash"],
+    [
+      "an unknown parameter",
+      { template: "http-echo", params: { message: "a", replicas: 1, cmd: "rm" } },
+      "unknown parameter cmd",
+    ],
+    ["a missing parameter", { template: "http-echo", params: { message: "a" } }, "missing parameter replicas"],
+    [
+      "an integer out of range",
+      { template: "http-echo", params: { message: "a", replicas: 4 } },
+      "parameter replicas must be an integer in 1..3",
+    ],
+    [
+      "a string too long",
+      { template: "http-echo", params: { message: "x".repeat(21), replicas: 1 } },
+      "parameter message must be a string of at most 20 characters",
+    ],
+  ] as const) {
+    it(`rejects ${what}`, () => {
+      const bytes = typeof manifest === "string" ? new TextEncoder().encode(manifest) : encode(manifest);
+      assert.throws(
+        () => checkManifest(bytes, templates),
+        (e: unknown) => e instanceof ManifestError && e.reason === reason,
+      );
+    });
+  }
+
+  it("refuses templates whose placeholders name nothing, or whose parameters shadow a built-in", () => {
+    assert.throws(
+      () => templatesSchema.parse({ t: { command: "x", args: ["{nope}"], endpoint: "e" } }),
+      /neither a parameter nor a built-in/,
+    );
+    assert.throws(
+      () =>
+        templatesSchema.parse({
+          t: { command: "x", params: { port: { type: "integer", min: 1, max: 2 } }, endpoint: "e" },
+        }),
+      /clashes with a built-in/,
+    );
+  });
+});
