@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { z } from "zod";
+import { ConfigError, loadNodeConfig } from "../src/config.ts";
 import { generateKeyPair, open, SealError, seal } from "../src/crypto/seal.ts";
 import { checkManifest, fill, ManifestError, type Templates, templatesSchema } from "../src/node/templates.ts";
 import { backoffDelay, retry } from "../src/retry.ts";
@@ -190,4 +191,80 @@ describe("manifests and templates", () => {
       /clashes with a built-in/,
     );
   });
+});
+
+describe("loadNodeConfig", () => {
+  const valid = {
+    farm: { handle: "my-farm", name: "My farm" },
+    node: { country: "BE", prices: { cpu: "0.01", memoryGiB: "0.005", ssdGiB: "0", hddGiB: "0", gpu: "0" } },
+  };
+
+  async function withFiles(config: unknown, key: string, run: (dir: string) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-config-"));
+    try {
+      await writeFile(path.join(dir, "node.json"), typeof config === "string" ? config : JSON.stringify(config));
+      await writeFile(path.join(dir, "node.key"), key);
+      await run(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n";
+  const flags = (dir: string, ...more: string[]) => [
+    "--config",
+    path.join(dir, "node.json"),
+    "--key-file",
+    path.join(dir, "node.key"),
+    "--state-dir",
+    path.join(dir, "state"),
+    ...more,
+  ];
+
+  it("parses flags, environment and the file into a frozen config with defaults", async () => {
+    await withFiles(valid, KEY, async (dir) => {
+      const config = await loadNodeConfig(flags(dir), { FOURFOLD_RPC_URL: "http://127.0.0.1:9999", PATH: "/usr/bin" });
+      assert.equal(config.rpcUrl, "http://127.0.0.1:9999");
+      assert.equal(config.nodeAccount.address, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+      assert.equal(config.ownerAccount, undefined);
+      assert.equal(config.file.node.prices.cpu, 10n ** 16n);
+      assert.equal(config.file.pollIntervalMs, 2_000);
+      assert.deepEqual(config.childEnv, { PATH: "/usr/bin" });
+      assert.equal(config.encryptionKeyFile, path.join(dir, "state", "encryption.key"));
+      assert.ok(Object.isFrozen(config));
+    });
+  });
+
+  for (const [what, config, key, extra, message] of [
+    ["a missing --config", undefined, KEY, [], /--config is required/],
+    ["a config that is not JSON", "{", KEY, [], /not JSON/],
+    ["a country that is not a code", { ...valid, node: { ...valid.node, country: "be" } }, KEY, [], /node\.country/],
+    [
+      "a price that is not an amount",
+      { ...valid, node: { ...valid.node, prices: { ...valid.node.prices, cpu: "-1" } } },
+      KEY,
+      [],
+      /node\.prices\.cpu/,
+    ],
+    ["an unknown key", { ...valid, extra: 1 }, KEY, [], /Unrecognized key/],
+    ["a key file that is not a key", valid, "not a key", [], /--key-file .*: expected a 0x-prefixed 32-byte hex key/],
+    [
+      "an RPC URL that is not http",
+      valid,
+      KEY,
+      ["--rpc-url", "ftp://x"],
+      /--rpc-url \/ FOURFOLD_RPC_URL: ftp:\/\/x is not an http\(s\) URL/,
+    ],
+    ["an unknown flag", valid, KEY, ["--verbose"], /Unknown option '--verbose'/],
+    ["a log level pino does not know", valid, KEY, ["--log-level", "loud"], /loud is not a pino level/],
+  ] as const) {
+    it(`refuses ${what} with a message naming it`, async () => {
+      await withFiles(config ?? valid, key, async (dir) => {
+        const argv = config === undefined ? ["--key-file", path.join(dir, "node.key")] : flags(dir, ...extra);
+        await assert.rejects(
+          loadNodeConfig(argv, {}),
+          (e: unknown) => e instanceof ConfigError && message.test(e.message),
+        );
+      });
+    });
+  }
 });
