@@ -44,6 +44,7 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  * - `ReputationRegistry.attest`: a new subject, not the first attestation;
  * - `FoldToken.transfer`: to an address that held no FOLD;
  * - `NodeRegistry.registerNode`: a farm's second node;
+ * - `NodeRegistry.decommission`: a bonded node (the bond is refunded);
  * - `NodeRegistry.heartbeat`, `heartbeatBySig`: steady state (not the node's first heartbeat);
  * - `NodeRegistry.heartbeatBatchPerNode`: a batch of 50 nodes' signed heartbeats in steady state, the
  *   transaction's gas divided by 50;
@@ -227,6 +228,9 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   await record("NodeRegistry.reserve", nodeRegistry.reserve(1n, lease));
   await record("NodeRegistry.release", nodeRegistry.release(1n, lease));
   await record("NodeRegistry.setStandby", nodeRegistry.connect(alice).setStandby(2n, true));
+  await foldToken.transfer(alice.address, 10n ** 18n);
+  await foldToken.connect(alice).approve(await nodeRegistry.getAddress(), 10n ** 18n);
+  await record("NodeRegistry.bond", nodeRegistry.connect(alice).bond(3n, 10n ** 17n));
   await record("NodeRegistry.decommission", nodeRegistry.connect(alice).decommission(3n));
 
   // LeaseMarket: bob leases from node 1, whose key heartbeats every minute.

@@ -2,6 +2,8 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
@@ -15,6 +17,8 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 /// the key is still active, and writes the hot slot once. Everything a heartbeat changes (last heartbeat, proven
 /// online seconds) lives in that one slot, with what the markets check on every lease (status, active leases).
 contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
+    using SafeERC20 for IERC20;
+
     /// @notice Markets (the lease market) reserve and release node capacity.
     bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
 
@@ -54,6 +58,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     }
 
     IIdentityRegistry private immutable _identities;
+    IERC20 private immutable _bondToken;
     uint256 private immutable _maxGap;
     uint256 private immutable _offlineAfter;
 
@@ -65,13 +70,16 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     mapping(uint256 nodeId => Capacity) private _capacity;
     mapping(uint256 nodeId => Prices) private _prices;
     mapping(address key => uint256 nodeId) private _nodeOfKey;
+    mapping(uint256 nodeId => uint256 amount) private _bonds;
 
     /// @param identities The identity registry that farms and node keys belong to.
+    /// @param bondToken_ The payment token, in which nodes are bonded.
     /// @param admin Grants the market role.
     /// @param maxGap_ The most seconds one heartbeat credits (one heartbeat interval of tolerance).
     /// @param offlineAfter_ How long after its last heartbeat a node counts as offline.
     constructor(
         address identities,
+        address bondToken_,
         address admin,
         uint256 maxGap_,
         uint256 offlineAfter_
@@ -80,6 +88,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
             revert NodeRegistryInvalidTiming(maxGap_, offlineAfter_);
         }
         _identities = IIdentityRegistry(identities);
+        _bondToken = IERC20(bondToken_);
         _maxGap = maxGap_;
         _offlineAfter = offlineAfter_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -178,6 +187,22 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         _hot[nodeId].status = NodeStatus.Decommissioned;
         delete _nodeOfKey[_cold[nodeId].key];
         emit NodeStatusChanged(nodeId, NodeStatus.Decommissioned);
+        uint256 amount = _bonds[nodeId];
+        if (amount != 0) {
+            delete _bonds[nodeId];
+            emit NodeBondRefunded(nodeId, msg.sender, amount);
+            _bondToken.safeTransfer(msg.sender, amount);
+        }
+    }
+
+    /// @inheritdoc INodeRegistry
+    function bond(uint256 nodeId, uint256 amount) external {
+        _requireNodeOwner(nodeId);
+        if (amount == 0) revert NodeZeroBond();
+        uint256 total = _bonds[nodeId] + amount;
+        _bonds[nodeId] = total;
+        emit NodeBonded(nodeId, amount, total);
+        _bondToken.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     // ----------------------------------------------------------------------------------------------------------------
@@ -428,6 +453,17 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         NodeHot memory hot = _hot[nodeId];
         if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
         return (hot.onlineSeconds, hot.lastHeartbeat, _farms[_cold[nodeId].farmId].payout, hot.identityId);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function bondOf(uint256 nodeId) external view returns (uint256) {
+        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
+        return _bonds[nodeId];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function bondToken() external view returns (address) {
+        return address(_bondToken);
     }
 
     /// @inheritdoc INodeRegistry

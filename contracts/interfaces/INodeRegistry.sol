@@ -9,7 +9,8 @@ pragma solidity ^0.8.24;
 /// credits min(time since the previous heartbeat, `maxGap`) seconds to the node's cumulative proven online time, so
 /// a node that was silent is credited at most one gap for its silence. A node is online while its last heartbeat
 /// is at most `offlineAfter` old. Markets (holders of the market role) reserve and release node capacity for
-/// leases; reservations never exceed the node's resources.
+/// leases; reservations never exceed the node's resources. A farm may bond payment tokens to a node, a public sign of
+/// commitment held by the registry and refunded to the farm's owner when the node is decommissioned.
 interface INodeRegistry {
     /// @notice A node's lifecycle. `Standby` nodes take no new leases; `Decommissioned` is final.
     enum NodeStatus {
@@ -177,6 +178,18 @@ interface INodeRegistry {
     event Heartbeat(uint256 indexed nodeId, uint256 timestamp, uint256 onlineSeconds);
     /// @notice A batch skipped this node's heartbeat, for `reason`; the rest of the batch went on.
     event HeartbeatSkipped(uint256 indexed nodeId, SkipReason reason);
+    /// @notice A bond must be more than zero.
+    error NodeZeroBond();
+
+    /// @notice The farm's owner added to a node's bond.
+    /// @param nodeId The node.
+    /// @param amount The amount added.
+    /// @param bond The node's bond afterwards.
+    event NodeBonded(uint256 indexed nodeId, uint256 amount, uint256 bond);
+
+    /// @notice A decommissioned node's bond went back to its farm's owner.
+    event NodeBondRefunded(uint256 indexed nodeId, address indexed to, uint256 amount);
+
     event CapacityReserved(uint256 indexed nodeId, address indexed market, Resources resources);
     event CapacityReleased(uint256 indexed nodeId, address indexed market, Resources resources);
 
@@ -202,8 +215,19 @@ interface INodeRegistry {
     /// @notice Puts a node on standby (no new leases) or back to active. Farm owner only.
     function setStandby(uint256 nodeId, bool standby) external;
 
-    /// @notice Retires a node for good and frees its key. Farm owner only, and only with no active lease.
+    /// @notice Retires a node for good, frees its key and refunds its bond to the caller. Farm owner only, and only
+    /// with no active lease.
     function decommission(uint256 nodeId) external;
+
+    /// @notice Adds `amount` of the payment token (pulled from the caller, who must have approved it) to the node's
+    /// bond. Farm owner only, while the node is not decommissioned.
+    function bond(uint256 nodeId, uint256 amount) external;
+
+    /// @notice The node's bond.
+    function bondOf(uint256 nodeId) external view returns (uint256);
+
+    /// @notice The token bonds are held in (the payment token).
+    function bondToken() external view returns (address);
 
     /// @notice A heartbeat from the node's key itself.
     function heartbeat(uint256 nodeId) external;

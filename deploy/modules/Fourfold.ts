@@ -30,7 +30,7 @@ export default buildModule("Fourfold", (m) => {
   const foldToken = m.contract("FoldToken", [genesisHolder, genesisSupply]);
   const identityRegistry = m.contract("IdentityRegistry");
   const reputationRegistry = m.contract("ReputationRegistry", [identityRegistry, admin]);
-  const nodeRegistry = m.contract("NodeRegistry", [identityRegistry, admin, heartbeatMaxGap, offlineAfter]);
+  const nodeRegistry = m.contract("NodeRegistry", [identityRegistry, foldToken, admin, heartbeatMaxGap, offlineAfter]);
 
   const leaseMarket = m.contract("LeaseMarket", [
     foldToken,

@@ -83,9 +83,11 @@ describe("NodeRegistry", () => {
       [300n, 86_401n],
     ]) {
       it(`refuses the timing (${maxGap}, ${offlineAfter})`, async () => {
-        const { identityRegistry, deployer } = await networkHelpers.loadFixture(deployFourfold);
+        const { identityRegistry, foldToken, deployer } = await networkHelpers.loadFixture(deployFourfold);
         const factory = await ethers.getContractFactory("NodeRegistry");
-        await expect(factory.deploy(await identityRegistry.getAddress(), deployer.address, maxGap, offlineAfter))
+        await expect(
+          factory.deploy(await identityRegistry.getAddress(), foldToken, deployer.address, maxGap, offlineAfter),
+        )
           .to.be.revertedWithCustomError(factory, "NodeRegistryInvalidTiming")
           .withArgs(maxGap, offlineAfter);
       });
@@ -561,6 +563,59 @@ describe("NodeRegistry", () => {
       await time.increaseTo(firstBeat + 2n);
       expect(await nodes.connect(stranger).heartbeatBatch.staticCall([entry, entry])).to.equal(1n);
       expect(await nodes.connect(stranger).heartbeatBatch.staticCall([])).to.equal(0n);
+    });
+  });
+
+  describe("bond", () => {
+    /** node 1 with alice holding 10 FOLD approved to the registry. */
+    async function withFundedOwner() {
+      const base = await withNode();
+      await base.foldToken.connect(base.deployer).transfer(base.alice.address, 10n * ONE);
+      await base.foldToken.connect(base.alice).approve(await base.nodes.getAddress(), 10n * ONE);
+      return base;
+    }
+
+    it("holds the farm's bond in FOLD and refunds it whole to the owner on decommission", async () => {
+      const { nodes, foldToken, alice } = await networkHelpers.loadFixture(withFundedOwner);
+      expect(await nodes.bondToken()).to.equal(await foldToken.getAddress());
+      expect(await nodes.bondOf(1n)).to.equal(0n);
+      const first = nodes.connect(alice).bond(1n, 3n * ONE);
+      await expect(first)
+        .to.emit(nodes, "NodeBonded")
+        .withArgs(1n, 3n * ONE, 3n * ONE);
+      await expect(first).to.changeTokenBalances(ethers, foldToken, [alice, nodes], [-3n * ONE, 3n * ONE]);
+      await expect(nodes.connect(alice).bond(1n, 2n * ONE))
+        .to.emit(nodes, "NodeBonded")
+        .withArgs(1n, 2n * ONE, 5n * ONE);
+      expect(await nodes.bondOf(1n)).to.equal(5n * ONE);
+      const retire = nodes.connect(alice).decommission(1n);
+      await expect(retire)
+        .to.emit(nodes, "NodeBondRefunded")
+        .withArgs(1n, alice.address, 5n * ONE);
+      await expect(retire).to.changeTokenBalances(ethers, foldToken, [alice, nodes], [5n * ONE, -5n * ONE]);
+      expect(await nodes.bondOf(1n)).to.equal(0n);
+    });
+
+    it("decommissions an unbonded node without a refund event", async () => {
+      const { nodes, alice } = await networkHelpers.loadFixture(withFundedOwner);
+      await expect(nodes.connect(alice).decommission(1n)).not.to.emit(nodes, "NodeBondRefunded");
+    });
+
+    it("refuses a zero bond, anyone but the farm's owner, unknown and decommissioned nodes, and an unapproved amount", async () => {
+      const { nodes, foldToken, alice, bob } = await networkHelpers.loadFixture(withFundedOwner);
+      await expect(nodes.connect(alice).bond(1n, 0n)).to.be.revertedWithCustomError(nodes, "NodeZeroBond");
+      await expect(nodes.connect(bob).bond(1n, ONE))
+        .to.be.revertedWithCustomError(nodes, "FarmNotOwner")
+        .withArgs(1n, bob.address);
+      await expect(nodes.connect(alice).bond(2n, ONE)).to.be.revertedWithCustomError(nodes, "NodeUnknown").withArgs(2n);
+      await expect(nodes.bondOf(2n)).to.be.revertedWithCustomError(nodes, "NodeUnknown").withArgs(2n);
+      await expect(nodes.connect(alice).bond(1n, 11n * ONE))
+        .to.be.revertedWithCustomError(foldToken, "ERC20InsufficientAllowance")
+        .withArgs(await nodes.getAddress(), 10n * ONE, 11n * ONE);
+      await nodes.connect(alice).decommission(1n);
+      await expect(nodes.connect(alice).bond(1n, ONE))
+        .to.be.revertedWithCustomError(nodes, "NodeDecommissioned")
+        .withArgs(1n);
     });
   });
 

@@ -261,7 +261,7 @@ contract LeaseMarketTest is Test {
         token = new FoldToken(address(this), 100_000_000 ether);
         IdentityRegistry identities = new IdentityRegistry();
         ReputationRegistry reputation = new ReputationRegistry(address(identities), address(this));
-        nodes = new NodeRegistry(address(identities), address(this), 300, 300);
+        nodes = new NodeRegistry(address(identities), address(token), address(this), 300, 300);
         market = new LeaseMarket(address(token), address(nodes), address(reputation), treasury, 250, 600, 300, 3_600);
         nodes.grantRole(nodes.MARKET_ROLE(), address(market));
         reputation.grantRole(reputation.WRITER_ROLE(), address(market));

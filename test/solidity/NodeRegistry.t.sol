@@ -2,30 +2,36 @@
 pragma solidity 0.8.37;
 
 import {Test} from "forge-std/Test.sol";
+import {FoldToken} from "../../contracts/FoldToken.sol";
 import {IdentityRegistry} from "../../contracts/IdentityRegistry.sol";
 import {NodeRegistry} from "../../contracts/NodeRegistry.sol";
 import {INodeRegistry} from "../../contracts/interfaces/INodeRegistry.sol";
 import {NodeKeys} from "./utils/NodeKeys.sol";
 
-/// @dev Drives three nodes of one farm through random heartbeats, time jumps, reservations and releases, and keeps
-/// a ghost of what each node should have been credited and what it should have reserved.
+/// @dev Drives three nodes of one farm through random heartbeats, time jumps, reservations, releases and bonds, and
+/// keeps a ghost of what each node should have been credited, reserved and bonded.
 contract NodeRegistryHandler is NodeKeys {
     uint256 public constant NODES = 3;
     uint256 public constant MAX_GAP = 300;
 
     IdentityRegistry public immutable identities;
     NodeRegistry public immutable nodes;
+    FoldToken public immutable token;
+    address public immutable farmer = makeAddr("farmer");
     uint256[NODES] public keys;
+    uint256[NODES] public ghostBond;
     uint256[NODES] public ghostOnline;
     uint256[NODES] public ghostLast;
     uint256[NODES] public firstHeartbeat;
     INodeRegistry.Resources[] internal _leases;
     uint256[] internal _leaseNode;
 
-    constructor(IdentityRegistry identities_, NodeRegistry nodes_) {
+    constructor(IdentityRegistry identities_, NodeRegistry nodes_, FoldToken token_) {
         identities = identities_;
         nodes = nodes_;
-        address farmer = makeAddr("farmer");
+        token = token_;
+        vm.prank(farmer);
+        token.approve(address(nodes), type(uint256).max);
         vm.startPrank(farmer);
         uint256 identityId = identities.register("farmer", "");
         uint256 farmId = nodes.createFarm(identityId, "farm", farmer);
@@ -93,6 +99,15 @@ contract NodeRegistryHandler is NodeKeys {
         _leaseNode.pop();
     }
 
+    function bond(uint256 nodeSeed, uint256 amount) external {
+        uint256 i = nodeSeed % NODES;
+        amount = bound(amount, 1, token.balanceOf(farmer) < 1 ether ? 1 : 1 ether);
+        if (token.balanceOf(farmer) < amount) return;
+        vm.prank(farmer);
+        nodes.bond(i + 1, amount);
+        ghostBond[i] += amount;
+    }
+
     /// @dev The sum of the handler's open reservations on `nodeId`, and their count.
     function ghostReserved(uint256 nodeId) external view returns (INodeRegistry.Resources memory sum, uint256 count) {
         for (uint256 j; j < _leases.length; ++j) {
@@ -109,14 +124,45 @@ contract NodeRegistryTest is Test {
     IdentityRegistry private identities;
     NodeRegistry private nodes;
     NodeRegistryHandler private handler;
+    FoldToken private _token;
 
     function setUp() public {
         vm.warp(1_700_000_000);
         identities = new IdentityRegistry();
-        nodes = new NodeRegistry(address(identities), address(this), 300, 300);
-        handler = new NodeRegistryHandler(identities, nodes);
+        FoldToken token = new FoldToken(address(this), 1_000 ether);
+        nodes = new NodeRegistry(address(identities), address(token), address(this), 300, 300);
+        handler = new NodeRegistryHandler(identities, nodes, token);
+        assertTrue(token.transfer(handler.farmer(), 1_000 ether));
+        _token = token;
         nodes.grantRole(nodes.MARKET_ROLE(), address(handler));
         targetContract(address(handler));
+    }
+
+    /// @notice The registry holds exactly the sum of the bonds; every bonded unit came from the farmer.
+    function invariant_bondsAreConserved() public view {
+        uint256 sum;
+        for (uint256 i; i < handler.NODES(); ++i) {
+            assertEq(nodes.bondOf(i + 1), handler.ghostBond(i), "bond");
+            sum += handler.ghostBond(i);
+        }
+        assertEq(_token.balanceOf(address(nodes)), sum, "registry balance");
+        assertEq(_token.balanceOf(handler.farmer()) + sum, 1_000 ether, "farmer + bonds");
+    }
+
+    /// @notice Decommissioning refunds the whole bond to the farm's owner, once, and leaves the registry empty.
+    function testFuzz_decommission_refundsTheBond(uint256 first, uint256 second) public {
+        first = bound(first, 1, 400 ether);
+        second = bound(second, 1, 400 ether);
+        address farmer = handler.farmer();
+        vm.startPrank(farmer);
+        nodes.bond(1, first);
+        nodes.bond(1, second);
+        assertEq(nodes.bondOf(1), first + second);
+        nodes.decommission(1);
+        vm.stopPrank();
+        assertEq(nodes.bondOf(1), 0);
+        assertEq(_token.balanceOf(farmer), 1_000 ether);
+        assertEq(_token.balanceOf(address(nodes)), 0);
     }
 
     /// @notice A heartbeat after any silence credits at most maxGap, and exactly the gap when it is shorter.
