@@ -602,7 +602,13 @@ describe("LeaseMarket", () => {
       await c.market.settle(1n);
       let lease = await c.market.lease(1n);
       expect([lease.escrow, lease.paid, lease.state]).to.deep.equal([0n, c.deposit, BigInt(LeaseState.Grace)]);
-      const owed = 1_480n * PER_SECOND;
+      // With nothing left in escrow, a settlement counts the new seconds and pays nothing.
+      await beat(c, c.firstBeat + 1_800n);
+      await expect(c.market.settle(1n))
+        .to.emit(c.market, "LeaseSettled")
+        .withArgs(1n, 300n, 0n, 0n, 0n)
+        .and.not.to.emit(c.token, "Transfer");
+      const owed = 1_780n * PER_SECOND;
       const topUp = ONE;
       await expect(c.market.connect(c.bob).topUp(1n, topUp))
         .to.emit(c.market, "LeaseSettled")
