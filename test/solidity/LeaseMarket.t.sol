@@ -55,14 +55,15 @@ contract LeaseMarketHandler is NodeKeys {
         uint256 farmId = nodes.createFarm(farmerId, "farm", payout);
         vm.stopPrank();
         for (uint256 i; i < NODES; ++i) {
-            keys[i] = uint256(keccak256(abi.encode("lease node key", i)));
-            _bindNodeKey(identities, farmer, farmerId, keys[i]);
-            vm.prank(farmer);
-            nodes.registerNode(
+            keys[i] = _registerNode(
+                identities,
+                nodes,
+                farmer,
+                farmerId,
                 farmId,
-                vm.addr(keys[i]),
+                "lease node key",
+                i,
                 INodeRegistry.Resources(8, 16_384, 500, 0, 1),
-                INodeRegistry.Location("BE", ""),
                 // Per hour: 0.036 FOLD a core, 0.0072 a GiB of memory, 0.000036 a GiB of SSD, 0.36 a GPU.
                 INodeRegistry.Prices(0.036 ether, 0.0072 ether, 0.000036 ether, 0, 0.36 ether)
             );

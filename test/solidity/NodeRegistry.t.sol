@@ -37,14 +37,15 @@ contract NodeRegistryHandler is NodeKeys {
         uint256 farmId = nodes.createFarm(identityId, "farm", farmer);
         vm.stopPrank();
         for (uint256 i; i < NODES; ++i) {
-            keys[i] = uint256(keccak256(abi.encode("node key", i)));
-            _bindNodeKey(identities, farmer, identityId, keys[i]);
-            vm.prank(farmer);
-            nodes.registerNode(
+            keys[i] = _registerNode(
+                identities,
+                nodes,
+                farmer,
+                identityId,
                 farmId,
-                vm.addr(keys[i]),
+                "node key",
+                i,
                 INodeRegistry.Resources(8, 16_384, 500, 1_000, 1),
-                INodeRegistry.Location("BE", ""),
                 INodeRegistry.Prices(1, 1, 1, 1, 1)
             );
         }

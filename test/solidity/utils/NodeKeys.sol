@@ -3,9 +3,12 @@ pragma solidity 0.8.37;
 
 import {Test} from "forge-std/Test.sol";
 import {IdentityRegistry} from "../../../contracts/IdentityRegistry.sol";
+import {NodeRegistry} from "../../../contracts/NodeRegistry.sol";
 import {IIdentityRegistry} from "../../../contracts/interfaces/IIdentityRegistry.sol";
+import {INodeRegistry} from "../../../contracts/interfaces/INodeRegistry.sol";
 
-/// @dev Binds node keys the way a farmer does: the key signs BindKey (EIP-712), the identity's owner submits it.
+/// @dev Binds node keys and registers nodes the way a farmer does: the key signs BindKey (EIP-712), the identity's
+/// owner submits it, then registers the node in the farm.
 abstract contract NodeKeys is Test {
     /// @dev Binds `vm.addr(keyPk)` to `identityId` (owned by `owner`) as a Node key, valid until 2^40-1.
     function _bindNodeKey(IdentityRegistry identities, address owner, uint256 identityId, uint256 keyPk) internal {
@@ -35,5 +38,24 @@ abstract contract NodeKeys is Test {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(keyPk, keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
         vm.prank(owner);
         identities.bindKey(identityId, key, IIdentityRegistry.KeyPurpose.Node, deadline, abi.encodePacked(r, s, v));
+    }
+
+    /// @dev Binds the key `keccak256(seed, index)` to the farm's identity and registers a node in Belgium with it.
+    /// Returns the key's private key.
+    function _registerNode(
+        IdentityRegistry identities,
+        NodeRegistry nodes,
+        address farmer,
+        uint256 identityId,
+        uint256 farmId,
+        string memory seed,
+        uint256 index,
+        INodeRegistry.Resources memory resources,
+        INodeRegistry.Prices memory prices
+    ) internal returns (uint256 keyPk) {
+        keyPk = uint256(keccak256(abi.encode(seed, index)));
+        _bindNodeKey(identities, farmer, identityId, keyPk);
+        vm.prank(farmer);
+        nodes.registerNode(farmId, vm.addr(keyPk), resources, INodeRegistry.Location("BE", ""), prices);
     }
 }
