@@ -291,6 +291,17 @@ describe("node agent (integration)", { timeout: 240_000 }, () => {
     );
     await eventually("lease 4 rejected", async () => ((await leaseState(fourth)) === 4 ? true : undefined));
 
+    // Lease 5: a parameter name longer than a rejection reason may be still gets its lease rejected.
+    const fifth = await lease({ template: "http-echo", params: { message: "x", ["p".repeat(300)]: 1 } });
+    await eventually("lease 5 rejected", async () => ((await leaseState(fifth)) === 4 ? true : undefined));
+    const cut = await client.getContractEvents({
+      ...market,
+      eventName: "LeaseRejected",
+      args: { leaseId: fifth },
+      fromBlock: 0n,
+    });
+    assert.equal(cut[0]?.args.reason, `unknown parameter ${"p".repeat(300)}`.slice(0, 256));
+
     // Closing lease 1 stops its workload.
     await mined(await tenant.writeContract({ ...market, functionName: "closeLease", args: [first] }));
     await eventually(
@@ -317,6 +328,7 @@ describe("node agent (integration)", { timeout: 240_000 }, () => {
         [String(second)]: "acknowledged",
         [String(third)]: "rejected",
         [String(fourth)]: "rejected",
+        [String(fifth)]: "rejected",
       },
     );
   });

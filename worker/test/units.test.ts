@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { z } from "zod";
 import { ConfigError, loadNodeConfig } from "../src/config.ts";
 import { generateKeyPair, open, SealError, seal } from "../src/crypto/seal.ts";
+import { truncateUtf8 } from "../src/node/agent.ts";
 import { checkManifest, fill, ManifestError, type Templates, templatesSchema } from "../src/node/templates.ts";
 import { backoffDelay, retry } from "../src/retry.ts";
 import { JsonStore } from "../src/store.ts";
@@ -267,4 +268,13 @@ describe("loadNodeConfig", () => {
       });
     });
   }
+});
+
+describe("truncateUtf8", () => {
+  it("keeps short text, and cuts long text on a character boundary within the byte limit", () => {
+    assert.equal(truncateUtf8("abc", 3), "abc");
+    assert.equal(truncateUtf8("abcd", 3), "abc");
+    assert.equal(truncateUtf8("aé", 2), "a", "é is two bytes and does not fit");
+    assert.equal(new TextEncoder().encode(truncateUtf8("€".repeat(100), 256)).length, 255);
+  });
 });

@@ -384,9 +384,20 @@ export class NodeAgent {
       ]);
       const logs = [...opened, ...manifests, ...ended].sort(byPosition);
       for (const event of logs) {
-        if (event.eventName === "LeaseOpened") await this.onOpened(event.args);
-        else if (event.eventName === "LeaseManifest") await this.onManifest(event.args);
-        else await this.onEnded(event.args);
+        try {
+          if (event.eventName === "LeaseOpened") await this.onOpened(event.args);
+          else if (event.eventName === "LeaseManifest") await this.onManifest(event.args);
+          else await this.onEnded(event.args);
+        } catch (error) {
+          // An RPC outage replays the range. Anything else is about this one lease: retrying it would only fail
+          // again and hold up every other lease, so it is logged and the lease left to its tenant, who can cancel
+          // it with a full refund once the acknowledgement window has passed.
+          if (isTransient(error)) throw error;
+          this.deps.log.error(
+            { leaseId: event.args.leaseId, event: event.eventName, err: error },
+            "could not handle a lease event",
+          );
+        }
       }
       await store.update((s) => {
         s.cursor = String(to);
@@ -442,7 +453,7 @@ export class NodeAgent {
       await this.startWorkload(id, { ...record, template: checked.manifest.template, params: checked.manifest.params });
     } catch (error) {
       log.error({ leaseId: id, err: error }, "workload failed to start");
-      await this.reject(id, `workload failed to start: ${(error as Error).message}`.slice(0, 256));
+      await this.reject(id, `workload failed to start: ${(error as Error).message}`);
       return;
     }
     await this.acknowledge(id);
@@ -512,8 +523,10 @@ export class NodeAgent {
     this.deps.log.info({ leaseId: id, endpoint: record.endpoint }, "lease acknowledged");
   }
 
-  private async reject(id: string, reason: string): Promise<void> {
+  private async reject(id: string, fullReason: string): Promise<void> {
     const { log } = this.deps;
+    // The market takes 1 to 256 bytes; a reason can quote a tenant's parameter name, which may be longer.
+    const reason = truncateUtf8(fullReason, 256);
     log.warn({ leaseId: id, reason }, "rejecting the lease");
     if ((await this.leaseState(BigInt(id))) === LeaseState.Pending) {
       try {
@@ -576,6 +589,15 @@ export class NodeAgent {
         this.deps.log.warn({ err: error, attempt, delayMs }, `${what}: RPC unavailable; retrying`),
     });
   }
+}
+
+/** `text` cut to at most `bytes` bytes of UTF-8, on a character boundary. */
+export function truncateUtf8(text: string, bytes: number): string {
+  const encoded = new TextEncoder().encode(text);
+  if (encoded.length <= bytes) return text;
+  let end = bytes;
+  while (end > 0 && ((encoded[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return new TextDecoder().decode(encoded.subarray(0, end));
 }
 
 function byPosition(a: Log, b: Log): number {
