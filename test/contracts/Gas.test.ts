@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import { GAS_BUDGETS, measureGas } from "../../bench/gas-scenario.ts";
 
 const SNAPSHOT = path.resolve(import.meta.dirname, "../../bench/results/gas.json");
@@ -18,6 +18,14 @@ describe("Gas", () => {
     it(`${name} stays within ${budget.toLocaleString("en")} gas`, () => {
       expect(gas[name], `${name} was not measured`).to.be.a("number");
       expect(gas[name]).to.be.at.most(budget);
+    });
+  }
+
+  // EIP-170: public chains refuse runtime code above 24,576 bytes. (Coverage builds are larger; it skips this file.)
+  for (const name of ["FoldToken", "IdentityRegistry", "ReputationRegistry", "NodeRegistry", "LeaseMarket"]) {
+    it(`${name} fits in EIP-170's 24,576 bytes of code`, async () => {
+      const { deployedBytecode } = await hre.artifacts.readArtifact(name);
+      expect((deployedBytecode.length - 2) / 2).to.be.at.most(24_576);
     });
   }
 
