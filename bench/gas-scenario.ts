@@ -45,7 +45,10 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  * - `FoldToken.transfer`: to an address that held no FOLD;
  * - `NodeRegistry.registerNode`: a farm's second node;
  * - `NodeRegistry.decommission`: a bonded node (the bond is refunded);
- * - `NodeRegistry.heartbeat`, `heartbeatBySig`: steady state (not the node's first heartbeat);
+ * - `NodeRegistry.heartbeat`, `heartbeatBySig`: steady state (not the node's first heartbeat, nor its first in an
+ *   epoch);
+ * - `NodeRegistry.heartbeatNewEpoch`: a node's first heartbeat in an epoch, after a full epoch of heartbeats (it
+ *   closes the epoch and converts the one before into FOLD owed);
  * - `NodeRegistry.heartbeatBatchPerNode`: a batch of 50 nodes' signed heartbeats in steady state, the
  *   transaction's gas divided by 50;
  * - `LeaseMarket.openLease`: a tenant's second lease on a node (the market already holds escrow);
@@ -54,6 +57,9 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  */
 export async function measureGas(connection: NetworkConnection): Promise<Record<string, number>> {
   const { ethers, networkHelpers } = connection;
+  // A fixed deployment time, so that the epochs (which NodeRegistry counts from its deployment) are the same in
+  // every run: epoch 0 begins at 3,999,995,400 and the scenario's heartbeats fall in epochs 7 to 9.
+  await networkHelpers.time.increaseTo(3_999_996_000n);
   const { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket } =
     await deployFourfold(connection);
   const [deployer, alice, bob, carol, dave, minter, newHolder, nodeSigner, payout] = await ethers.getSigners();
@@ -81,8 +87,10 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
     "FoldToken.permit",
     foldToken.permit(deployer.address, bob.address, 5n, deadline, permitSig.v, permitSig.r, permitSig.s),
   );
-  await record("FoldToken.setMinter", foldToken.setMinter(minter.address));
-  await record("FoldToken.mint", foldToken.connect(minter).mint(carol.address, 10n ** 18n));
+  // The module already made FarmingRewards the minter: measure setMinter and mint on a token of their own.
+  const standalone = await (await ethers.getContractFactory("FoldToken")).deploy(deployer.address, 10n ** 24n);
+  await record("FoldToken.setMinter", standalone.setMinter(minter.address));
+  await record("FoldToken.mint", standalone.connect(minter).mint(carol.address, 10n ** 18n));
 
   // IdentityRegistry
   await identityRegistry.connect(alice).register("alice", URI_66);
@@ -193,7 +201,9 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
 
   // Fixed times from here on: signed timestamps are calldata, and their bytes change the gas.
   const { time } = networkHelpers;
-  const t0 = 4_000_000_000n;
+  // An epoch boundary (epochs are 600 s on the local chain, at multiples of 600): everything up to the lease
+  // market's part happens within one epoch, so those heartbeats are steady state.
+  const t0 = 4_000_000_200n;
   await time.setNextBlockTimestamp(t0);
   await nodeRegistry.connect(nodeSigner).heartbeat(1n);
   await time.setNextBlockTimestamp(t0 + 60n);
@@ -278,6 +288,14 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   await atTime(t + 122n, "LeaseMarket.topUp", () => leaseMarket.connect(bob).topUp(2n, one));
   await beatAt(t + 180n);
   await atTime(t + 181n, "LeaseMarket.closeLease", () => leaseMarket.connect(bob).closeLease(2n));
+
+  // Node 1 crosses into the next epochs, heartbeating every 200 s: its first crossing closes its first epoch; the
+  // second is the steady case (it also turns the first epoch's points into FOLD owed).
+  const epochLength = 600n;
+  const next = t0 + epochLength;
+  for (const at of [next + 30n, next + 230n, next + 430n]) await beatAt(at);
+  await time.setNextBlockTimestamp(next + epochLength + 30n);
+  await record("NodeRegistry.heartbeatNewEpoch", nodeRegistry.connect(nodeSigner).heartbeat(1n));
 
   return Object.fromEntries(Object.entries(gas).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -10,6 +10,9 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {IReputationRegistry} from "./interfaces/IReputationRegistry.sol";
+import {Certification} from "./libraries/Certification.sol";
+import {EmissionSchedule} from "./libraries/EmissionSchedule.sol";
 
 /// @title NodeRegistry
 /// @notice See {INodeRegistry}.
@@ -21,6 +24,8 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
 
     /// @notice Markets (the lease market) reserve and release node capacity.
     bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
+    /// @notice The rewards contract takes what nodes are owed (to mint it) and excludes farms.
+    bytes32 public constant REWARDS_ROLE = keccak256("REWARDS_ROLE");
 
     /// @notice The EIP-712 type hash of a Heartbeat message.
     bytes32 public constant HEARTBEAT_TYPEHASH = keccak256("Heartbeat(uint256 nodeId,uint256 timestamp)");
@@ -29,14 +34,25 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     uint256 private constant MAX_TIMING = 1 days;
     uint256 private constant MAX_NAME_LENGTH = 64;
     uint256 private constant MAX_REGION_LENGTH = 64;
+    uint256 private constant MAX_EPOCH_LENGTH = 30 days;
+    /// @dev A node's capacity units (times 1,024) are kept in 24 bits of its reward slot.
+    uint256 private constant MAX_UNITS = type(uint24).max;
+    uint8 private constant CERTIFIED = 1;
+    uint8 private constant EXCLUDED = 2;
+    /// @dev Epoch totals live in a ring of slots, each tagged with its epoch in the top 32 bits. The slots are
+    /// written at deployment, so adding to a total never pays for a new slot.
+    uint256 private constant TOTALS = 32;
+    uint256 private constant NO_EPOCH = type(uint32).max;
 
-    /// @dev One slot: everything a heartbeat reads and writes. `keyTag` is the low 96 bits of the node key's
+    /// @dev One slot: everything a heartbeat reads and writes. `keyTag` is the low 88 bits of the node key's
     /// address: a heartbeat's sender (or signer) must match it and must also be an active Node key of `identityId`
-    /// in the identity registry. Matching 96 bits instead of 160 keeps the key out of a second slot; making another
-    /// key match would take about 2^96 key generations, and would only let someone prove a node online that the
-    /// identity registry already accepts as the farm's own Node key.
+    /// in the identity registry. Matching 88 bits instead of 160 keeps the key out of a second slot; making another
+    /// key match would take about 2^88 key generations, and would only let someone prove a node online that the
+    /// identity registry already accepts as the farm's own Node key. `flags` carries what the epoch accounting needs
+    /// without another read: CERTIFIED (cached by `refreshCertification`) and EXCLUDED (its farm was excluded).
     struct NodeHot {
-        uint96 keyTag;
+        uint88 keyTag;
+        uint8 flags;
         uint64 identityId;
         uint40 lastHeartbeat;
         uint48 onlineSeconds;
@@ -57,10 +73,31 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         Resources reserved;
     }
 
+    /// @dev The storage form of a RewardState: `cumStart` plus one, so that the slot is never empty (writing an empty
+    /// slot costs 20,000 gas, and the first heartbeat of an epoch may cost at most 25,000 more than any other).
+    struct RewardSlot {
+        uint48 cumStartPlusOne;
+        uint24 pendingEpoch;
+        uint24 units;
+        uint64 pendingPoints;
+        uint96 owed;
+    }
+
     IIdentityRegistry private immutable _identities;
     IERC20 private immutable _bondToken;
     uint256 private immutable _maxGap;
     uint256 private immutable _offlineAfter;
+    IReputationRegistry private immutable _reputation;
+    uint256 private immutable _genesis;
+    uint256 private immutable _epochLength;
+    uint256 private immutable _initialEmission;
+    uint256 private immutable _decayBps;
+    uint256 private immutable _decayEvery;
+    uint256 private immutable _wCpu;
+    uint256 private immutable _wMemory;
+    uint256 private immutable _wSsd;
+    uint256 private immutable _wHdd;
+    uint256 private immutable _wGpu;
 
     uint256 private _farmCount;
     uint256 private _nodeCount;
@@ -71,26 +108,53 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     mapping(uint256 nodeId => Prices) private _prices;
     mapping(address key => uint256 nodeId) private _nodeOfKey;
     mapping(uint256 nodeId => uint256 amount) private _bonds;
+    mapping(uint256 nodeId => RewardSlot) private _rewards;
+    mapping(uint256 farmId => uint256 epochPlusOne) private _excludedFrom;
+    uint256[TOTALS] private _totals;
 
     /// @param identities The identity registry that farms and node keys belong to.
     /// @param bondToken_ The payment token, in which nodes are bonded.
     /// @param admin Grants the market role.
     /// @param maxGap_ The most seconds one heartbeat credits (one heartbeat interval of tolerance).
     /// @param offlineAfter_ How long after its last heartbeat a node counts as offline.
+    /// @param policy The farming rewards policy. Epoch 0 begins at the last multiple of the epoch length at least
+    /// `offlineAfter_` before deployment, so that every heartbeat the registry accepts falls in an epoch.
     constructor(
         address identities,
         address bondToken_,
         address admin,
         uint256 maxGap_,
-        uint256 offlineAfter_
+        uint256 offlineAfter_,
+        RewardPolicy memory policy
     ) EIP712("Fourfold NodeRegistry", "1") {
         if (maxGap_ < MIN_TIMING || maxGap_ > MAX_TIMING || offlineAfter_ < MIN_TIMING || offlineAfter_ > MAX_TIMING) {
             revert NodeRegistryInvalidTiming(maxGap_, offlineAfter_);
+        }
+        if (policy.epochLength < maxGap_ || policy.epochLength > MAX_EPOCH_LENGTH) {
+            revert RewardsInvalidPolicy("epochLength", policy.epochLength);
+        }
+        if (policy.decayBps >= EmissionSchedule.BPS) revert RewardsInvalidPolicy("decayBps", policy.decayBps);
+        if (policy.decayEvery == 0) revert RewardsInvalidPolicy("decayEvery", 0);
+        if (policy.initialEmission > type(uint112).max) {
+            revert RewardsInvalidPolicy("initialEmission", policy.initialEmission);
         }
         _identities = IIdentityRegistry(identities);
         _bondToken = IERC20(bondToken_);
         _maxGap = maxGap_;
         _offlineAfter = offlineAfter_;
+        _reputation = IReputationRegistry(policy.reputation);
+        // Epochs start at whole multiples of their length, the same boundaries whenever the registry is deployed.
+        _genesis = ((block.timestamp - offlineAfter_) / policy.epochLength) * policy.epochLength;
+        _epochLength = policy.epochLength;
+        _initialEmission = policy.initialEmission;
+        _decayBps = policy.decayBps;
+        _decayEvery = policy.decayEvery;
+        _wCpu = policy.weights.cpu;
+        _wMemory = policy.weights.memoryGiB;
+        _wSsd = policy.weights.ssdGiB;
+        _wHdd = policy.weights.hddGiB;
+        _wGpu = policy.weights.gpu;
+        for (uint256 i; i < TOTALS; ++i) _totals[i] = NO_EPOCH << 224;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -137,14 +201,17 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         if (!_identities.isActiveKey(key, f.identityId, IIdentityRegistry.KeyPurpose.Node)) {
             revert NodeKeyNotBound(key, f.identityId);
         }
-        if (resources.cpu == 0 || resources.memoryMiB == 0) revert NodeInvalidResources();
+        if (resources.cpu == 0 || resources.memoryMiB == 0 || _units(resources) > MAX_UNITS) {
+            revert NodeInvalidResources();
+        }
         if (!_isCountryCode(location.country)) revert NodeInvalidCountry(location.country);
         if (bytes(location.region).length > MAX_REGION_LENGTH) revert NodeInvalidRegion();
 
         nodeId = ++_nodeCount;
         _farms[farmId].nodeCount = f.nodeCount + 1;
         _hot[nodeId] = NodeHot({
-            keyTag: uint96(uint160(key)),
+            keyTag: uint88(uint160(key)),
+            flags: _excludedFrom[farmId] != 0 ? EXCLUDED : 0,
             identityId: f.identityId,
             lastHeartbeat: 0,
             onlineSeconds: 0,
@@ -159,6 +226,13 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         _capacity[nodeId].total = resources;
         _prices[nodeId] = nodePrices;
         _nodeOfKey[key] = nodeId;
+        _rewards[nodeId] = RewardSlot({
+            cumStartPlusOne: 1,
+            pendingEpoch: 0,
+            units: uint24(_units(resources)),
+            pendingPoints: 0,
+            owed: 0
+        });
         emit NodeRegistered(nodeId, farmId, key, resources, location.country, location.region);
         emit NodePricesSet(nodeId, nodePrices);
     }
@@ -213,7 +287,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     function heartbeat(uint256 nodeId) external {
         NodeHot memory hot = _hot[nodeId];
         _requireLive(nodeId, hot.status);
-        if (uint96(uint160(msg.sender)) != hot.keyTag) revert NodeNotKey(nodeId, msg.sender);
+        if (uint88(uint160(msg.sender)) != hot.keyTag) revert NodeNotKey(nodeId, msg.sender);
         if (!_keyActive(msg.sender, hot.identityId)) revert NodeKeyInactive(nodeId, msg.sender);
         _credit(nodeId, hot, block.timestamp);
     }
@@ -263,7 +337,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
             entry.r,
             entry.vs
         );
-        if (recoverError != ECDSA.RecoverError.NoError || uint96(uint160(signer)) != hot.keyTag) {
+        if (recoverError != ECDSA.RecoverError.NoError || uint88(uint160(signer)) != hot.keyTag) {
             return (false, SkipReason.BadSignature);
         }
         if (!_keyActive(signer, hot.identityId)) return (false, SkipReason.InactiveKey);
@@ -273,12 +347,30 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
 
     /// @dev Credits min(timestamp - last heartbeat, maxGap) (nothing for the first heartbeat) and moves the last
     /// heartbeat to `timestamp`, in one write of the hot slot.
+    /// The credited seconds are the ones right after the previous heartbeat, [last, last + credit]: with `maxGap` at
+    /// most an epoch, they fall in the previous heartbeat's epoch and at most the next one. The first heartbeat in a
+    /// new epoch closes the node's previous epoch (`_closeEpoch`); no other heartbeat touches the rewards.
     function _credit(uint256 nodeId, NodeHot memory hot, uint256 timestamp) private {
         uint256 last = hot.lastHeartbeat;
         uint256 online = hot.onlineSeconds;
         if (last != 0) {
             uint256 gap = timestamp - last;
-            online += gap < _maxGap ? gap : _maxGap;
+            uint256 credit = gap < _maxGap ? gap : _maxGap;
+            // Epochs start at multiples of their length, so t / length changes exactly at their boundaries.
+            uint256 lastSlice = last / _epochLength;
+            uint256 slice = timestamp / _epochLength;
+            if (slice != lastSlice) {
+                uint256 beforeBoundary = (lastSlice + 1) * _epochLength - last;
+                _closeEpoch(
+                    nodeId,
+                    hot.flags,
+                    lastSlice - _genesis / _epochLength,
+                    slice == lastSlice + 1,
+                    online + (beforeBoundary < credit ? beforeBoundary : credit),
+                    online + credit
+                );
+            }
+            online += credit;
         }
         hot.lastHeartbeat = uint40(timestamp);
         hot.onlineSeconds = uint48(online);
@@ -380,8 +472,173 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     }
 
     // ----------------------------------------------------------------------------------------------------------------
+    // Farming rewards
+    // ----------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc INodeRegistry
+    function refreshCertification(uint256 nodeId) external returns (bool certified) {
+        NodeHot memory hot = _hot[nodeId];
+        _requireLive(nodeId, hot.status);
+        certified = _reputation.hasValid(hot.identityId, Certification.schema(nodeId));
+        if (certified != (hot.flags & CERTIFIED != 0)) {
+            _hot[nodeId].flags = certified ? hot.flags | CERTIFIED : hot.flags & ~CERTIFIED;
+            emit CertificationRefreshed(nodeId, certified);
+        }
+    }
+
+    /// @inheritdoc INodeRegistry
+    function takeRewards(uint256 nodeId) external onlyRole(REWARDS_ROLE) returns (uint256 amount, address payout) {
+        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
+        RewardSlot memory r = _rewards[nodeId];
+        _convertIfFinal(nodeId, r);
+        amount = r.owed;
+        r.owed = 0;
+        _rewards[nodeId] = r;
+        payout = _farms[_cold[nodeId].farmId].payout;
+        emit RewardsTaken(nodeId, payout, amount);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function excludeFarm(uint256 farmId, uint256[] calldata nodeIds) external onlyRole(REWARDS_ROLE) {
+        Farm memory f = _farms[farmId];
+        if (f.identityId == 0) revert FarmUnknown(farmId);
+        if (_excludedFrom[farmId] != 0) revert FarmAlreadyExcluded(farmId);
+        // Every node the farm ever registered, each once: the flag goes where the heartbeat already reads.
+        if (nodeIds.length != f.nodeCount) revert FarmNodesIncomplete(farmId, nodeIds.length, f.nodeCount);
+        uint256 previous;
+        for (uint256 i; i < nodeIds.length; ++i) {
+            uint256 nodeId = nodeIds[i];
+            if (nodeId <= previous || _cold[nodeId].farmId != farmId)
+                revert FarmNodesIncomplete(farmId, i, f.nodeCount);
+            previous = nodeId;
+            _hot[nodeId].flags |= EXCLUDED;
+        }
+        uint256 from = _epochOf(block.timestamp);
+        _excludedFrom[farmId] = from + 1;
+        emit FarmExcluded(farmId, from);
+    }
+
+    /// @dev Closes epoch `closing` for the node at its first heartbeat in a later epoch: converts the node's pending
+    /// epoch (final by now), then records the closing epoch's points as pending and adds them to the epoch's total.
+    /// Points are forfeited when the closing epoch is already final (the node was silent for the whole next epoch)
+    /// or the farm is excluded.
+    function _closeEpoch(
+        uint256 nodeId,
+        uint8 flags,
+        uint256 closing,
+        bool next,
+        uint256 atBoundary,
+        uint256 afterCredit
+    ) private {
+        RewardSlot memory r = _rewards[nodeId];
+        uint256 owed = r.pendingEpoch != 0 ? _convert(r) : 0;
+        uint256 seconds_ = atBoundary - (r.cumStartPlusOne - 1);
+        uint256 points;
+        if (next && (flags & EXCLUDED == 0 || !_excludedIn(nodeId, closing))) {
+            points = (seconds_ * r.units * (flags & CERTIFIED != 0 ? 5 : 4)) / 4;
+            if (points != 0) {
+                _addPoints(closing, points);
+                r.pendingEpoch = uint24(closing + 1);
+                r.pendingPoints = uint64(points);
+            }
+        }
+        // In the next epoch the credit's tail after the boundary counts; after a silent epoch it is forfeited too.
+        r.cumStartPlusOne = uint48((next ? atBoundary : afterCredit) + 1);
+        _rewards[nodeId] = r;
+        emit EpochClosed(nodeId, closing, seconds_, points, owed);
+    }
+
+    /// @dev Converts the pending epoch into FOLD owed when its total is final (the epoch after it has ended).
+    function _convertIfFinal(uint256 nodeId, RewardSlot memory r) private {
+        if (r.pendingEpoch != 0 && _epochOf(block.timestamp) >= uint256(r.pendingEpoch) + 1) {
+            uint256 epoch = uint256(r.pendingEpoch) - 1;
+            emit RewardsOwed(nodeId, epoch, _convert(r));
+        }
+    }
+
+    /// @dev pendingPoints / total x emission of the pending epoch, rounded down, added to what the node is owed. A
+    /// total no longer in the ring (the node left its rewards unclaimed for 32 epochs) converts to nothing.
+    function _convert(RewardSlot memory r) private view returns (uint256 amount) {
+        uint256 epoch = uint256(r.pendingEpoch) - 1;
+        uint256 slot = _totals[epoch % TOTALS];
+        if (slot >> 224 == epoch) {
+            amount = (uint256(r.pendingPoints) * _emission(epoch)) / (slot & type(uint224).max);
+            r.owed += uint96(amount);
+        }
+        r.pendingEpoch = 0;
+        r.pendingPoints = 0;
+    }
+
+    function _addPoints(uint256 epoch, uint256 points) private {
+        uint256 i = epoch % TOTALS;
+        uint256 slot = _totals[i];
+        _totals[i] = slot >> 224 == epoch ? slot + points : (epoch << 224) | points;
+    }
+
+    /// @dev Whether the node's farm was excluded from `epoch` on (only asked of nodes flagged EXCLUDED).
+    function _excludedIn(uint256 nodeId, uint256 epoch) private view returns (bool) {
+        return epoch + 1 >= _excludedFrom[_cold[nodeId].farmId];
+    }
+
+    /// @dev Capacity units times 1,024: the weights are units times 1,024 per core, GiB and GPU, and memory is
+    /// leased by the MiB.
+    function _units(Resources memory r) private view returns (uint256) {
+        return
+            uint256(r.cpu) * _wCpu +
+            uint256(r.ssdGiB) * _wSsd +
+            uint256(r.hddGiB) * _wHdd +
+            uint256(r.gpus) * _wGpu +
+            (uint256(r.memoryMiB) * _wMemory) / 1_024;
+    }
+
+    function _emission(uint256 epoch) private view returns (uint256) {
+        return EmissionSchedule.emission(epoch, _initialEmission, _decayBps, _decayEvery);
+    }
+
+    function _epochOf(uint256 t) private view returns (uint256) {
+        return (t - _genesis) / _epochLength;
+    }
+
+    // ----------------------------------------------------------------------------------------------------------------
     // Views
     // ----------------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc INodeRegistry
+    function epochPoints(uint256 epoch) external view returns (uint256) {
+        uint256 slot = _totals[epoch % TOTALS];
+        return slot >> 224 == epoch ? slot & type(uint224).max : 0;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function rewardState(uint256 nodeId) external view returns (RewardState memory) {
+        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
+        RewardSlot memory r = _rewards[nodeId];
+        return RewardState(r.cumStartPlusOne - 1, r.pendingEpoch, r.units, r.pendingPoints, r.owed);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function rewardsOwed(uint256 nodeId) external view returns (uint256) {
+        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
+        RewardSlot memory r = _rewards[nodeId];
+        if (r.pendingEpoch == 0 || _epochOf(block.timestamp) < uint256(r.pendingEpoch) + 1) return r.owed;
+        uint256 epoch = uint256(r.pendingEpoch) - 1;
+        uint256 slot = _totals[epoch % TOTALS];
+        if (slot >> 224 != epoch) return r.owed;
+        return r.owed + (uint256(r.pendingPoints) * _emission(epoch)) / (slot & type(uint224).max);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function rewardPolicy() external view returns (RewardPolicy memory policy, uint256 genesis) {
+        policy = RewardPolicy({
+            reputation: address(_reputation),
+            epochLength: _epochLength,
+            initialEmission: _initialEmission,
+            decayBps: _decayBps,
+            decayEvery: _decayEvery,
+            weights: Weights(_wCpu, _wMemory, _wSsd, _wHdd, _wGpu)
+        });
+        genesis = _genesis;
+    }
 
     /// @inheritdoc INodeRegistry
     function farm(uint256 farmId) external view returns (Farm memory f) {

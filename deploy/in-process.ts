@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
 import type {
+  FarmingRewards,
   FoldToken,
   IdentityRegistry,
   LeaseMarket,
@@ -15,6 +16,7 @@ export interface FourfoldContracts {
   reputationRegistry: ReputationRegistry;
   nodeRegistry: NodeRegistry;
   leaseMarket: LeaseMarket;
+  farmingRewards: FarmingRewards;
 }
 
 /** The parameters the in-process Hardhat network deploys with (the same genesis as `npm start`'s local chain). */
@@ -36,5 +38,6 @@ export async function deployFourfold(connection: NetworkConnection): Promise<Fou
     reputationRegistry: contracts.reputationRegistry as unknown as ReputationRegistry,
     nodeRegistry: contracts.nodeRegistry as unknown as NodeRegistry,
     leaseMarket: contracts.leaseMarket as unknown as LeaseMarket,
+    farmingRewards: contracts.farmingRewards as unknown as FarmingRewards,
   };
 }

@@ -97,6 +97,46 @@ interface INodeRegistry {
         bytes2 country;
     }
 
+    /// @notice How much one unit of each resource weighs in a node's capacity units (farming reward points).
+    struct Weights {
+        uint256 cpu;
+        uint256 memoryGiB;
+        uint256 ssdGiB;
+        uint256 hddGiB;
+        uint256 gpu;
+    }
+
+    /// @notice The farming rewards policy, fixed at deployment.
+    /// @param reputation The reputation registry, where node certifications are attested.
+    /// @param epochLength Seconds in an epoch (at least maxGap, at most 30 days).
+    /// @param initialEmission FOLD emitted in each of the first `decayEvery` epochs.
+    /// @param decayBps The factor applied to the emission every `decayEvery` epochs, in basis points (below 10,000).
+    /// @param decayEvery Epochs per step of the schedule.
+    /// @param weights Capacity units per resource unit.
+    struct RewardPolicy {
+        address reputation;
+        uint256 epochLength;
+        uint256 initialEmission;
+        uint256 decayBps;
+        uint256 decayEvery;
+        Weights weights;
+    }
+
+    /// @notice A node's farming reward accounting (one slot).
+    /// @param cumStart The node's proven seconds when its open epoch began for it.
+    /// @param pendingEpoch The epoch the node last closed, plus one (zero: none); it becomes FOLD owed once that
+    /// epoch's total is final (two epochs later).
+    /// @param units The node's capacity units, times 1,024 (its weight per proven second).
+    /// @param pendingPoints The node's points in that epoch.
+    /// @param owed FOLD owed to the node and not yet claimed.
+    struct RewardState {
+        uint48 cumStart;
+        uint24 pendingEpoch;
+        uint24 units;
+        uint64 pendingPoints;
+        uint96 owed;
+    }
+
     /// @notice One relayed heartbeat: the node key's compact (EIP-2098) signature of Heartbeat(nodeId, timestamp).
     struct SignedHeartbeat {
         uint64 nodeId;
@@ -178,6 +218,32 @@ interface INodeRegistry {
     event Heartbeat(uint256 indexed nodeId, uint256 timestamp, uint256 onlineSeconds);
     /// @notice A batch skipped this node's heartbeat, for `reason`; the rest of the batch went on.
     event HeartbeatSkipped(uint256 indexed nodeId, SkipReason reason);
+    /// @notice The farm is excluded already.
+    error FarmAlreadyExcluded(uint256 farmId);
+
+    /// @notice Excluding a farm needs every node it ever registered, in increasing order; the list breaks at `index`.
+    error FarmNodesIncomplete(uint256 farmId, uint256 index, uint256 nodeCount);
+
+    /// @notice A reward policy value is out of range.
+    error RewardsInvalidPolicy(string parameter, uint256 value);
+
+    /// @notice A node closed an epoch at its first heartbeat in a later one: its proven seconds in it, and the points
+    /// they earned (zero when forfeited: closed after the next epoch had ended, or its farm was excluded). `owed` is
+    /// the FOLD its previous closed epoch turned into, now final.
+    event EpochClosed(uint256 indexed nodeId, uint256 indexed epoch, uint256 seconds_, uint256 points, uint256 owed);
+
+    /// @notice A closed epoch's points became FOLD owed to the node (its share of that epoch's emission).
+    event RewardsOwed(uint256 indexed nodeId, uint256 indexed epoch, uint256 amount);
+
+    /// @notice Rewards owed to a node were handed to the rewards contract for minting.
+    event RewardsTaken(uint256 indexed nodeId, address indexed payout, uint256 amount);
+
+    /// @notice A node's cached certification changed.
+    event CertificationRefreshed(uint256 indexed nodeId, bool certified);
+
+    /// @notice Governance excluded a farm from farming rewards from `fromEpoch` on.
+    event FarmExcluded(uint256 indexed farmId, uint256 fromEpoch);
+
     /// @notice A bond must be more than zero.
     error NodeZeroBond();
 
@@ -225,6 +291,34 @@ interface INodeRegistry {
 
     /// @notice The node's bond.
     function bondOf(uint256 nodeId) external view returns (uint256);
+
+    /// @notice Re-reads the node's certification (a valid attestation of `FarmingRewards.certificationSchema(nodeId)`
+    /// about its farm's identity in the reputation registry) into the node's record, where the epoch accounting uses it.
+    /// Anyone may call it, after an attestation is issued, expires or is revoked.
+    function refreshCertification(uint256 nodeId) external returns (bool certified);
+
+    /// @notice Hands over what the node is owed (converting its pending epoch when that epoch's total is final) and
+    /// zeroes it. Rewards role only (FarmingRewards, which mints it).
+    /// @return amount The FOLD owed.
+    /// @return payout The node's farm's payout address.
+    function takeRewards(uint256 nodeId) external returns (uint256 amount, address payout);
+
+    /// @notice Excludes a farm's nodes from farming rewards from the current epoch on; what they were owed before is
+    /// kept. `nodeIds` lists every node the farm ever registered, in increasing order (the indexer has it). Nodes
+    /// it registers later are excluded too. Rewards role only.
+    function excludeFarm(uint256 farmId, uint256[] calldata nodeIds) external;
+
+    /// @notice The sum of the points closed in `epoch` so far (final once `epoch + 2` has begun), zero when unknown.
+    function epochPoints(uint256 epoch) external view returns (uint256);
+
+    /// @notice A node's reward accounting.
+    function rewardState(uint256 nodeId) external view returns (RewardState memory);
+
+    /// @notice What `takeRewards` would hand over now.
+    function rewardsOwed(uint256 nodeId) external view returns (uint256);
+
+    /// @notice The policy the registry was deployed with; epoch 0 begins at `genesis`.
+    function rewardPolicy() external view returns (RewardPolicy memory policy, uint256 genesis);
 
     /// @notice The token bonds are held in (the payment token).
     function bondToken() external view returns (address);

@@ -14,7 +14,12 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  *   72 hours), how long a node has to acknowledge a lease, and the farm's notice before reclaiming one. Defaults: a
  *   day, an hour and a week.
  *
- * The module grants the lease market its roles on the node and reputation registries, so the deploying account
+ * - `epochLength` (seconds), `initialEmission` (FOLD wei), `decayBps`, `decayEvery`: the farming rewards' epochs
+ *   and emission schedule (default: a day; 500,000 FOLD an epoch, times 0.95 every 30 epochs), and
+ *   `weightCpu`, `weightMemoryGiB`, `weightSsdGiB`, `weightHddGiB`, `weightGpu`: capacity units times 1,024.
+ *
+ * The module makes FarmingRewards FOLD's minter and grants it the rewards role on NodeRegistry, and grants
+ * the lease market its roles on the node and reputation registries, so the deploying account
  * must be `admin` (the default); a real deployment hands the admin role to its timelock afterwards.
  *
  * The tests deploy through this module, so it is tested with everything else.
@@ -30,7 +35,34 @@ export default buildModule("Fourfold", (m) => {
   const foldToken = m.contract("FoldToken", [genesisHolder, genesisSupply]);
   const identityRegistry = m.contract("IdentityRegistry");
   const reputationRegistry = m.contract("ReputationRegistry", [identityRegistry, admin]);
-  const nodeRegistry = m.contract("NodeRegistry", [identityRegistry, foldToken, admin, heartbeatMaxGap, offlineAfter]);
+  const nodeRegistry = m.contract("NodeRegistry", [
+    identityRegistry,
+    foldToken,
+    admin,
+    heartbeatMaxGap,
+    offlineAfter,
+    {
+      reputation: reputationRegistry,
+      epochLength: m.getParameter("epochLength", 86_400n),
+      initialEmission: m.getParameter("initialEmission", 500_000n * 10n ** 18n),
+      decayBps: m.getParameter("decayBps", 9_500n),
+      decayEvery: m.getParameter("decayEvery", 30n),
+      // Capacity units times 1,024 per core, GiB of memory, GiB of SSD, GiB of HDD and GPU.
+      weights: {
+        cpu: m.getParameter("weightCpu", 1_024n),
+        memoryGiB: m.getParameter("weightMemoryGiB", 256n),
+        ssdGiB: m.getParameter("weightSsdGiB", 10n),
+        hddGiB: m.getParameter("weightHddGiB", 2n),
+        gpu: m.getParameter("weightGpu", 8_192n),
+      },
+    },
+  ]);
+  const farmingRewards = m.contract("FarmingRewards", [foldToken, nodeRegistry, admin]);
+  m.call(foldToken, "setMinter", [farmingRewards]);
+  const rewardsRole = m.staticCall(nodeRegistry, "REWARDS_ROLE", [], 0, { id: "NodeRegistry_REWARDS_ROLE" });
+  m.call(nodeRegistry, "grantRole", [rewardsRole, farmingRewards], { id: "NodeRegistry_grantRewards_FarmingRewards" });
+  const governorRole = m.staticCall(farmingRewards, "GOVERNOR_ROLE", [], 0, { id: "FarmingRewards_GOVERNOR_ROLE" });
+  m.call(farmingRewards, "grantRole", [governorRole, admin], { id: "FarmingRewards_grantGovernor_admin" });
 
   const leaseMarket = m.contract("LeaseMarket", [
     foldToken,
@@ -49,5 +81,5 @@ export default buildModule("Fourfold", (m) => {
     id: "ReputationRegistry_grantWriter_LeaseMarket",
   });
 
-  return { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket };
+  return { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket, farmingRewards };
 });

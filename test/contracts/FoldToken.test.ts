@@ -10,6 +10,13 @@ async function deployed() {
   return networkHelpers.loadFixture(deployFourfold);
 }
 
+/** A FoldToken of its own, with the genesis at the deployer and no minter yet (the module sets FarmingRewards). */
+async function standaloneToken() {
+  const signers = await ethers.getSigners();
+  const foldToken = await (await ethers.getContractFactory("FoldToken")).deploy(signers[0].address, GENESIS);
+  return { foldToken, deployer: signers[0], signers };
+}
+
 describe("FoldToken", () => {
   describe("deployment", () => {
     it("has its name, symbol, decimals, constant cap, and the genesis allocation at the deployer", async () => {
@@ -22,7 +29,11 @@ describe("FoldToken", () => {
       expect(await foldToken.totalSupply()).to.equal(GENESIS);
       expect(await foldToken.balanceOf(deployer.address)).to.equal(GENESIS);
       expect(await foldToken.deployer()).to.equal(deployer.address);
-      expect(await foldToken.minter()).to.equal(ethers.ZeroAddress);
+    });
+
+    it("has FarmingRewards as its minter, set by the deployment", async () => {
+      const { foldToken, farmingRewards } = await deployed();
+      expect(await foldToken.minter()).to.equal(await farmingRewards.getAddress());
     });
 
     it("refuses a genesis allocation above the cap", async () => {
@@ -119,7 +130,7 @@ describe("FoldToken", () => {
 
   describe("minting", () => {
     it("lets the deployer set the minter once, and only the minter mint", async () => {
-      const { foldToken, signers } = await deployed();
+      const { foldToken, signers } = await networkHelpers.loadFixture(standaloneToken);
       const [, minter, holder] = signers;
       await expect(foldToken.setMinter(minter.address)).to.emit(foldToken, "MinterSet").withArgs(minter.address);
       expect(await foldToken.minter()).to.equal(minter.address);
@@ -131,7 +142,8 @@ describe("FoldToken", () => {
     });
 
     it("refuses minting by anyone but the minter, including before it is set", async () => {
-      const { foldToken, deployer, signers } = await deployed();
+      const { foldToken, deployer, signers } = await networkHelpers.loadFixture(standaloneToken);
+      expect(await foldToken.minter()).to.equal(ethers.ZeroAddress);
       await expect(foldToken.mint(deployer.address, 1n))
         .to.be.revertedWithCustomError(foldToken, "FoldTokenNotMinter")
         .withArgs(deployer.address);
@@ -142,7 +154,7 @@ describe("FoldToken", () => {
     });
 
     it("refuses a second minter, a zero minter, and a minter set by anyone but the deployer", async () => {
-      const { foldToken, signers } = await deployed();
+      const { foldToken, signers } = await networkHelpers.loadFixture(standaloneToken);
       const [, minter, other] = signers;
       await expect(foldToken.setMinter(ethers.ZeroAddress)).to.be.revertedWithCustomError(
         foldToken,
@@ -158,7 +170,7 @@ describe("FoldToken", () => {
     });
 
     it("never mints past the cap", async () => {
-      const { foldToken, signers } = await deployed();
+      const { foldToken, signers } = await networkHelpers.loadFixture(standaloneToken);
       const [, minter, holder] = signers;
       await foldToken.setMinter(minter.address);
       await foldToken.connect(minter).mint(holder.address, CAP - GENESIS);

@@ -21,6 +21,11 @@ describe("Gas", () => {
     });
   }
 
+  it("NodeRegistry.heartbeatNewEpoch costs at most 25,000 more than a steady heartbeat", () => {
+    expect(gas["NodeRegistry.heartbeatNewEpoch"]).to.be.a("number");
+    expect((gas["NodeRegistry.heartbeatNewEpoch"] ?? 0) - (gas["NodeRegistry.heartbeat"] ?? 0)).to.be.at.most(25_000);
+  });
+
   // EIP-170: public chains refuse runtime code above 24,576 bytes. (Coverage builds are larger; it skips this file.)
   for (const name of ["FoldToken", "IdentityRegistry", "ReputationRegistry", "NodeRegistry", "LeaseMarket"]) {
     it(`${name} fits in EIP-170's 24,576 bytes of code`, async () => {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import type { Signer } from "ethers";
+import type { NodeRegistry } from "../../types/ethers-contracts/index.ts";
 import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
 import {
   bindKey,
@@ -24,6 +25,20 @@ const PRICES = { cpu: ONE / 100n, memoryGiB: ONE / 200n, ssdGiB: ONE / 10_000n, 
 const PRICES_TUPLE = [PRICES.cpu, PRICES.memoryGiB, PRICES.ssdGiB, PRICES.hddGiB, PRICES.gpu];
 const LOCATION = { country: "0x4245", region: "u151" }; // BE, a geohash near Ghent
 const NONE = { cpu: 0, memoryMiB: 0, ssdGiB: 0, hddGiB: 0, gpus: 0 };
+
+/** The registry's reward policy as a plain object, to deploy another registry with. */
+async function rewardPolicy(nodes: NodeRegistry) {
+  const [p] = await nodes.rewardPolicy();
+  const w = p.weights;
+  return {
+    reputation: p.reputation,
+    epochLength: p.epochLength,
+    initialEmission: p.initialEmission,
+    decayBps: p.decayBps,
+    decayEvery: p.decayEvery,
+    weights: { cpu: w.cpu, memoryGiB: w.memoryGiB, ssdGiB: w.ssdGiB, hddGiB: w.hddGiB, gpu: w.gpu },
+  };
+}
 
 /** alice owns identity 1 and farm 1 (paying out to `payout`); bob owns identity 2. */
 async function withFarm() {
@@ -83,16 +98,42 @@ describe("NodeRegistry", () => {
       [300n, 86_401n],
     ]) {
       it(`refuses the timing (${maxGap}, ${offlineAfter})`, async () => {
-        const { identityRegistry, foldToken, deployer } = await networkHelpers.loadFixture(deployFourfold);
+        const { identityRegistry, foldToken, nodeRegistry, deployer } =
+          await networkHelpers.loadFixture(deployFourfold);
         const factory = await ethers.getContractFactory("NodeRegistry");
+        const policy = { ...(await rewardPolicy(nodeRegistry)), epochLength: 86_400n };
         await expect(
-          factory.deploy(await identityRegistry.getAddress(), foldToken, deployer.address, maxGap, offlineAfter),
+          factory.deploy(
+            await identityRegistry.getAddress(),
+            foldToken,
+            deployer.address,
+            maxGap,
+            offlineAfter,
+            policy,
+          ),
         )
           .to.be.revertedWithCustomError(factory, "NodeRegistryInvalidTiming")
           .withArgs(maxGap, offlineAfter);
       });
     }
   });
+
+  for (const [parameter, change, value] of [
+    ["epochLength", { epochLength: 299n }, 299n],
+    ["epochLength", { epochLength: 30n * 86_400n + 1n }, 30n * 86_400n + 1n],
+    ["decayBps", { decayBps: 10_000n }, 10_000n],
+    ["decayEvery", { decayEvery: 0n }, 0n],
+    ["initialEmission", { initialEmission: 2n ** 112n }, 2n ** 112n],
+  ] as const) {
+    it(`refuses a reward policy with ${parameter} = ${value}`, async () => {
+      const { identityRegistry, foldToken, nodeRegistry, deployer } = await networkHelpers.loadFixture(deployFourfold);
+      const factory = await ethers.getContractFactory("NodeRegistry");
+      const policy = { ...(await rewardPolicy(nodeRegistry)), ...change };
+      await expect(factory.deploy(await identityRegistry.getAddress(), foldToken, deployer.address, 300n, 300n, policy))
+        .to.be.revertedWithCustomError(factory, "RewardsInvalidPolicy")
+        .withArgs(parameter, value);
+    });
+  }
 
   describe("farms", () => {
     it("creates a farm owned by the caller's identity", async () => {

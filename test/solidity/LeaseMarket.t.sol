@@ -248,7 +248,7 @@ contract LeaseMarketHandler is NodeKeys {
     }
 }
 
-contract LeaseMarketTest is Test {
+contract LeaseMarketTest is NodeKeys {
     uint256 private constant RATE_DENOMINATOR = 3_600 * 1_024;
 
     FoldToken private token;
@@ -262,7 +262,14 @@ contract LeaseMarketTest is Test {
         token = new FoldToken(address(this), 100_000_000 ether);
         IdentityRegistry identities = new IdentityRegistry();
         ReputationRegistry reputation = new ReputationRegistry(address(identities), address(this));
-        nodes = new NodeRegistry(address(identities), address(token), address(this), 300, 300);
+        nodes = new NodeRegistry(
+            address(identities),
+            address(token),
+            address(this),
+            300,
+            300,
+            _rewardPolicy(address(reputation))
+        );
         market = new LeaseMarket(address(token), address(nodes), address(reputation), treasury, 250, 600, 300, 3_600);
         nodes.grantRole(nodes.MARKET_ROLE(), address(market));
         reputation.grantRole(reputation.WRITER_ROLE(), address(market));

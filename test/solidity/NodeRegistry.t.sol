@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {FoldToken} from "../../contracts/FoldToken.sol";
 import {IdentityRegistry} from "../../contracts/IdentityRegistry.sol";
 import {NodeRegistry} from "../../contracts/NodeRegistry.sol";
+import {ReputationRegistry} from "../../contracts/ReputationRegistry.sol";
 import {INodeRegistry} from "../../contracts/interfaces/INodeRegistry.sol";
 import {NodeKeys} from "./utils/NodeKeys.sol";
 
@@ -121,7 +122,7 @@ contract NodeRegistryHandler is NodeKeys {
     }
 }
 
-contract NodeRegistryTest is Test {
+contract NodeRegistryTest is NodeKeys {
     IdentityRegistry private identities;
     NodeRegistry private nodes;
     NodeRegistryHandler private handler;
@@ -131,7 +132,15 @@ contract NodeRegistryTest is Test {
         vm.warp(1_700_000_000);
         identities = new IdentityRegistry();
         FoldToken token = new FoldToken(address(this), 1_000 ether);
-        nodes = new NodeRegistry(address(identities), address(token), address(this), 300, 300);
+        ReputationRegistry reputation = new ReputationRegistry(address(identities), address(this));
+        nodes = new NodeRegistry(
+            address(identities),
+            address(token),
+            address(this),
+            300,
+            300,
+            _rewardPolicy(address(reputation))
+        );
         handler = new NodeRegistryHandler(identities, nodes, token);
         assertTrue(token.transfer(handler.farmer(), 1_000 ether));
         _token = token;

@@ -58,4 +58,17 @@ abstract contract NodeKeys is Test {
         vm.prank(farmer);
         nodes.registerNode(farmId, vm.addr(keyPk), resources, INodeRegistry.Location("BE", ""), prices);
     }
+
+    /// @dev The local chain's reward policy: 600-second epochs, the default schedule and weights.
+    function _rewardPolicy(address reputation) internal pure returns (INodeRegistry.RewardPolicy memory) {
+        return
+            INodeRegistry.RewardPolicy({
+                reputation: reputation,
+                epochLength: 600,
+                initialEmission: 500_000 ether,
+                decayBps: 9_500,
+                decayEvery: 30,
+                weights: INodeRegistry.Weights(1_024, 256, 10, 2, 8_192)
+            });
+    }
 }
