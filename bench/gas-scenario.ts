@@ -14,7 +14,7 @@ import {
 } from "../test/contracts/helpers.ts";
 
 /**
- * Gas budgets from issues 2 and 3, each at or under the best public implementation of the same call (ERC-8004's
+ * Gas budgets from issues 2, 3 and 4, each at or under the best public implementation of the same call (ERC-8004's
  * reference registries and EAS, measured with solc 0.8.37 and 200 optimizer runs). Tests fail above them.
  */
 export const GAS_BUDGETS: Readonly<Record<string, number>> = {
@@ -30,6 +30,8 @@ export const GAS_BUDGETS: Readonly<Record<string, number>> = {
   "LeaseMarket.openLease": 230_000,
   "LeaseMarket.settle": 100_000,
   "LeaseMarket.closeLease": 130_000,
+  "FarmingRewards.claim": 80_000,
+  "FarmingRewards.claim10": 260_000,
 };
 
 /** Nodes in the heartbeat batch the per-node budget is stated for. */
@@ -53,14 +55,16 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  *   transaction's gas divided by 50;
  * - `LeaseMarket.openLease`: a tenant's second lease on a node (the market already holds escrow);
  * - `LeaseMarket.settle`: steady state (the lease's receipt exists; the farm and treasury hold FOLD);
- * - `LeaseMarket.closeLease`: a lease with proven seconds to pay at close, on a farm with earlier outcomes.
+ * - `LeaseMarket.closeLease`: a lease with proven seconds to pay at close, on a farm with earlier outcomes;
+ * - `FarmingRewards.claim`, `claim10`: a node's claim after one epoch and after ten (its farm's payout already
+ *   holds FOLD). Rewards accrue per node as epochs close, so a claim costs the same for any number of epochs.
  */
 export async function measureGas(connection: NetworkConnection): Promise<Record<string, number>> {
   const { ethers, networkHelpers } = connection;
   // A fixed deployment time, so that the epochs (which NodeRegistry counts from its deployment) are the same in
   // every run: epoch 0 begins at 3,999,995,400 and the scenario's heartbeats fall in epochs 7 to 9.
   await networkHelpers.time.increaseTo(3_999_996_000n);
-  const { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket } =
+  const { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket, farmingRewards } =
     await deployFourfold(connection);
   const [deployer, alice, bob, carol, dave, minter, newHolder, nodeSigner, payout] = await ethers.getSigners();
   const gas: Record<string, number> = {};
@@ -296,6 +300,24 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   for (const at of [next + 30n, next + 230n, next + 430n]) await beatAt(at);
   await time.setNextBlockTimestamp(next + epochLength + 30n);
   await record("NodeRegistry.heartbeatNewEpoch", nodeRegistry.connect(nodeSigner).heartbeat(1n));
+
+  // FarmingRewards: a first claim (the payout's first FOLD), then claims after one epoch and after ten more.
+  let at = next + epochLength + 30n;
+  const runEpochs = async (count: bigint) => {
+    for (const end = at + count * epochLength; at < end; ) {
+      at += 200n;
+      await beatAt(at);
+    }
+  };
+  await runEpochs(2n);
+  await time.setNextBlockTimestamp(at + 10n);
+  await farmingRewards.claim(1n);
+  await runEpochs(1n);
+  await time.setNextBlockTimestamp(at + 10n);
+  await record("FarmingRewards.claim", farmingRewards.claim(1n));
+  await runEpochs(10n);
+  await time.setNextBlockTimestamp(at + 10n);
+  await record("FarmingRewards.claim10", farmingRewards.claim(1n));
 
   return Object.fromEntries(Object.entries(gas).sort(([a], [b]) => a.localeCompare(b)));
 }
