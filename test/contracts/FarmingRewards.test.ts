@@ -181,6 +181,26 @@ describe("Farming rewards", () => {
     await c.rewards.claim(1n);
   });
 
+  it("answers its wiring and refuses unknown nodes and farms", async () => {
+    const c = await networkHelpers.loadFixture(withNodes);
+    const [deployer] = c.signers;
+    expect(await c.rewards.token()).to.equal(await c.foldToken.getAddress());
+    expect(await c.rewards.nodeRegistry()).to.equal(await c.nodes.getAddress());
+    await expect(c.nodes.rewardState(9n)).to.be.revertedWithCustomError(c.nodes, "NodeUnknown").withArgs(9n);
+    await expect(c.rewards.pendingRewards(9n)).to.be.revertedWithCustomError(c.nodes, "NodeUnknown").withArgs(9n);
+    await expect(c.rewards.connect(deployer).excludeFarm(7n, []))
+      .to.be.revertedWithCustomError(c.nodes, "FarmUnknown")
+      .withArgs(7n);
+    const state = await c.nodes.rewardState(1n);
+    expect([state.cumStart, state.pendingEpoch, state.units, state.pendingPoints, state.owed]).to.deep.equal([
+      0n,
+      0n,
+      UNITS,
+      0n,
+      0n,
+    ]);
+  });
+
   it("lets only the rewards contract take rewards, and refuses a schedule above the cap", async () => {
     const c = await networkHelpers.loadFixture(withNodes);
     await expect(c.nodes.connect(c.stranger).takeRewards(1n))
