@@ -57,6 +57,8 @@ export const nodeFileSchema = z.strictObject({
   confirmations: z.int().min(0).max(128).optional(),
   /** Seconds between settlements of the node's leases (0: never; tenants and anyone else may settle too). */
   settleIntervalSeconds: z.int().min(0).default(3_600),
+  /** Claim the node's farming rewards (to the farm's payout address) once per epoch, when there are any. */
+  claimRewards: z.boolean().default(true),
   /** The host name put in endpoints. */
   publicHost: z.string().min(1).default("127.0.0.1"),
   templates: templatesSchema.default({}),

@@ -302,6 +302,25 @@ describe("node agent (integration)", { timeout: 240_000 }, () => {
     });
     assert.equal(cut[0]?.args.reason, `unknown parameter ${"p".repeat(300)}`.slice(0, 256));
 
+    // Farming rewards: two epochs later (the chain's clock moved on), the agent has claimed the node's rewards for
+    // the epochs it closed, to the farm's payout address (the farm owner's by default).
+    const rewards = { address: address("FarmingRewards"), abi: abis.FarmingRewards } as const;
+    const farmer = privateKeyToAccount(FARMER_KEY).address;
+    const before = await client.readContract({ ...token, functionName: "balanceOf", args: [farmer] });
+    for (let i = 0; i < 2; i++) {
+      await client.request({ method: "evm_increaseTime" as never, params: [600] as never });
+      await client.request({ method: "evm_mine" as never, params: [] as never });
+      await sleep(3_000); // the agent's next heartbeat closes the epoch
+    }
+    const claimed = await eventually("rewards claimed", async () => {
+      const events = await client.getContractEvents({ ...rewards, eventName: "RewardsClaimed", fromBlock: 0n });
+      return events.length > 0 ? events : undefined;
+    });
+    assert.equal(claimed[0]?.args.nodeId, nodeId);
+    const amount = claimed.reduce((sum, event) => sum + (event.args.amount ?? 0n), 0n);
+    assert.ok(amount > 0n);
+    assert.equal(await client.readContract({ ...token, functionName: "balanceOf", args: [farmer] }), before + amount);
+
     // Closing lease 1 stops its workload.
     await mined(await tenant.writeContract({ ...market, functionName: "closeLease", args: [first] }));
     await eventually(

@@ -71,6 +71,9 @@ export class NodeAgent {
   private readonly identities;
   private readonly nodes;
   private readonly market;
+  private readonly rewards;
+  /** The last epoch in which the agent looked for rewards to claim. */
+  private claimCheckedEpoch = -1n;
   private nodeId = 0n;
   private lastHeartbeatMs = 0;
   private lastSettleMs = Date.now();
@@ -87,6 +90,7 @@ export class NodeAgent {
     };
     this.nodes = { address: deps.chain.deployment("NodeRegistry").address, abi: contractAbi("NodeRegistry") };
     this.market = { address: deps.chain.deployment("LeaseMarket").address, abi: contractAbi("LeaseMarket") };
+    this.rewards = { address: deps.chain.deployment("FarmingRewards").address, abi: contractAbi("FarmingRewards") };
   }
 
   get registeredNodeId(): bigint {
@@ -124,6 +128,31 @@ export class NodeAgent {
     await this.retryAcknowledgements();
     const settleEvery = this.deps.config.settleIntervalSeconds * 1_000;
     if (settleEvery > 0 && Date.now() - this.lastSettleMs >= settleEvery) await this.settleAll();
+    if (this.deps.config.claimRewards) await this.claimRewards();
+  }
+
+  /** Once per epoch: claims what the node is owed (an epoch's rewards become claimable once the next one ends). */
+  private async claimRewards(): Promise<void> {
+    const { chain, log } = this.deps;
+    const epoch = await chain.publicClient.readContract({ ...this.rewards, functionName: "currentEpoch" });
+    if (epoch === this.claimCheckedEpoch) return;
+    const pending = await chain.publicClient.readContract({
+      ...this.rewards,
+      functionName: "pendingRewards",
+      args: [this.nodeId],
+    });
+    if (pending > 0n) {
+      try {
+        const amount = await this.send(this.deps.nodeAccount, "claim", { ...this.rewards, functionName: "claim" }, [
+          this.nodeId,
+        ]);
+        log.info({ nodeId: this.nodeId, epoch, amount }, "farming rewards claimed");
+      } catch (error) {
+        // Claimed by someone else in the meantime: there is nothing left, which is what the agent wanted.
+        if (revertName(error) !== "RewardsNothingToClaim") throw error;
+      }
+    }
+    this.claimCheckedEpoch = epoch;
   }
 
   // --------------------------------------------------------------------------------------------------------------
