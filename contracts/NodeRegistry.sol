@@ -550,10 +550,15 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
 
     /// @dev Converts the pending epoch into FOLD owed when its total is final (the epoch after it has ended).
     function _convertIfFinal(uint256 nodeId, RewardSlot memory r) private {
-        if (r.pendingEpoch != 0 && _epochOf(block.timestamp) >= uint256(r.pendingEpoch) + 1) {
+        if (_pendingIsFinal(r)) {
             uint256 epoch = uint256(r.pendingEpoch) - 1;
             emit RewardsOwed(nodeId, epoch, _convert(r));
         }
+    }
+
+    /// @dev Whether the node has a pending epoch whose total is final (the epoch after it has ended).
+    function _pendingIsFinal(RewardSlot memory r) private view returns (bool) {
+        return r.pendingEpoch != 0 && _epochOf(block.timestamp) >= uint256(r.pendingEpoch) + 1;
     }
 
     /// @dev pendingPoints / total x emission of the pending epoch, rounded down, added to what the node is owed. A
@@ -620,11 +625,9 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     function rewardsOwed(uint256 nodeId) external view returns (uint256) {
         if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
         RewardSlot memory r = _rewards[nodeId];
-        if (r.pendingEpoch == 0 || _epochOf(block.timestamp) < uint256(r.pendingEpoch) + 1) return r.owed;
-        uint256 epoch = uint256(r.pendingEpoch) - 1;
-        uint256 slot = _totals[epoch % TOTALS];
-        if (slot >> 224 != epoch) return r.owed;
-        return r.owed + (uint256(r.pendingPoints) * _emission(epoch)) / (slot & type(uint224).max);
+        // The same conversion `takeRewards` makes, on a copy in memory.
+        if (_pendingIsFinal(r)) _convert(r);
+        return r.owed;
     }
 
     /// @inheritdoc INodeRegistry

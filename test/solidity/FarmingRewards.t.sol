@@ -157,18 +157,9 @@ contract FarmingRewardsTest is NodeKeys {
     uint256 private constant GENESIS_SUPPLY = 100_000_000 ether;
 
     function setUp() public {
-        vm.warp(1_700_000_000);
-        token = new FoldToken(address(this), GENESIS_SUPPLY);
-        IdentityRegistry identities = new IdentityRegistry();
-        ReputationRegistry reputation = new ReputationRegistry(address(identities), address(this));
-        nodes = new NodeRegistry(
-            address(identities),
-            address(token),
-            address(this),
-            300,
-            300,
-            _rewardPolicy(address(reputation))
-        );
+        Grid memory g = _deployGrid(GENESIS_SUPPLY);
+        (token, nodes) = (g.token, g.nodes);
+        (IdentityRegistry identities, ReputationRegistry reputation) = (g.identities, g.reputation);
         rewards = new FarmingRewards(address(token), address(nodes), address(this));
         token.setMinter(address(rewards));
         nodes.grantRole(nodes.REWARDS_ROLE(), address(rewards));

@@ -258,18 +258,9 @@ contract LeaseMarketTest is NodeKeys {
     address private treasury = makeAddr("treasury");
 
     function setUp() public {
-        vm.warp(1_700_000_000);
-        token = new FoldToken(address(this), 100_000_000 ether);
-        IdentityRegistry identities = new IdentityRegistry();
-        ReputationRegistry reputation = new ReputationRegistry(address(identities), address(this));
-        nodes = new NodeRegistry(
-            address(identities),
-            address(token),
-            address(this),
-            300,
-            300,
-            _rewardPolicy(address(reputation))
-        );
+        Grid memory g = _deployGrid(100_000_000 ether);
+        (token, nodes) = (g.token, g.nodes);
+        (IdentityRegistry identities, ReputationRegistry reputation) = (g.identities, g.reputation);
         market = new LeaseMarket(address(token), address(nodes), address(reputation), treasury, 250, 600, 300, 3_600);
         nodes.grantRole(nodes.MARKET_ROLE(), address(market));
         reputation.grantRole(reputation.WRITER_ROLE(), address(market));

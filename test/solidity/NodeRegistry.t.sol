@@ -5,7 +5,6 @@ import {Test} from "forge-std/Test.sol";
 import {FoldToken} from "../../contracts/FoldToken.sol";
 import {IdentityRegistry} from "../../contracts/IdentityRegistry.sol";
 import {NodeRegistry} from "../../contracts/NodeRegistry.sol";
-import {ReputationRegistry} from "../../contracts/ReputationRegistry.sol";
 import {INodeRegistry} from "../../contracts/interfaces/INodeRegistry.sol";
 import {NodeKeys} from "./utils/NodeKeys.sol";
 
@@ -129,18 +128,9 @@ contract NodeRegistryTest is NodeKeys {
     FoldToken private _token;
 
     function setUp() public {
-        vm.warp(1_700_000_000);
-        identities = new IdentityRegistry();
-        FoldToken token = new FoldToken(address(this), 1_000 ether);
-        ReputationRegistry reputation = new ReputationRegistry(address(identities), address(this));
-        nodes = new NodeRegistry(
-            address(identities),
-            address(token),
-            address(this),
-            300,
-            300,
-            _rewardPolicy(address(reputation))
-        );
+        Grid memory g = _deployGrid(1_000 ether);
+        (identities, nodes) = (g.identities, g.nodes);
+        FoldToken token = g.token;
         handler = new NodeRegistryHandler(identities, nodes, token);
         assertTrue(token.transfer(handler.farmer(), 1_000 ether));
         _token = token;

@@ -2,8 +2,10 @@
 pragma solidity 0.8.37;
 
 import {Test} from "forge-std/Test.sol";
+import {FoldToken} from "../../../contracts/FoldToken.sol";
 import {IdentityRegistry} from "../../../contracts/IdentityRegistry.sol";
 import {NodeRegistry} from "../../../contracts/NodeRegistry.sol";
+import {ReputationRegistry} from "../../../contracts/ReputationRegistry.sol";
 import {IIdentityRegistry} from "../../../contracts/interfaces/IIdentityRegistry.sol";
 import {INodeRegistry} from "../../../contracts/interfaces/INodeRegistry.sol";
 
@@ -70,5 +72,30 @@ abstract contract NodeKeys is Test {
                 decayEvery: 30,
                 weights: INodeRegistry.Weights(1_024, 256, 10, 2, 8_192)
             });
+    }
+
+    /// @dev The contracts every grid test builds on, with this contract as admin and genesis holder.
+    struct Grid {
+        FoldToken token;
+        IdentityRegistry identities;
+        ReputationRegistry reputation;
+        NodeRegistry nodes;
+    }
+
+    /// @dev Deploys FOLD (`genesisSupply` to this contract), the identity and reputation registries and the node
+    /// registry with the local chain's timing (300-second maxGap and offlineAfter) and reward policy.
+    function _deployGrid(uint256 genesisSupply) internal returns (Grid memory g) {
+        vm.warp(1_700_000_000);
+        g.token = new FoldToken(address(this), genesisSupply);
+        g.identities = new IdentityRegistry();
+        g.reputation = new ReputationRegistry(address(g.identities), address(this));
+        g.nodes = new NodeRegistry(
+            address(g.identities),
+            address(g.token),
+            address(this),
+            300,
+            300,
+            _rewardPolicy(address(g.reputation))
+        );
     }
 }

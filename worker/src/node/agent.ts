@@ -123,12 +123,15 @@ export class NodeAgent {
 
   /** One round: a heartbeat when due, the new logs, pending acknowledgements, settlements when due. */
   async tick(): Promise<void> {
-    if (Date.now() - this.lastHeartbeatMs >= this.heartbeatIntervalMs) await this.heartbeat();
+    // Epochs change only at heartbeat pace, so the rewards are looked at right after a heartbeat, not every poll.
+    if (Date.now() - this.lastHeartbeatMs >= this.heartbeatIntervalMs) {
+      await this.heartbeat();
+      if (this.deps.config.claimRewards) await this.claimRewards();
+    }
     await this.pollLogs();
     await this.retryAcknowledgements();
     const settleEvery = this.deps.config.settleIntervalSeconds * 1_000;
     if (settleEvery > 0 && Date.now() - this.lastSettleMs >= settleEvery) await this.settleAll();
-    if (this.deps.config.claimRewards) await this.claimRewards();
   }
 
   /** Once per epoch: claims what the node is owed (an epoch's rewards become claimable once the next one ends). */
