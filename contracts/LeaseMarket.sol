@@ -42,6 +42,30 @@ contract LeaseMarket is ILeaseMarket {
     uint256 private constant RATE_DENOMINATOR = 1 hours * 1_024;
     bytes32 private constant RECEIPT_KIND = "lease";
 
+    /// @dev A Lease as stored: its resources are laid out field by field, so that they share the fourth slot with the
+    /// tenant's identity and the grace timestamp (a nested struct would take a fifth slot of its own).
+    struct LeaseRecord {
+        uint96 escrow;
+        uint96 scaledRate;
+        uint48 nodeId;
+        LeaseState state;
+        EndReason endReason;
+        uint96 paid;
+        uint48 settledSeconds;
+        uint48 startSeconds;
+        uint64 receiptId;
+        address tenant;
+        uint40 openedAt;
+        uint40 reclaimAt;
+        uint64 tenantId;
+        uint40 graceSince;
+        uint16 cpu;
+        uint32 memoryMiB;
+        uint32 ssdGiB;
+        uint32 hddGiB;
+        uint16 gpus;
+    }
+
     IERC20 private immutable _token;
     INodeRegistry private immutable _nodes;
     IIdentityRegistry private immutable _identities;
@@ -54,7 +78,7 @@ contract LeaseMarket is ILeaseMarket {
 
     uint256 private _leaseCount;
     uint256 private _feesAccrued;
-    mapping(uint256 leaseId => Lease) private _leases;
+    mapping(uint256 leaseId => LeaseRecord) private _leases;
 
     /// @param token The payment token (FOLD).
     /// @param nodes The node registry; this market needs its market role.
@@ -168,7 +192,7 @@ contract LeaseMarket is ILeaseMarket {
         if (deposit < minimum) revert LeaseDepositTooLow(deposit, minimum);
 
         leaseId = ++_leaseCount;
-        _leases[leaseId] = Lease({
+        _leases[leaseId] = LeaseRecord({
             escrow: uint96(deposit),
             scaledRate: uint96(rate),
             // The registry has just reserved capacity on it, so it is a registered node: far below 2^48.
@@ -182,9 +206,13 @@ contract LeaseMarket is ILeaseMarket {
             tenant: msg.sender,
             openedAt: uint40(block.timestamp),
             reclaimAt: 0,
-            resources: resources,
             tenantId: SafeCast.toUint64(tenantId),
-            graceSince: 0
+            graceSince: 0,
+            cpu: resources.cpu,
+            memoryMiB: resources.memoryMiB,
+            ssdGiB: resources.ssdGiB,
+            hddGiB: resources.hddGiB,
+            gpus: resources.gpus
         });
         emit LeaseOpened(leaseId, nodeId, msg.sender, tenantId, resources, rate, deposit, deploymentHash);
         _token.safeTransferFrom(msg.sender, address(this), deposit);
@@ -196,7 +224,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @inheritdoc ILeaseMarket
     function postManifest(uint256 leaseId, bytes calldata sealedManifest) external {
-        Lease storage ls = _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
         if (ls.tenant != msg.sender) revert LeaseNotTenant(leaseId, msg.sender);
         LeaseState state = ls.state;
         if (state == LeaseState.Ended) revert LeaseWrongState(leaseId, state);
@@ -208,7 +236,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @inheritdoc ILeaseMarket
     function acknowledgeLease(uint256 leaseId, string calldata endpoint) external {
-        Lease storage ls = _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
         _requireState(leaseId, ls.state, LeaseState.Pending);
         uint256 nodeId = ls.nodeId;
         _requireNodeKey(leaseId, nodeId);
@@ -222,7 +250,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @inheritdoc ILeaseMarket
     function rejectLease(uint256 leaseId, string calldata reason) external {
-        Lease storage ls = _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
         _requireState(leaseId, ls.state, LeaseState.Pending);
         uint256 nodeId = ls.nodeId;
         _requireNodeKey(leaseId, nodeId);
@@ -238,7 +266,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @inheritdoc ILeaseMarket
     function topUp(uint256 leaseId, uint256 amount) external {
-        Lease storage ls = _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
         LeaseState state = ls.state;
         if (state == LeaseState.Ended) revert LeaseWrongState(leaseId, state);
         if (amount == 0) revert LeaseZeroTopUp();
@@ -256,7 +284,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @inheritdoc ILeaseMarket
     function settle(uint256 leaseId) external {
-        Lease storage ls = _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
         _requireRunning(leaseId, ls.state);
         _updateGrace(leaseId, ls, _settle(leaseId, ls).escrow);
     }
@@ -276,7 +304,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @inheritdoc ILeaseMarket
     function closeLease(uint256 leaseId) external {
-        Lease storage ls = _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
         if (ls.tenant != msg.sender) revert LeaseNotTenant(leaseId, msg.sender);
         LeaseState state = ls.state;
         if (state == LeaseState.Pending) {
@@ -293,7 +321,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @inheritdoc ILeaseMarket
     function expireLease(uint256 leaseId) external {
-        Lease storage ls = _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
         _requireRunning(leaseId, ls.state);
         Settlement memory s = _settle(leaseId, ls);
         uint256 graceSince = ls.graceSince;
@@ -310,7 +338,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @inheritdoc ILeaseMarket
     function reclaimLease(uint256 leaseId) external {
-        Lease storage ls = _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
         _requireRunning(leaseId, ls.state);
         INodeRegistry.Node memory n = _nodes.node(ls.nodeId);
         if (_nodes.farmOwner(n.farmId) != msg.sender) revert LeaseNotFarmOwner(leaseId, msg.sender);
@@ -332,12 +360,30 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @inheritdoc ILeaseMarket
     function lease(uint256 leaseId) external view returns (Lease memory) {
-        return _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
+        return
+            Lease({
+                escrow: ls.escrow,
+                scaledRate: ls.scaledRate,
+                nodeId: ls.nodeId,
+                state: ls.state,
+                endReason: ls.endReason,
+                paid: ls.paid,
+                settledSeconds: ls.settledSeconds,
+                startSeconds: ls.startSeconds,
+                receiptId: ls.receiptId,
+                tenant: ls.tenant,
+                openedAt: ls.openedAt,
+                reclaimAt: ls.reclaimAt,
+                resources: _resourcesOf(ls),
+                tenantId: ls.tenantId,
+                graceSince: ls.graceSince
+            });
     }
 
     /// @inheritdoc ILeaseMarket
     function due(uint256 leaseId) external view returns (uint256) {
-        Lease storage ls = _requireLease(leaseId);
+        LeaseRecord storage ls = _requireLease(leaseId);
         LeaseState state = ls.state;
         if (state != LeaseState.Active && state != LeaseState.Grace) return 0;
         (uint256 online, , , ) = _nodes.billing(ls.nodeId);
@@ -417,7 +463,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @dev Pays the proven seconds since the last settlement (capped by the escrow) to the farm's payout address and
     /// the treasury, and grows the lease's receipt. Returns the escrow left.
-    function _settle(uint256 leaseId, Lease storage ls) private returns (Settlement memory s) {
+    function _settle(uint256 leaseId, LeaseRecord storage ls) private returns (Settlement memory s) {
         (uint256 online, uint256 lastHeartbeat, address payout, uint256 farmIdentityId) = _nodes.billing(ls.nodeId);
         s.lastHeartbeat = lastHeartbeat;
         s.farmIdentityId = farmIdentityId;
@@ -447,7 +493,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @dev What a settlement at `online` proven seconds pays (owed in all, less paid, capped by the escrow), and
     /// what was paid before it.
-    function _amountDue(Lease storage ls, uint256 online) private view returns (uint256 amount, uint256 paid) {
+    function _amountDue(LeaseRecord storage ls, uint256 online) private view returns (uint256 amount, uint256 paid) {
         paid = ls.paid;
         uint256 start = ls.startSeconds;
         if (online <= start) return (0, paid);
@@ -458,7 +504,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @dev The lease's one receipt, tenant to farm: recorded at its first payment and grown by each later one. A farm
     /// leasing from its own identity gets none (nobody rates themselves).
-    function _recordPayment(uint256 leaseId, Lease storage ls, uint256 amount, uint256 farmIdentityId) private {
+    function _recordPayment(uint256 leaseId, LeaseRecord storage ls, uint256 amount, uint256 farmIdentityId) private {
         uint256 tenantId = ls.tenantId;
         if (tenantId == farmIdentityId) return;
         uint256 receiptId = ls.receiptId;
@@ -473,7 +519,7 @@ contract LeaseMarket is ILeaseMarket {
 
     /// @dev Active with an escrow below the grace reserve enters Grace; Grace with the reserve covered returns to
     /// Active.
-    function _updateGrace(uint256 leaseId, Lease storage ls, uint256 escrow) private {
+    function _updateGrace(uint256 leaseId, LeaseRecord storage ls, uint256 escrow) private {
         LeaseState state = ls.state;
         bool short = escrow < _graceReserve(ls.scaledRate);
         if (state == LeaseState.Active && short) {
@@ -488,13 +534,13 @@ contract LeaseMarket is ILeaseMarket {
     }
 
     /// @dev Ends the lease: frees its capacity, records the farm's outcome and refunds `refund` (the escrow left).
-    function _end(uint256 leaseId, Lease storage ls, EndReason reason, uint256 refund, uint256 farmIdentityId) private {
+    function _end(uint256 leaseId, LeaseRecord storage ls, EndReason reason, uint256 refund, uint256 farmIdentityId) private {
         ls.state = LeaseState.Ended;
         ls.endReason = reason;
         ls.escrow = 0;
         if (ls.graceSince != 0) ls.graceSince = 0;
         uint256 nodeId = ls.nodeId;
-        _nodes.release(nodeId, ls.resources);
+        _nodes.release(nodeId, _resourcesOf(ls));
         bool served =
             reason == EndReason.ClosedByTenant || reason == EndReason.OutOfFunds || reason == EndReason.Reclaimed;
         _reputation.recordOutcome(
@@ -543,7 +589,11 @@ contract LeaseMarket is ILeaseMarket {
         }
     }
 
-    function _requireLease(uint256 leaseId) private view returns (Lease storage ls) {
+    function _resourcesOf(LeaseRecord storage ls) private view returns (INodeRegistry.Resources memory) {
+        return INodeRegistry.Resources(ls.cpu, ls.memoryMiB, ls.ssdGiB, ls.hddGiB, ls.gpus);
+    }
+
+    function _requireLease(uint256 leaseId) private view returns (LeaseRecord storage ls) {
         ls = _leases[leaseId];
         if (ls.state == LeaseState.None) revert LeaseUnknown(leaseId);
     }

@@ -41,8 +41,9 @@ interface ILeaseMarket {
         Cancelled
     }
 
-    /// @notice A lease. Amounts are payment-token base units. Four storage slots: a settlement reads the first, second
-    /// and fourth and writes the first two; the second is all zero when a lease opens, which keeps opening cheap.
+    /// @notice A lease. Amounts are payment-token base units. The market stores it in four slots, with the resources
+    /// laid out beside the tenant's identity: a settlement reads the first, second and fourth and writes the first two;
+    /// the second is all zero when a lease opens, which keeps opening cheap.
     /// @param escrow What is left of the tenant's deposits.
     /// @param scaledRate Its price: base units per hour, times 1,024 (memory is priced per GiB and leased per MiB).
     /// @param nodeId Its node.
