@@ -14,11 +14,13 @@ const compiler = {
   },
 };
 // NodeRegistry holds the heartbeats and the farming reward accounting they feed, and the legacy pipeline makes it
-// 24,516 bytes, at EIP-170's 24,576-byte limit. Through the IR pipeline it is about 20,500 bytes, and its steady
-// heartbeats cost about 900 gas more (still within their budgets; bench/results/gas.json has the figures).
+// about 24,500 bytes, at EIP-170's 24,576-byte limit; through the IR pipeline it is about 21,800. LeaseMarket's
+// closeLease costs about 560 gas less through it, which keeps it within its budget now that ending a lease also
+// updates the node's utilisation accounting (bench/results/gas.json has the figures).
+const viaIR = { ...compiler, settings: { ...compiler.settings, viaIR: true } };
 const profile = {
   compilers: [compiler],
-  overrides: { "contracts/NodeRegistry.sol": { ...compiler, settings: { ...compiler.settings, viaIR: true } } },
+  overrides: { "contracts/NodeRegistry.sol": viaIR, "contracts/LeaseMarket.sol": viaIR },
 };
 
 export default defineConfig({

@@ -49,8 +49,8 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  * - `NodeRegistry.decommission`: a bonded node (the bond is refunded);
  * - `NodeRegistry.heartbeat`, `heartbeatBySig`: steady state (not the node's first heartbeat, nor its first in an
  *   epoch);
- * - `NodeRegistry.heartbeatNewEpoch`: a node's first heartbeat in an epoch, after a full epoch of heartbeats (it
- *   closes the epoch and converts the one before into FOLD owed);
+ * - `NodeRegistry.heartbeatNewEpoch`: a node's first heartbeat in an epoch, after a full epoch of heartbeats, with a
+ *   lease running (it closes the epoch with its leased seconds and converts the one before into FOLD owed);
  * - `NodeRegistry.heartbeatBatchPerNode`: a batch of 50 nodes' signed heartbeats in steady state, the
  *   transaction's gas divided by 50;
  * - `LeaseMarket.openLease`: a tenant's second lease on a node (the market already holds escrow);
@@ -240,7 +240,7 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   const lease = { cpu: 2, memoryMiB: 4_096, ssdGiB: 100, hddGiB: 0, gpus: 0 };
   await nodeRegistry.reserve(1n, lease);
   await record("NodeRegistry.reserve", nodeRegistry.reserve(1n, lease));
-  await record("NodeRegistry.release", nodeRegistry.release(1n, lease));
+  await record("NodeRegistry.release", nodeRegistry.release(1n, lease, false));
   await record("NodeRegistry.setStandby", nodeRegistry.connect(alice).setStandby(2n, true));
   await foldToken.transfer(alice.address, 10n ** 18n);
   await foldToken.connect(alice).approve(await nodeRegistry.getAddress(), 10n ** 18n);
@@ -292,6 +292,10 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   await atTime(t + 122n, "LeaseMarket.topUp", () => leaseMarket.connect(bob).topUp(2n, one));
   await beatAt(t + 180n);
   await atTime(t + 181n, "LeaseMarket.closeLease", () => leaseMarket.connect(bob).closeLease(2n));
+  // A third lease keeps running across the epoch boundary below: the node's first heartbeat in the new epoch also
+  // closes its leased seconds (the utilisation bonus), the costliest case.
+  await atTime(t + 182n, null, open);
+  await atTime(t + 183n, null, () => leaseMarket.connect(nodeSigner).acknowledgeLease(3n, endpoint));
 
   // Node 1 crosses into the next epochs, heartbeating every 200 s: its first crossing closes its first epoch; the
   // second is the steady case (it also turns the first epoch's points into FOLD owed).

@@ -178,15 +178,7 @@ contract LeaseMarket is ILeaseMarket {
             resources.gpus == 0
         ) revert LeaseEmptyResources();
         if (deposit > type(uint96).max) revert LeaseEscrowTooLarge();
-        INodeRegistry.Prices memory p = _nodes.reserve(nodeId, resources);
-        if (
-            p.cpu > maxPrices.cpu ||
-            p.memoryGiB > maxPrices.memoryGiB ||
-            p.ssdGiB > maxPrices.ssdGiB ||
-            p.hddGiB > maxPrices.hddGiB ||
-            p.gpu > maxPrices.gpu
-        ) revert LeasePriceAboveMax(nodeId);
-        uint256 rate = _scaledRate(resources, p);
+        uint256 rate = _scaledRate(resources, _reserveWithin(nodeId, resources, maxPrices));
         if (rate > type(uint96).max) revert LeaseRateTooHigh();
         uint256 minimum = _graceReserve(rate);
         if (deposit < minimum) revert LeaseDepositTooLow(deposit, minimum);
@@ -239,9 +231,14 @@ contract LeaseMarket is ILeaseMarket {
         LeaseRecord storage ls = _requireLease(leaseId);
         _requireState(leaseId, ls.state, LeaseState.Pending);
         uint256 nodeId = ls.nodeId;
-        _requireNodeKey(leaseId, nodeId);
+        uint256 farmIdentityId = _requireNodeKey(leaseId, nodeId);
         _requireText(endpoint);
-        uint48 start = uint48(_nodes.accruedOnlineSeconds(nodeId));
+        // A running lease's capacity earns the node's utilisation bonus, unless the farm leases from itself.
+        uint48 start = uint48(
+            ls.tenantId != farmIdentityId
+                ? _nodes.useCapacity(nodeId, _resourcesOf(ls))
+                : _nodes.accruedOnlineSeconds(nodeId)
+        );
         ls.state = LeaseState.Active;
         ls.startSeconds = start;
         ls.settledSeconds = start;
@@ -534,13 +531,21 @@ contract LeaseMarket is ILeaseMarket {
     }
 
     /// @dev Ends the lease: frees its capacity, records the farm's outcome and refunds `refund` (the escrow left).
-    function _end(uint256 leaseId, LeaseRecord storage ls, EndReason reason, uint256 refund, uint256 farmIdentityId) private {
+    function _end(
+        uint256 leaseId,
+        LeaseRecord storage ls,
+        EndReason reason,
+        uint256 refund,
+        uint256 farmIdentityId
+    ) private {
+        // Acknowledged by a farm for another identity: `acknowledgeLease` marked its capacity in use.
+        bool inUse = ls.state != LeaseState.Pending && ls.tenantId != farmIdentityId;
         ls.state = LeaseState.Ended;
         ls.endReason = reason;
         ls.escrow = 0;
         if (ls.graceSince != 0) ls.graceSince = 0;
         uint256 nodeId = ls.nodeId;
-        _nodes.release(nodeId, _resourcesOf(ls));
+        _nodes.release(nodeId, _resourcesOf(ls), inUse);
         bool served =
             reason == EndReason.ClosedByTenant || reason == EndReason.OutOfFunds || reason == EndReason.Reclaimed;
         _reputation.recordOutcome(
@@ -550,6 +555,22 @@ contract LeaseMarket is ILeaseMarket {
         );
         emit LeaseEnded(leaseId, nodeId, reason, refund);
         if (refund != 0) _token.safeTransfer(ls.tenant, refund);
+    }
+
+    /// @dev Reserves `resources` on the node and returns its prices, none of which may be above the tenant's maximum.
+    function _reserveWithin(
+        uint256 nodeId,
+        INodeRegistry.Resources calldata resources,
+        INodeRegistry.Prices calldata maxPrices
+    ) private returns (INodeRegistry.Prices memory p) {
+        p = _nodes.reserve(nodeId, resources);
+        if (
+            p.cpu > maxPrices.cpu ||
+            p.memoryGiB > maxPrices.memoryGiB ||
+            p.ssdGiB > maxPrices.ssdGiB ||
+            p.hddGiB > maxPrices.hddGiB ||
+            p.gpu > maxPrices.gpu
+        ) revert LeasePriceAboveMax(nodeId);
     }
 
     /// @dev The lease's price: base units per hour for `resources` at `p`, times 1,024.
@@ -580,13 +601,15 @@ contract LeaseMarket is ILeaseMarket {
         revert LeaseNotTenantIdentity(tenantId, msg.sender);
     }
 
-    function _requireNodeKey(uint256 leaseId, uint256 nodeId) private view {
+    /// @dev Returns the node's farm identity.
+    function _requireNodeKey(uint256 leaseId, uint256 nodeId) private view returns (uint256) {
         INodeRegistry.Node memory n = _nodes.node(nodeId);
         if (
             n.key != msg.sender || !_identities.isActiveKey(msg.sender, n.identityId, IIdentityRegistry.KeyPurpose.Node)
         ) {
             revert LeaseNotNodeKey(leaseId, msg.sender);
         }
+        return n.identityId;
     }
 
     function _resourcesOf(LeaseRecord storage ls) private view returns (INodeRegistry.Resources memory) {

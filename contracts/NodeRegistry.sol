@@ -63,7 +63,6 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     struct NodeCold {
         address key;
         uint32 farmId;
-        uint32 activeLeases;
         bytes2 country;
     }
 
@@ -109,6 +108,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     mapping(address key => uint256 nodeId) private _nodeOfKey;
     mapping(uint256 nodeId => uint256 amount) private _bonds;
     mapping(uint256 nodeId => RewardSlot) private _rewards;
+    mapping(uint256 nodeId => Usage) private _usage;
     mapping(uint256 farmId => uint256 epochPlusOne) private _excludedFrom;
     uint256[TOTALS] private _totals;
 
@@ -217,12 +217,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
             onlineSeconds: 0,
             status: NodeStatus.Active
         });
-        _cold[nodeId] = NodeCold({
-            key: key,
-            farmId: SafeCast.toUint32(farmId),
-            activeLeases: 0,
-            country: location.country
-        });
+        _cold[nodeId] = NodeCold({key: key, farmId: SafeCast.toUint32(farmId), country: location.country});
         _capacity[nodeId].total = resources;
         _prices[nodeId] = nodePrices;
         _nodeOfKey[key] = nodeId;
@@ -256,7 +251,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     /// @inheritdoc INodeRegistry
     function decommission(uint256 nodeId) external {
         _requireNodeOwner(nodeId);
-        uint256 leases = _cold[nodeId].activeLeases;
+        uint256 leases = _usage[nodeId].activeLeases;
         if (leases != 0) revert NodeHasActiveLeases(nodeId, leases);
         _hot[nodeId].status = NodeStatus.Decommissioned;
         delete _nodeOfKey[_cold[nodeId].key];
@@ -361,11 +356,12 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
             uint256 slice = timestamp / _epochLength;
             if (slice != lastSlice) {
                 uint256 beforeBoundary = (lastSlice + 1) * _epochLength - last;
+                uint256 genesisSlice = _genesis / _epochLength;
                 _closeEpoch(
                     nodeId,
                     hot.flags,
-                    lastSlice - _genesis / _epochLength,
-                    slice == lastSlice + 1,
+                    lastSlice - genesisSlice,
+                    slice - genesisSlice,
                     online + (beforeBoundary < credit ? beforeBoundary : credit),
                     online + credit
                 );
@@ -374,7 +370,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         }
         hot.lastHeartbeat = uint40(timestamp);
         hot.onlineSeconds = uint48(online);
-        _hot[nodeId] = hot;
+        _storeHot(nodeId, hot);
         emit Heartbeat(nodeId, timestamp, online);
     }
 
@@ -441,20 +437,37 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         c.reserved.ssdGiB += resources.ssdGiB;
         c.reserved.hddGiB += resources.hddGiB;
         c.reserved.gpus += resources.gpus;
-        _capacity[nodeId] = c;
-        ++_cold[nodeId].activeLeases;
+        _storeReserved(nodeId, c.reserved);
+        ++_usage[nodeId].activeLeases;
         emit CapacityReserved(nodeId, msg.sender, resources);
         return _prices[nodeId];
     }
 
     /// @inheritdoc INodeRegistry
-    function release(uint256 nodeId, Resources calldata resources) external onlyRole(MARKET_ROLE) {
-        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
+    function useCapacity(
+        uint256 nodeId,
+        Resources calldata resources
+    ) external onlyRole(MARKET_ROLE) returns (uint256 accruedSeconds) {
+        NodeHot memory hot = _hot[nodeId];
+        if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
+        Usage memory u = _usage[nodeId];
+        // Markets mark only capacity they reserved, so the leased units stay within the node's own (see `_units`).
+        uint256 units = _units(resources);
+        accruedSeconds = _advanceUsage(u, hot);
+        u.leasedUnits += uint24(units);
+        _storeUsage(nodeId, u);
+        emit CapacityInUse(nodeId, msg.sender, units, u.leasedUnits);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function release(uint256 nodeId, Resources calldata resources, bool inUse) external onlyRole(MARKET_ROLE) {
+        NodeHot memory hot = _hot[nodeId];
+        if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
         // Only the reserved half is read and written: releasing never needs the totals.
         Resources memory r = _capacity[nodeId].reserved;
-        NodeCold storage cold = _cold[nodeId];
+        Usage memory u = _usage[nodeId];
         if (
-            cold.activeLeases == 0 ||
+            u.activeLeases == 0 ||
             r.cpu < resources.cpu ||
             r.memoryMiB < resources.memoryMiB ||
             r.ssdGiB < resources.ssdGiB ||
@@ -466,9 +479,117 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         r.ssdGiB -= resources.ssdGiB;
         r.hddGiB -= resources.hddGiB;
         r.gpus -= resources.gpus;
-        _capacity[nodeId].reserved = r;
-        --cold.activeLeases;
+        _storeReserved(nodeId, r);
+        --u.activeLeases;
+        if (inUse) {
+            _advanceUsage(u, hot);
+            // Never below zero: a release must not fail on the accounting, or the lease could not end.
+            uint256 units = _units(resources);
+            u.leasedUnits = u.leasedUnits > units ? uint24(u.leasedUnits - units) : 0;
+        }
+        _storeUsage(nodeId, u);
         emit CapacityReleased(nodeId, msg.sender, resources);
+    }
+
+    // The `_store*` functions write a one-slot struct in one store: assigning a struct from memory writes each
+    // member separately, each a read and a write of the slot. The layout is Solidity's: members from the lowest-order
+    // bits up, in order of declaration. The views read them back through Solidity, and the tests check every member.
+
+    function _storeReserved(uint256 nodeId, Resources memory r) private {
+        Resources storage reserved = _capacity[nodeId].reserved;
+        uint256 packed =
+            uint256(r.cpu) |
+                (uint256(r.memoryMiB) << 16) |
+                (uint256(r.ssdGiB) << 48) |
+                (uint256(r.hddGiB) << 80) |
+                (uint256(r.gpus) << 112);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(reserved.slot, packed)
+        }
+    }
+
+    function _storeHot(uint256 nodeId, NodeHot memory h) private {
+        NodeHot storage hot = _hot[nodeId];
+        uint256 packed =
+            uint256(h.keyTag) |
+                (uint256(h.flags) << 88) |
+                (uint256(h.identityId) << 96) |
+                (uint256(h.lastHeartbeat) << 160) |
+                (uint256(h.onlineSeconds) << 200) |
+                (uint256(h.status) << 248);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(hot.slot, packed)
+        }
+    }
+
+    function _storeUsage(uint256 nodeId, Usage memory u) private {
+        Usage storage usage_ = _usage[nodeId];
+        uint256 packed =
+            uint256(u.activeLeases) |
+                (uint256(u.leasedUnits) << 32) |
+                (uint256(u.epoch) << 56) |
+                (uint256(u.anchor) << 80) |
+                (uint256(u.current) << 128) |
+                (uint256(u.previous) << 192);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(usage_.slot, packed)
+        }
+    }
+
+    function _storeRewards(uint256 nodeId, RewardSlot memory r) private {
+        RewardSlot storage rewards = _rewards[nodeId];
+        uint256 packed =
+            uint256(r.cumStartPlusOne) |
+                (uint256(r.pendingEpoch) << 48) |
+                (uint256(r.units) << 72) |
+                (uint256(r.pendingPoints) << 96) |
+                (uint256(r.owed) << 160);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(rewards.slot, packed)
+        }
+    }
+
+    /// @dev Brings the usage accounting up to now, before its leased units change, and returns the node's accrued
+    /// online seconds now (the position `current` then runs to). Positions never go back: accrued seconds grow with
+    /// time, and a later heartbeat, even one signed earlier, never lowers them.
+    function _advanceUsage(Usage memory u, NodeHot memory hot) private view returns (uint256 position) {
+        uint256 epoch = _epochOf(block.timestamp);
+        if (u.epoch != epoch) {
+            // The node has not heartbeated since this epoch began (its first heartbeat in it would have brought the
+            // accounting here), so its accrued seconds at the boundary are still known. (Unless nothing was leased,
+            // when that heartbeat writes nothing and the boundary counts for nothing.)
+            uint256 boundary = _accruedAt(hot, _genesis + epoch * _epochLength);
+            _rollUsage(u, epoch, boundary, u.epoch + 1 == epoch);
+        }
+        position = _accruedAt(hot, block.timestamp);
+        u.current += uint64(u.leasedUnits * _gap(position, u.anchor));
+        u.anchor = uint48(position);
+    }
+
+    /// @dev Starts `epoch` in the usage accounting at position `boundary`: what ran in the epoch before it becomes
+    /// `previous` when `keep`, for the node to close (otherwise that epoch is one the node cannot close any more).
+    function _rollUsage(Usage memory u, uint256 epoch, uint256 boundary, bool keep) private pure {
+        u.previous = keep ? uint64(u.current + u.leasedUnits * _gap(boundary, u.anchor)) : 0;
+        u.current = 0;
+        u.anchor = uint48(boundary);
+        u.epoch = uint24(epoch);
+    }
+
+    /// @dev The node's accrued online seconds at time `t`, as known now: its proven seconds plus what its next
+    /// heartbeat will credit for the time from its last one to `t`.
+    function _accruedAt(NodeHot memory hot, uint256 t) private view returns (uint256) {
+        uint256 last = hot.lastHeartbeat;
+        if (last == 0 || t <= last) return hot.onlineSeconds;
+        uint256 gap = t - last;
+        return hot.onlineSeconds + (gap < _maxGap ? gap : _maxGap);
+    }
+
+    function _gap(uint256 to, uint256 from) private pure returns (uint256) {
+        return to > from ? to - from : 0;
     }
 
     // ----------------------------------------------------------------------------------------------------------------
@@ -493,7 +614,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         _convertIfFinal(nodeId, r);
         amount = r.owed;
         r.owed = 0;
-        _rewards[nodeId] = r;
+        _storeRewards(nodeId, r);
         payout = _farms[_cold[nodeId].farmId].payout;
         emit RewardsTaken(nodeId, payout, amount);
     }
@@ -518,34 +639,67 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         emit FarmExcluded(farmId, from);
     }
 
-    /// @dev Closes epoch `closing` for the node at its first heartbeat in a later epoch: converts the node's pending
-    /// epoch (final by now), then records the closing epoch's points as pending and adds them to the epoch's total.
-    /// Points are forfeited when the closing epoch is already final (the node was silent for the whole next epoch)
+    /// @dev Closes epoch `closing` for the node at its first heartbeat in a later one, `current`: converts the node's
+    /// pending epoch (final by now), then records the closing epoch's points as pending and adds them to the epoch's
+    /// total (see `_points`). Points are forfeited when the closing epoch is already final (the node was silent for the whole next epoch)
     /// or the farm is excluded.
     function _closeEpoch(
         uint256 nodeId,
         uint8 flags,
         uint256 closing,
-        bool next,
+        uint256 current,
         uint256 atBoundary,
         uint256 afterCredit
     ) private {
+        bool next = current == closing + 1;
+        // In the next epoch the credit's tail after the boundary counts; after a silent epoch it is forfeited too.
+        uint256 start = next ? atBoundary : afterCredit;
+        uint256 leased = _closeUsage(nodeId, current, start, next);
         RewardSlot memory r = _rewards[nodeId];
         uint256 owed = r.pendingEpoch != 0 ? _convert(r) : 0;
         uint256 seconds_ = atBoundary - (r.cumStartPlusOne - 1);
         uint256 points;
-        if (next && (flags & EXCLUDED == 0 || !_excludedIn(nodeId, closing))) {
-            points = (seconds_ * r.units * (flags & CERTIFIED != 0 ? 5 : 4)) / 4;
-            if (points != 0) {
-                _addPoints(closing, points);
-                r.pendingEpoch = uint24(closing + 1);
-                r.pendingPoints = uint64(points);
-            }
+        (leased, points) = _points(seconds_, r.units, leased, flags);
+        if (!next || (flags & EXCLUDED != 0 && _excludedIn(nodeId, closing))) points = 0;
+        if (points != 0) {
+            _addPoints(closing, points);
+            r.pendingEpoch = uint24(closing + 1);
+            r.pendingPoints = uint64(points);
         }
-        // In the next epoch the credit's tail after the boundary counts; after a silent epoch it is forfeited too.
-        r.cumStartPlusOne = uint48((next ? atBoundary : afterCredit) + 1);
-        _rewards[nodeId] = r;
-        emit EpochClosed(nodeId, closing, seconds_, points, owed);
+        r.cumStartPlusOne = uint48(start + 1);
+        _storeRewards(nodeId, r);
+        emit EpochClosed(nodeId, closing, seconds_, leased, points, owed);
+    }
+
+    /// @dev Points for `seconds_` proven seconds of a node of `units` capacity units with `leased` leased units times
+    /// seconds: each second earns the units plus half the leased units, times 1.25 when certified. The leased units
+    /// never exceed the node's own; the cap only guards a heartbeat signed before a lease change.
+    function _points(
+        uint256 seconds_,
+        uint256 units,
+        uint256 leased,
+        uint8 flags
+    ) private pure returns (uint256 cappedLeased, uint256 points) {
+        uint256 most = seconds_ * units;
+        cappedLeased = leased < most ? leased : most;
+        points = ((2 * most + cappedLeased) * (flags & CERTIFIED != 0 ? 5 : 4)) / 8;
+    }
+
+    /// @dev Brings the node's usage accounting to epoch `current`, which begins for the node at position `start`, as
+    /// its first heartbeat in `current` closes the epoch of its previous heartbeat. Returns the leased units times
+    /// seconds of that closed epoch when it is the one just before `current` (`next`), and zero otherwise.
+    function _closeUsage(uint256 nodeId, uint256 current, uint256 start, bool next) private returns (uint256) {
+        Usage memory u = _usage[nodeId];
+        // A lease changed in `current` already and brought the accounting here.
+        if (u.epoch == current) return next ? u.previous : 0;
+        // Nothing leased or left to count (nothing to write); or the accounting is past `current`: a heartbeat
+        // signed before a lease change, whose closed epoch's leased seconds are no longer known and count as none.
+        if ((u.leasedUnits == 0 && u.current == 0 && u.previous == 0) || u.epoch > current) return 0;
+        // Otherwise the accounting is in the closed epoch (or, after a silent epoch, one no later): leased units keep
+        // the node's accounting in the epoch of its last heartbeat or later.
+        _rollUsage(u, current, start, u.epoch + 1 == current);
+        _storeUsage(nodeId, u);
+        return next ? u.previous : 0;
     }
 
     /// @dev Converts the pending epoch into FOLD owed when its total is final (the epoch after it has ended).
@@ -622,6 +776,12 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     }
 
     /// @inheritdoc INodeRegistry
+    function usage(uint256 nodeId) external view returns (Usage memory) {
+        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
+        return _usage[nodeId];
+    }
+
+    /// @inheritdoc INodeRegistry
     function rewardsOwed(uint256 nodeId) external view returns (uint256) {
         if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
         RewardSlot memory r = _rewards[nodeId];
@@ -667,7 +827,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
             status: hot.status,
             lastHeartbeat: hot.lastHeartbeat,
             onlineSeconds: hot.onlineSeconds,
-            activeLeases: cold.activeLeases,
+            activeLeases: _usage[nodeId].activeLeases,
             key: cold.key,
             country: cold.country
         });

@@ -137,6 +137,25 @@ interface INodeRegistry {
         uint96 owed;
     }
 
+    /// @notice A node's leases and its utilisation accounting (one slot). Positions are the node's accrued online
+    /// seconds (see `accruedOnlineSeconds`): they advance only with proven time, so leased units integrated over them
+    /// count only seconds the node proved.
+    /// @param activeLeases Leases holding a reservation on it.
+    /// @param leasedUnits Capacity units (times 1,024) of its running leases that earn the utilisation bonus:
+    /// acknowledged, not ended, and not held by the farm's own identity.
+    /// @param epoch The epoch the accounting was last brought up to.
+    /// @param anchor The position `current` runs to.
+    /// @param current Leased units times seconds in `epoch`, from its start up to `anchor`.
+    /// @param previous Leased units times seconds in the epoch before `epoch`, for the node to close.
+    struct Usage {
+        uint32 activeLeases;
+        uint24 leasedUnits;
+        uint24 epoch;
+        uint48 anchor;
+        uint64 current;
+        uint64 previous;
+    }
+
     /// @notice One relayed heartbeat: the node key's compact (EIP-2098) signature of Heartbeat(nodeId, timestamp).
     struct SignedHeartbeat {
         uint64 nodeId;
@@ -227,10 +246,17 @@ interface INodeRegistry {
     /// @notice A reward policy value is out of range.
     error RewardsInvalidPolicy(string parameter, uint256 value);
 
-    /// @notice A node closed an epoch at its first heartbeat in a later one: its proven seconds in it, and the points
-    /// they earned (zero when forfeited: closed after the next epoch had ended, or its farm was excluded). `owed` is
-    /// the FOLD its previous closed epoch turned into, now final.
-    event EpochClosed(uint256 indexed nodeId, uint256 indexed epoch, uint256 seconds_, uint256 points, uint256 owed);
+    /// @notice A node closed an epoch at its first heartbeat in a later one: its proven seconds in it, its leased
+    /// capacity units times those seconds, and the points they earned (zero when forfeited: closed after the next
+    /// epoch had ended, or its farm was excluded). `owed` is the FOLD its previous closed epoch turned into, now final.
+    event EpochClosed(
+        uint256 indexed nodeId,
+        uint256 indexed epoch,
+        uint256 seconds_,
+        uint256 leasedUnitSeconds,
+        uint256 points,
+        uint256 owed
+    );
 
     /// @notice A closed epoch's points became FOLD owed to the node (its share of that epoch's emission).
     event RewardsOwed(uint256 indexed nodeId, uint256 indexed epoch, uint256 amount);
@@ -257,6 +283,9 @@ interface INodeRegistry {
     event NodeBondRefunded(uint256 indexed nodeId, address indexed to, uint256 amount);
 
     event CapacityReserved(uint256 indexed nodeId, address indexed market, Resources resources);
+    /// @notice A market's lease began running on reserved capacity: its `units` count towards the node's utilisation
+    /// bonus until it is released. `leasedUnits` is the node's total afterwards.
+    event CapacityInUse(uint256 indexed nodeId, address indexed market, uint256 units, uint256 leasedUnits);
     event CapacityReleased(uint256 indexed nodeId, address indexed market, Resources resources);
 
     /// @notice Creates a farm owned by `ownerIdentityId`, which the caller must own.
@@ -314,6 +343,9 @@ interface INodeRegistry {
     /// @notice A node's reward accounting.
     function rewardState(uint256 nodeId) external view returns (RewardState memory);
 
+    /// @notice A node's leases and utilisation accounting.
+    function usage(uint256 nodeId) external view returns (Usage memory);
+
     /// @notice What `takeRewards` would hand over now.
     function rewardsOwed(uint256 nodeId) external view returns (uint256);
 
@@ -339,8 +371,14 @@ interface INodeRegistry {
     /// @return prices The node's current prices, which the market fixes for the lease.
     function reserve(uint256 nodeId, Resources calldata resources) external returns (Prices memory prices);
 
-    /// @notice Releases capacity a lease held. Markets only.
-    function release(uint256 nodeId, Resources calldata resources) external;
+    /// @notice Marks reserved capacity as used by a running lease: until it is released with `inUse`, its capacity
+    /// units earn the node's utilisation bonus for every second the node proves. Markets only, for leases whose tenant
+    /// is not the farm itself.
+    /// @return accruedSeconds The node's accrued online seconds now (see `accruedOnlineSeconds`).
+    function useCapacity(uint256 nodeId, Resources calldata resources) external returns (uint256 accruedSeconds);
+
+    /// @notice Releases capacity a lease held; `inUse` when it was marked by `useCapacity`. Markets only.
+    function release(uint256 nodeId, Resources calldata resources, bool inUse) external;
 
     function farm(uint256 farmId) external view returns (Farm memory);
     function farmOwner(uint256 farmId) external view returns (address);

@@ -138,6 +138,104 @@ describe("Farming rewards", () => {
     expect(await c.nodes.epochPoints(c.epoch)).to.equal(0n);
   });
 
+  type Lease = { tenant: Ctx["alice"]; tenantId: bigint; nodeId: bigint; resources: typeof NODE; pending?: boolean };
+
+  /**
+   * Both nodes heartbeat 250 s before the epoch; then each lease is opened by its tenant for its identity and, unless
+   * `pending`, acknowledged by its node's key, 10 s apart. Returns the lease ids in order.
+   */
+  async function leaseBefore(c: Ctx, leases: Lease[]) {
+    const market = c.leaseMarket;
+    const [deployer] = c.signers;
+    for (const tenant of new Set(leases.map((l) => l.tenant))) {
+      await c.foldToken.connect(deployer).transfer(tenant.address, 100n * 10n ** 18n);
+      await c.foldToken.connect(tenant).approve(await market.getAddress(), 100n * 10n ** 18n);
+    }
+    await beats(c, [c.start - 250n], [c.k1, c.k2]);
+    const keys = [c.k1, c.k2];
+    let t = c.start - 240n;
+    const ids: bigint[] = [];
+    for (const { tenant, tenantId, nodeId, resources, pending } of leases) {
+      await time.setNextBlockTimestamp(t);
+      await market.connect(tenant).openLease(tenantId, nodeId, resources, 10n ** 18n, PRICES, ethers.ZeroHash);
+      const leaseId = await market.leaseCount();
+      ids.push(leaseId);
+      if (!pending) {
+        await time.setNextBlockTimestamp(t + 5n);
+        const key = keys[Number(nodeId) - 1];
+        if (key === undefined) throw new Error(`no key for node ${nodeId}`);
+        await market.connect(key).acknowledgeLease(leaseId, "https://node.example");
+      }
+      t += 10n;
+    }
+    return ids;
+  }
+
+  /** bob, registered as identity 2. */
+  async function withBob(c: Ctx) {
+    const bob = c.signers[7];
+    if (bob === undefined) throw new Error("no signer for bob");
+    await c.identityRegistry.connect(bob).register("bob", "");
+    return bob;
+  }
+
+  const HALF = { cpu: 2, memoryMiB: 4_096, ssdGiB: 50, hddGiB: 0, gpus: 0 };
+
+  it("gives leased capacity a utilisation bonus: x1.5 fully leased, x1.25 half leased", async () => {
+    const c = await networkHelpers.loadFixture(withNodes);
+    const bob = await withBob(c);
+    await leaseBefore(c, [
+      { tenant: bob, tenantId: 2n, nodeId: 1n, resources: NODE },
+      { tenant: bob, tenantId: 2n, nodeId: 2n, resources: HALF },
+    ]);
+    expect((await c.nodes.usage(1n)).leasedUnits).to.equal(UNITS);
+    expect((await c.nodes.usage(2n)).leasedUnits).to.equal(UNITS / 2n);
+    await beats(c, every(c.start - 100n, c.start + EPOCH + 200n), [c.k1, c.k2]);
+    const [full] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(1n, c.epoch));
+    const [half] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(2n, c.epoch));
+    expect(full?.args.leasedUnitSeconds).to.equal(EPOCH * UNITS);
+    expect(full?.args.points).to.equal((EPOCH * UNITS * 3n) / 2n);
+    expect(half?.args.leasedUnitSeconds).to.equal((EPOCH * UNITS) / 2n);
+    expect(half?.args.points).to.equal((EPOCH * UNITS * 5n) / 4n);
+    // Each node's FOLD is its points' share of each epoch's emission, rounded down; epoch - 1 holds the 100 s of
+    // leased heartbeats before the epoch, in the same 1.5 : 1.25 proportion.
+    await time.increaseTo((await c.rewards.epochStart(c.epoch + 2n)) + 1n);
+    let paid = 0n;
+    for (const nodeId of [1n, 2n]) {
+      let expected = 0n;
+      for (const e of [c.epoch - 1n, c.epoch]) {
+        const [closed] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(nodeId, e));
+        expected += ((closed?.args.points ?? 0n) * (await c.rewards.emission(e))) / (await c.nodes.epochPoints(e));
+      }
+      expect(await c.rewards.pendingRewards(nodeId)).to.equal(expected);
+      paid += expected;
+    }
+    expect(paid).to.be.at.most((await c.rewards.emission(c.epoch - 1n)) + (await c.rewards.emission(c.epoch)));
+  });
+
+  it("counts only running leases of other identities, for as long as they run", async () => {
+    const c = await networkHelpers.loadFixture(withNodes);
+    const bob = await withBob(c);
+    // Node 1: a lease of the farm's own identity, and bob's lease that is never acknowledged. Node 2: bob's whole
+    // node, closed half-way through the epoch.
+    const [, , closing] = await leaseBefore(c, [
+      { tenant: c.alice, tenantId: 1n, nodeId: 1n, resources: HALF },
+      { tenant: bob, tenantId: 2n, nodeId: 1n, resources: HALF, pending: true },
+      { tenant: bob, tenantId: 2n, nodeId: 2n, resources: NODE },
+    ]);
+    expect((await c.nodes.usage(1n)).leasedUnits).to.equal(0n);
+    await beats(c, every(c.start - 100n, c.start + 200n), [c.k1, c.k2]);
+    await time.setNextBlockTimestamp(c.start + 300n);
+    await c.leaseMarket.connect(bob).closeLease(closing ?? 0n);
+    await beats(c, every(c.start + 500n, c.start + EPOCH + 200n), [c.k1, c.k2]);
+    const [own] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(1n, c.epoch));
+    const [halfTime] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(2n, c.epoch));
+    expect(own?.args.leasedUnitSeconds).to.equal(0n);
+    expect(own?.args.points).to.equal(EPOCH * UNITS);
+    expect(halfTime?.args.leasedUnitSeconds).to.equal(300n * UNITS);
+    expect(halfTime?.args.points).to.equal((EPOCH * UNITS * 5n) / 4n);
+  });
+
   it("refuses a second claim with the exact error, and claims 30 epochs in one call", async () => {
     const c = await networkHelpers.loadFixture(withNodes);
     await beats(c, every(c.start - 100n, c.start + 30n * EPOCH + 200n));

@@ -1,3 +1,4 @@
+import { anyUint } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import type { Signer } from "ethers";
 import type { NodeRegistry } from "../../types/ethers-contracts/index.ts";
@@ -686,11 +687,64 @@ describe("NodeRegistry", () => {
       expect((await nodes.capacity(1n)).reserved).to.deep.equal([4n, 8192n, 200n, 0n, 1n]);
       expect((await nodes.node(1n)).activeLeases).to.equal(2n);
 
-      await expect(nodes.connect(market).release(1n, lease))
+      await expect(nodes.connect(market).release(1n, lease, false))
         .to.emit(nodes, "CapacityReleased")
         .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 1n]);
       expect((await nodes.capacity(1n)).reserved).to.deep.equal([2n, 4096n, 100n, 0n, 0n]);
       expect((await nodes.node(1n)).activeLeases).to.equal(1n);
+    });
+
+    it("counts capacity in use by running leases towards the utilisation bonus, over proven seconds only", async () => {
+      const { nodes, market, nodeKey } = await networkHelpers.loadFixture(withOnlineNode);
+      const lease = { cpu: 2, memoryMiB: 4096, ssdGiB: 100, hddGiB: 0, gpus: 0 };
+      // 2 cores x 1,024 + 4 GiB x 256 + 100 GiB x 10 (the default weights)
+      const u = 2n * 1_024n + 4n * 256n + 100n * 10n;
+      const [policy, genesis] = await nodes.rewardPolicy();
+      const length = policy.epochLength;
+      const epoch = (BigInt(await time.latest()) - genesis) / length + 2n;
+      const t0 = genesis + epoch * length;
+      const at = async (t: bigint) => time.setNextBlockTimestamp(t0 + t);
+      await at(10n);
+      await nodes.connect(nodeKey).heartbeat(1n);
+      const base = (await nodes.node(1n)).onlineSeconds;
+      await nodes.connect(market).reserve(1n, lease);
+      await nodes.connect(market).reserve(1n, lease);
+      expect((await nodes.usage(1n)).leasedUnits).to.equal(0n); // reserved, not running yet
+
+      // The accrued seconds 40 s after the heartbeat are where the first lease's leased seconds begin.
+      await at(50n);
+      await expect(nodes.connect(market).useCapacity(1n, lease))
+        .to.emit(nodes, "CapacityInUse")
+        .withArgs(1n, market.address, u, u);
+      expect(await nodes.usage(1n)).to.deep.equal([2n, u, epoch, base + 40n, 0n, 0n]);
+      await at(110n);
+      await expect(nodes.connect(market).useCapacity(1n, lease))
+        .to.emit(nodes, "CapacityInUse")
+        .withArgs(1n, market.address, u, 2n * u);
+      expect(await nodes.usage(1n)).to.deep.equal([2n, 2n * u, epoch, base + 100n, 60n * u, 0n]);
+
+      // The node falls silent: at 400 s only one maxGap after its heartbeat is accrued, so the second lease ran
+      // 200 s of proven time, not 290.
+      await at(400n);
+      await expect(nodes.connect(market).release(1n, lease, true))
+        .to.emit(nodes, "CapacityReleased")
+        .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 0n]);
+      expect(await nodes.usage(1n)).to.deep.equal([1n, u, epoch, base + 300n, 460n * u, 0n]);
+
+      // Its first heartbeat in the next epoch closes this one with those leased seconds, and starts the next.
+      await at(length + 10n);
+      await expect(nodes.connect(nodeKey).heartbeat(1n))
+        .to.emit(nodes, "EpochClosed")
+        .withArgs(1n, epoch, anyUint, 460n * u, anyUint, anyUint);
+      expect(await nodes.usage(1n)).to.deep.equal([1n, u, epoch + 1n, base + 300n, 0n, 460n * u]);
+      await at(length + 20n);
+      await nodes.connect(market).release(1n, lease, true);
+      expect(await nodes.usage(1n)).to.deep.equal([0n, 0n, epoch + 1n, base + 310n, 10n * u, 460n * u]);
+
+      await expect(nodes.usage(2n)).to.be.revertedWithCustomError(nodes, "NodeUnknown").withArgs(2n);
+      await expect(nodes.connect(market).useCapacity(2n, lease))
+        .to.be.revertedWithCustomError(nodes, "NodeUnknown")
+        .withArgs(2n);
     });
 
     it("never reserves beyond the node's resources, in any dimension", async () => {
@@ -741,7 +795,7 @@ describe("NodeRegistry", () => {
     it("refuses releases beyond what was reserved, on unknown nodes, and callers without the market role", async () => {
       const { nodes, market, stranger } = await networkHelpers.loadFixture(withOnlineNode);
       const lease = { ...NONE, cpu: 1, memoryMiB: 512 };
-      await expect(nodes.connect(market).release(1n, lease))
+      await expect(nodes.connect(market).release(1n, lease, false))
         .to.be.revertedWithCustomError(nodes, "NodeReleaseExceedsReservation")
         .withArgs(1n);
       await nodes.connect(market).reserve(1n, lease);
@@ -752,17 +806,18 @@ describe("NodeRegistry", () => {
         { ...lease, hddGiB: 1 },
         { ...lease, gpus: 1 },
       ]) {
-        await expect(nodes.connect(market).release(1n, more))
+        await expect(nodes.connect(market).release(1n, more, false))
           .to.be.revertedWithCustomError(nodes, "NodeReleaseExceedsReservation")
           .withArgs(1n);
       }
-      await expect(nodes.connect(market).release(3n, lease))
+      await expect(nodes.connect(market).release(3n, lease, false))
         .to.be.revertedWithCustomError(nodes, "NodeUnknown")
         .withArgs(3n);
       const role = await nodes.MARKET_ROLE();
       for (const call of [
         () => nodes.connect(stranger).reserve(1n, lease),
-        () => nodes.connect(stranger).release(1n, lease),
+        () => nodes.connect(stranger).release(1n, lease, false),
+        () => nodes.connect(stranger).useCapacity(1n, lease),
       ]) {
         await expect(call())
           .to.be.revertedWithCustomError(nodes, "AccessControlUnauthorizedAccount")
