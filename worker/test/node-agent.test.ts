@@ -307,10 +307,14 @@ describe("node agent (integration)", { timeout: 240_000 }, () => {
     const rewards = { address: address("FarmingRewards"), abi: abis.FarmingRewards } as const;
     const farmer = privateKeyToAccount(FARMER_KEY).address;
     const before = await client.readContract({ ...token, functionName: "balanceOf", args: [farmer] });
+    const closedEpochs = async () =>
+      (await client.getContractEvents({ ...nodes, eventName: "EpochClosed", args: { nodeId }, fromBlock: 0n })).length;
     for (let i = 0; i < 2; i++) {
+      const closed = await closedEpochs();
       await client.request({ method: "evm_increaseTime" as never, params: [600] as never });
       await client.request({ method: "evm_mine" as never, params: [] as never });
-      await sleep(3_000); // the agent's next heartbeat closes the epoch
+      // The agent's next heartbeat closes the epoch; the next jump must wait for it, or the node skips an epoch.
+      await eventually("epoch closed", async () => ((await closedEpochs()) > closed ? true : undefined));
     }
     const claimed = await eventually("rewards claimed", async () => {
       const events = await client.getContractEvents({ ...rewards, eventName: "RewardsClaimed", fromBlock: 0n });
