@@ -32,6 +32,10 @@ export const GAS_BUDGETS: Readonly<Record<string, number>> = {
   "LeaseMarket.closeLease": 130_000,
   "FarmingRewards.claim": 80_000,
   "FarmingRewards.claim10": 260_000,
+  "DataMarket.registerDataset": 200_000,
+  "DataMarket.requestAccess": 200_000,
+  "DataMarket.recordUse": 70_000,
+  "DataMarket.revoke": 90_000,
 };
 
 /** Nodes in the heartbeat batch the per-node budget is stated for. */
@@ -57,14 +61,17 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  * - `LeaseMarket.settle`: steady state (the lease's receipt exists; the farm and treasury hold FOLD);
  * - `LeaseMarket.closeLease`: a lease with proven seconds to pay at close, on a farm with earlier outcomes;
  * - `FarmingRewards.claim`, `claim10`: a node's claim after one epoch and after ten (its farm's payout already
- *   holds FOLD). Rewards accrue per node as epochs close, so a claim costs the same for any number of epochs.
+ *   holds FOLD). Rewards accrue per node as epochs close, so a claim costs the same for any number of epochs;
+ * - `DataMarket.registerDataset`: the owner's second dataset, with a 66-byte URI and no split;
+ * - `DataMarket.requestAccess`: auto-approved, with escrow, the grantee's second grant on the dataset (another
+ *   purpose); `recordUse`: the grant's second use (its receipt exists); `revoke`: after those uses.
  */
 export async function measureGas(connection: NetworkConnection): Promise<Record<string, number>> {
   const { ethers, networkHelpers } = connection;
   // A fixed deployment time, so that the epochs (which NodeRegistry counts from its deployment) are the same in
   // every run: epoch 0 begins at 3,999,995,400 and the scenario's heartbeats fall in epochs 7 to 9.
   await networkHelpers.time.increaseTo(3_999_996_000n);
-  const { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket, farmingRewards } =
+  const { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket, farmingRewards, dataMarket } =
     await deployFourfold(connection);
   const [deployer, alice, bob, carol, dave, minter, newHolder, nodeSigner, payout] = await ethers.getSigners();
   const gas: Record<string, number> = {};
@@ -322,6 +329,30 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   await runEpochs(10n);
   await time.setNextBlockTimestamp(at + 10n);
   await record("FarmingRewards.claim10", farmingRewards.claim(1n));
+
+  // DataMarket: alice's datasets (a 66-byte URI, no split), bob's grants on the second, auto-approved.
+  const dataAddress = await dataMarket.getAddress();
+  await identityRegistry.connect(bob).setEncryptionKey(bobId, ethers.keccak256("0x02"));
+  await foldToken.connect(bob).approve(dataAddress, 100n * one);
+  const terms = {
+    pricePerDay: 86_400n * 10n ** 12n,
+    pricePerUse: 10n ** 15n,
+    maxDuration: 30n * 86_400n,
+    purposes: 0b1110,
+    autoApprove: true,
+    licenceHash: ethers.keccak256("0x03"),
+  };
+  const dataset = (hash: string) => dataMarket.connect(alice).registerDataset(aliceId, hash, URI_66, terms, []);
+  await dataset(ethers.keccak256("0x04"));
+  await record("DataMarket.registerDataset", dataset(ethers.keccak256("0x05")));
+  const ask = (purpose: number) => dataMarket.connect(bob).requestAccess(2n, bobId, purpose, 86_400n, 10n, one);
+  await ask(1);
+  await record("DataMarket.requestAccess", ask(2));
+  await record("DataMarket.deliverKey", dataMarket.connect(alice).deliverKey(2n, `0x${"ab".repeat(72)}`));
+  await dataMarket.connect(bob).recordUse(2n, 2, ethers.keccak256("0x06"));
+  await record("DataMarket.recordUse", dataMarket.connect(bob).recordUse(2n, 2, ethers.keccak256("0x07")));
+  await record("DataMarket.revoke", dataMarket.connect(alice).revoke(2n));
+  await record("DataMarket.withdraw", dataMarket.connect(alice).withdraw());
 
   return Object.fromEntries(Object.entries(gas).sort(([a], [b]) => a.localeCompare(b)));
 }

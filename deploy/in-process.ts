@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
 import type {
+  DataMarket,
   FarmingRewards,
   FoldToken,
   IdentityRegistry,
@@ -17,6 +18,7 @@ export interface FourfoldContracts {
   nodeRegistry: NodeRegistry;
   leaseMarket: LeaseMarket;
   farmingRewards: FarmingRewards;
+  dataMarket: DataMarket;
 }
 
 /** The parameters the in-process Hardhat network deploys with (the same genesis as `npm start`'s local chain). */
@@ -39,5 +41,6 @@ export async function deployFourfold(connection: NetworkConnection): Promise<Fou
     nodeRegistry: contracts.nodeRegistry as unknown as NodeRegistry,
     leaseMarket: contracts.leaseMarket as unknown as LeaseMarket,
     farmingRewards: contracts.farmingRewards as unknown as FarmingRewards,
+    dataMarket: contracts.dataMarket as unknown as DataMarket,
   };
 }

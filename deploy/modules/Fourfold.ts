@@ -81,5 +81,17 @@ export default buildModule("Fourfold", (m) => {
     id: "ReputationRegistry_grantWriter_LeaseMarket",
   });
 
-  return { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket, farmingRewards };
+  const dataMarket = m.contract("DataMarket", [
+    foldToken,
+    identityRegistry,
+    reputationRegistry,
+    admin,
+    m.getParameter("responseWindow", 259_200n),
+    m.getParameter("deliveryWindow", 86_400n),
+  ]);
+  m.call(reputationRegistry, "grantRole", [writerRole, dataMarket], {
+    id: "ReputationRegistry_grantWriter_DataMarket",
+  });
+
+  return { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket, farmingRewards, dataMarket };
 });

@@ -27,7 +27,16 @@ describe("Gas", () => {
   });
 
   // EIP-170: public chains refuse runtime code above 24,576 bytes. (Coverage builds are larger; it skips this file.)
-  for (const name of ["FoldToken", "IdentityRegistry", "ReputationRegistry", "NodeRegistry", "LeaseMarket"]) {
+  const contracts = [
+    "FoldToken",
+    "IdentityRegistry",
+    "ReputationRegistry",
+    "NodeRegistry",
+    "LeaseMarket",
+    "FarmingRewards",
+    "DataMarket",
+  ];
+  for (const name of contracts) {
     it(`${name} fits in EIP-170's 24,576 bytes of code`, async () => {
       const { deployedBytecode } = await hre.artifacts.readArtifact(name);
       expect((deployedBytecode.length - 2) / 2).to.be.at.most(24_576);
