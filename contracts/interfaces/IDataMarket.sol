@@ -156,7 +156,8 @@ interface IDataMarket {
     error DataGrantExpired(uint256 grantId, uint256 expiresAt);
     /// @notice The grant has no uses left.
     error DataGrantUsedUp(uint256 grantId);
-    /// @notice The caller may not record uses of this grant.
+    /// @notice The caller may not act for the grant's grantee here: to record a use it must be the grantee's owner, one
+    /// of its Operator or Agent keys, or a market; to withdraw a request, the requester.
     error DataNotGrantee(uint256 grantId, address caller);
     /// @notice Nothing to withdraw.
     error DataNothingToWithdraw(address account);
