@@ -3,13 +3,13 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IDataMarket} from "./interfaces/IDataMarket.sol";
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {IReputationRegistry} from "./interfaces/IReputationRegistry.sol";
+import {Permits} from "./libraries/Permits.sol";
 
 /// @title DataMarket
 /// @notice See {IDataMarket}.
@@ -184,20 +184,9 @@ contract DataMarket is AccessControl, IDataMarket {
         uint256 duration,
         uint256 maxUses,
         uint256 payment,
-        Permit calldata permit
+        Permits.Permit calldata permit
     ) external returns (uint256) {
-        // A front-run permit fails here but has already set the allowance; if it did not, the transfer reverts.
-        try
-            IERC20Permit(address(_token)).permit(
-                msg.sender,
-                address(this),
-                payment,
-                permit.deadline,
-                permit.v,
-                permit.r,
-                permit.s
-            )
-        {} catch {} // solhint-disable-line no-empty-blocks
+        Permits.tryPermit(address(_token), msg.sender, payment, permit);
         return _request(datasetId, granteeId, purpose, duration, maxUses, payment);
     }
 

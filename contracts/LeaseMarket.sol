@@ -2,13 +2,13 @@
 pragma solidity 0.8.37;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {ILeaseMarket} from "./interfaces/ILeaseMarket.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IReputationRegistry} from "./interfaces/IReputationRegistry.sol";
+import {Permits} from "./libraries/Permits.sol";
 
 /// @title LeaseMarket
 /// @notice See {ILeaseMarket}.
@@ -144,20 +144,9 @@ contract LeaseMarket is ILeaseMarket {
         uint256 deposit,
         INodeRegistry.Prices calldata maxPrices,
         bytes32 deploymentHash,
-        Permit calldata permit
+        Permits.Permit calldata permit
     ) external returns (uint256) {
-        // A front-run permit fails here but has already set the allowance; if it did not, the transfer reverts.
-        try
-            IERC20Permit(address(_token)).permit(
-                msg.sender,
-                address(this),
-                deposit,
-                permit.deadline,
-                permit.v,
-                permit.r,
-                permit.s
-            )
-        {} catch {} // solhint-disable-line no-empty-blocks
+        Permits.tryPermit(address(_token), msg.sender, deposit, permit);
         return _open(tenantId, nodeId, resources, deposit, maxPrices, deploymentHash);
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Permits} from "../libraries/Permits.sol";
 /// @title Fourfold data market
 /// @notice Data owners sell time-limited, revocable, metered access to encrypted datasets. A dataset names its
 /// content hash, its encrypted URI (in the event) and its terms: a price per day of access, a price per use, the
@@ -99,14 +100,6 @@ interface IDataMarket {
         uint96 timePrice;
         uint96 timePaid;
         uint64 receiptId;
-    }
-
-    /// @notice An ERC-2612 permit for the payment.
-    struct Permit {
-        uint256 deadline;
-        uint8 v;
-        bytes32 r;
-        bytes32 s;
     }
 
     /// @notice A constructor parameter is out of its range.
@@ -240,7 +233,7 @@ interface IDataMarket {
         uint256 duration,
         uint256 maxUses,
         uint256 payment,
-        Permit calldata permit
+        Permits.Permit calldata permit
     ) external returns (uint256 grantId);
 
     /// @notice Approves a request: access runs from now for its duration. The owner (or its Operator key).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Permits} from "../libraries/Permits.sol";
 import {INodeRegistry} from "./INodeRegistry.sol";
 
 /// @title Fourfold lease market
@@ -76,14 +77,6 @@ interface ILeaseMarket {
         INodeRegistry.Resources resources;
         uint64 tenantId;
         uint40 graceSince;
-    }
-
-    /// @notice An ERC-2612 permit for the deposit.
-    struct Permit {
-        uint256 deadline;
-        uint8 v;
-        bytes32 r;
-        bytes32 s;
     }
 
     /// @notice A constructor parameter is out of its range.
@@ -222,7 +215,7 @@ interface ILeaseMarket {
         uint256 deposit,
         INodeRegistry.Prices calldata maxPrices,
         bytes32 deploymentHash,
-        Permit calldata permit
+        Permits.Permit calldata permit
     ) external returns (uint256 leaseId);
 
     /// @notice Posts the deployment manifest, sealed to the node's identity X25519 key, in an event. Tenant only,
