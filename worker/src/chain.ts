@@ -1,7 +1,8 @@
 // viem clients for the chain the worker runs against, the Fourfold contracts deployed there (from
 // @fourfold/contracts), and the two questions every loop asks of an error: is it transient, and which custom error
-// did a contract revert with.
+// did a contract revert with; and how a role sends a transaction.
 import { abis, type ContractName, type Deployment, deploymentsOn } from "@fourfold/contracts";
+import type { Logger } from "pino";
 import {
   type Account,
   type Address,
@@ -51,6 +52,12 @@ export async function connect(rpcUrl: string, pollingIntervalMs: number): Promis
   };
 }
 
+/** Blocks a log must be buried under before a role acts on it, unless configured: none on the local chain (it does
+ * not reorganise), 3 elsewhere. */
+export function defaultConfirmations(chainId: number): number {
+  return chainId === 31337 ? 0 : 3;
+}
+
 export const contractAbi = <N extends ContractName>(name: N): (typeof abis)[N] => abis[name];
 
 /** True for errors worth retrying: the RPC endpoint is down, slow or overloaded. Reverts are not transient. */
@@ -73,3 +80,28 @@ export function revertName(error: unknown): string | undefined {
 }
 
 export type { Address };
+
+/** A contract call as `sendContract` takes it: a typed contract and function from the ABI, spread at the call site. */
+// biome-ignore lint/suspicious/noExplicitAny: each call site passes a typed contract and function from the ABI
+export type ContractCall = { address: Address; abi: any; functionName: string };
+
+/**
+ * Simulates the call (so a revert surfaces as its custom error, and nothing is sent), sends it from `account` and
+ * waits for its receipt. Returns the call's result. Callers send one transaction at a time (their loops are
+ * sequential), so the account's nonce never races.
+ */
+export async function sendContract(
+  chain: Chainlink,
+  log: Logger,
+  account: Account & { address: Address },
+  label: string,
+  contract: ContractCall,
+  args: readonly unknown[],
+): Promise<unknown> {
+  const { request, result } = await chain.publicClient.simulateContract({ ...contract, args, account });
+  const hash = await chain.walletFor(account).writeContract(request);
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`${label} ${hash} reverted`);
+  log.debug({ label, hash, gasUsed: receipt.gasUsed }, "transaction confirmed");
+  return result;
+}

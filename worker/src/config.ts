@@ -65,11 +65,15 @@ export const nodeFileSchema = z.strictObject({
 });
 export type NodeFileConfig = z.infer<typeof nodeFileSchema>;
 
-export interface NodeConfig {
-  readonly role: "node";
+/** What every role reads: where the chain is, and how much to log. */
+interface CommonConfig {
   readonly rpcUrl: string;
-  readonly stateDir: string;
   readonly logLevel: string;
+}
+
+export interface NodeConfig extends CommonConfig {
+  readonly role: "node";
+  readonly stateDir: string;
   readonly nodeAccount: PrivateKeyAccount;
   readonly ownerAccount: PrivateKeyAccount | undefined;
   readonly encryptionKeyFile: string;
@@ -91,6 +95,40 @@ async function readKey(file: string, flag: string): Promise<PrivateKeyAccount> {
   if (!/^0x[0-9a-fA-F]{64}$/.test(text))
     throw new ConfigError(`${flag} ${file}: expected a 0x-prefixed 32-byte hex key`);
   return privateKeyToAccount(text as Hex);
+}
+
+function commonSettings(values: { "rpc-url"?: string; "log-level"?: string }, env: NodeJS.ProcessEnv): CommonConfig {
+  const rpcUrl = values["rpc-url"] ?? env.FOURFOLD_RPC_URL ?? "http://127.0.0.1:8545";
+  try {
+    const url = new URL(rpcUrl);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
+  } catch {
+    throw new ConfigError(`--rpc-url / FOURFOLD_RPC_URL: ${rpcUrl} is not an http(s) URL`);
+  }
+  const logLevel = values["log-level"] ?? env.LOG_LEVEL ?? "info";
+  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
+    throw new ConfigError(`--log-level / LOG_LEVEL: ${logLevel} is not a pino level`);
+  }
+  return { rpcUrl, logLevel };
+}
+
+/** `--state-dir`, or `.fourfold/<name>`, resolved; it must be a directory if it exists. */
+async function stateDirectory(flag: string | undefined, name: string): Promise<string> {
+  const stateDir = path.resolve(flag ?? path.join(".fourfold", name));
+  const existing = await stat(stateDir).catch(() => undefined);
+  if (existing !== undefined && !existing.isDirectory())
+    throw new ConfigError(`--state-dir ${stateDir} is not a directory`);
+  return stateDir;
+}
+
+/** A whole-number flag within [min, max], or undefined when absent. */
+function integerFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
+    throw new ConfigError(`--${name} ${value}: expected a whole number from ${min} to ${max}`);
+  }
+  return parsed;
 }
 
 /** Parses `argv` (without the node and script paths) and `env` into the node role's configuration. */
@@ -123,24 +161,11 @@ export async function loadNodeConfig(argv: readonly string[], env: NodeJS.Proces
     throw new ConfigError(`--config ${values.config}: ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
   }
 
-  const rpcUrl = values["rpc-url"] ?? env.FOURFOLD_RPC_URL ?? "http://127.0.0.1:8545";
-  try {
-    const url = new URL(rpcUrl);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("not http(s)");
-  } catch {
-    throw new ConfigError(`--rpc-url / FOURFOLD_RPC_URL: ${rpcUrl} is not an http(s) URL`);
-  }
-  const logLevel = values["log-level"] ?? env.LOG_LEVEL ?? "info";
-  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
-    throw new ConfigError(`--log-level / LOG_LEVEL: ${logLevel} is not a pino level`);
-  }
+  const common = commonSettings(values, env);
   const nodeAccount = await readKey(values["key-file"], "--key-file");
   const ownerFile = values["owner-key-file"];
   const ownerAccount = ownerFile === undefined ? undefined : await readKey(ownerFile, "--owner-key-file");
-  const stateDir = path.resolve(values["state-dir"] ?? path.join(".fourfold", `node-${nodeAccount.address}`));
-  const existing = await stat(stateDir).catch(() => undefined);
-  if (existing !== undefined && !existing.isDirectory())
-    throw new ConfigError(`--state-dir ${stateDir} is not a directory`);
+  const stateDir = await stateDirectory(values["state-dir"], `node-${nodeAccount.address}`);
 
   const childEnv: Record<string, string> = {};
   for (const name of ["PATH", "HOME", "LANG", "TZ"]) {
@@ -149,9 +174,8 @@ export async function loadNodeConfig(argv: readonly string[], env: NodeJS.Proces
   }
   return Object.freeze({
     role: "node",
-    rpcUrl,
+    ...common,
     stateDir,
-    logLevel,
     nodeAccount,
     ownerAccount,
     encryptionKeyFile: path.resolve(values["encryption-key-file"] ?? path.join(stateDir, "encryption.key")),
@@ -172,6 +196,70 @@ function parseNodeArgs(argv: readonly string[]) {
       "encryption-key-file": { type: "string" },
       "rpc-url": { type: "string" },
       "state-dir": { type: "string" },
+      "log-level": { type: "string" },
+    },
+  });
+}
+
+export interface KeysConfig extends CommonConfig {
+  readonly role: "keys";
+  readonly stateDir: string;
+  /** The dataset owner's key, or one of its Operator keys: it sends `deliverKey`. */
+  readonly account: PrivateKeyAccount;
+  /** The directory of dataset keys (./keys/key-store.ts). */
+  readonly keyStoreDir: string;
+  readonly pollIntervalMs: number;
+  readonly retryIntervalMs: number;
+  /** Undefined: 0 on the local chain, 3 elsewhere (decided once the chain id is known). */
+  readonly confirmations: number | undefined;
+}
+
+const KEYS_USAGE = `usage: npm run worker -- keys --key-file <owner or Operator key file> [--key-store <dir>] [--rpc-url <url>]
+       [--state-dir <dir>] [--poll-interval-ms <ms>] [--retry-interval-seconds <s>] [--confirmations <n>]
+       [--log-level <level>]`;
+
+/** Parses `argv` and `env` into the keys role's configuration. */
+export async function loadKeysConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<KeysConfig> {
+  let values: ReturnType<typeof parseKeysArgs>["values"];
+  try {
+    values = parseKeysArgs(argv).values;
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n${KEYS_USAGE}`);
+  }
+  if (values["key-file"] === undefined) throw new ConfigError(`--key-file is required\n${KEYS_USAGE}`);
+  const common = commonSettings(values, env);
+  const account = await readKey(values["key-file"], "--key-file");
+  const keyStoreDir = path.resolve(
+    values["key-store"] ?? env.FOURFOLD_DATASET_KEYS ?? path.join(".fourfold", "dataset-keys"),
+  );
+  const existing = await stat(keyStoreDir).catch(() => undefined);
+  if (existing !== undefined && !existing.isDirectory())
+    throw new ConfigError(`--key-store / FOURFOLD_DATASET_KEYS ${keyStoreDir} is not a directory`);
+  return Object.freeze({
+    role: "keys",
+    ...common,
+    stateDir: await stateDirectory(values["state-dir"], `keys-${account.address}`),
+    account,
+    keyStoreDir,
+    pollIntervalMs: integerFlag("poll-interval-ms", values["poll-interval-ms"], 50, 60_000) ?? 2_000,
+    retryIntervalMs: (integerFlag("retry-interval-seconds", values["retry-interval-seconds"], 1, 86_400) ?? 60) * 1_000,
+    confirmations: integerFlag("confirmations", values.confirmations, 0, 128),
+  });
+}
+
+function parseKeysArgs(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      "key-file": { type: "string" },
+      "key-store": { type: "string" },
+      "rpc-url": { type: "string" },
+      "state-dir": { type: "string" },
+      "poll-interval-ms": { type: "string" },
+      "retry-interval-seconds": { type: "string" },
+      confirmations: { type: "string" },
       "log-level": { type: "string" },
     },
   });

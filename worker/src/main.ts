@@ -1,15 +1,18 @@
-// `npm run worker -- <role> [options]`: the Fourfold worker. Roles: node (the node agent).
+// `npm run worker -- <role> [options]`: the Fourfold worker. Roles: node (the node agent), keys (delivers dataset keys
+// to grantees for a data owner).
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { pino } from "pino";
-import { connect } from "./chain.ts";
-import { ConfigError, loadNodeConfig } from "./config.ts";
+import { type Logger, pino } from "pino";
+import { connect, defaultConfirmations } from "./chain.ts";
+import { ConfigError, loadKeysConfig, loadNodeConfig } from "./config.ts";
 import { loadOrCreateKeyPair } from "./crypto/key-file.ts";
+import { DatasetKeyStore } from "./keys/key-store.ts";
+import { initialKeysState, KeysRole, type KeysState, keysStateSchema } from "./keys/role.ts";
 import { initialNodeState, NodeAgent, type NodeState, nodeStateSchema } from "./node/agent.ts";
 import { ProcessDriver } from "./node/process-driver.ts";
 import { JsonStore } from "./store.ts";
 
-const ROLES = ["node"] as const;
+const ROLES = ["node", "keys"] as const;
 
 async function runNode(argv: readonly string[]): Promise<void> {
   const config = await loadNodeConfig(argv, process.env);
@@ -53,6 +56,47 @@ async function runNode(argv: readonly string[]): Promise<void> {
     log,
     stateDir: config.stateDir,
   });
+  const stop = stopOnSignals(log);
+  try {
+    await agent.run(stop);
+  } finally {
+    await driver.stopAll();
+  }
+}
+
+async function runKeys(argv: readonly string[]): Promise<void> {
+  const config = await loadKeysConfig(argv, process.env);
+  const log = pino({ level: config.logLevel, base: { role: "keys", key: config.account.address } });
+  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const chain = await connect(config.rpcUrl, Math.min(config.pollIntervalMs, 1_000));
+  const market = chain.deployment("DataMarket");
+  const fresh = initialKeysState(chain.chain.id, market.address, market.startBlock);
+  const store = await JsonStore.open<KeysState>(path.join(config.stateDir, "state.json"), keysStateSchema, fresh);
+  const saved = store.get();
+  if (saved.chainId !== fresh.chainId || saved.dataMarket.toLowerCase() !== fresh.dataMarket.toLowerCase()) {
+    log.warn(
+      { saved: { chainId: saved.chainId, dataMarket: saved.dataMarket }, now: fresh },
+      "the state belongs to another deployment (a restarted local chain?); starting afresh",
+    );
+    await store.update((s) => Object.assign(s, fresh, { waiting: {} }));
+  }
+  const role = new KeysRole({
+    chain,
+    account: config.account,
+    keys: new DatasetKeyStore(config.keyStoreDir),
+    store,
+    log,
+    options: {
+      pollIntervalMs: config.pollIntervalMs,
+      retryIntervalMs: config.retryIntervalMs,
+      confirmations: BigInt(config.confirmations ?? defaultConfirmations(chain.chain.id)),
+    },
+  });
+  await role.run(stopOnSignals(log));
+}
+
+/** A signal that aborts on the first SIGINT or SIGTERM. */
+function stopOnSignals(log: Logger): AbortSignal {
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
@@ -60,16 +104,13 @@ async function runNode(argv: readonly string[]): Promise<void> {
       stop.abort();
     });
   }
-  try {
-    await agent.run(stop.signal);
-  } finally {
-    await driver.stopAll();
-  }
+  return stop.signal;
 }
 
 async function main(): Promise<void> {
   const [role, ...rest] = process.argv.slice(2);
   if (role === "node") return runNode(rest);
+  if (role === "keys") return runKeys(rest);
   throw new ConfigError(
     `unknown role ${role ?? "(none)"}: one of ${ROLES.join(", ")}\nusage: npm run worker -- <role> [options]`,
   );

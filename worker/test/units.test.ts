@@ -1,12 +1,14 @@
-// Unit tests for the worker's pure parts: backoff, sealed boxes, the durable store, manifests against templates.
+// Unit tests for the worker's pure parts: backoff, sealed boxes, the durable stores, manifests against templates,
+// configuration.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { z } from "zod";
-import { ConfigError, loadNodeConfig } from "../src/config.ts";
+import { ConfigError, loadKeysConfig, loadNodeConfig } from "../src/config.ts";
 import { generateKeyPair, open, SealError, seal } from "../src/crypto/seal.ts";
+import { DatasetKeyStore } from "../src/keys/key-store.ts";
 import { truncateUtf8 } from "../src/node/agent.ts";
 import { checkManifest, fill, ManifestError, type Templates, templatesSchema } from "../src/node/templates.ts";
 import { backoffDelay, retry } from "../src/retry.ts";
@@ -268,6 +270,118 @@ describe("loadNodeConfig", () => {
       });
     });
   }
+});
+
+describe("loadKeysConfig", () => {
+  const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\n";
+  async function withKey(run: (dir: string, keyFile: string) => Promise<void>): Promise<void> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-keys-config-"));
+    try {
+      await writeFile(path.join(dir, "operator.key"), KEY);
+      await run(dir, path.join(dir, "operator.key"));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("parses flags and environment into a frozen config with defaults", async () => {
+    await withKey(async (dir, keyFile) => {
+      const config = await loadKeysConfig(["--key-file", keyFile, "--state-dir", path.join(dir, "s")], {
+        FOURFOLD_DATASET_KEYS: path.join(dir, "keys"),
+      });
+      assert.equal(config.account.address, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+      assert.equal(config.keyStoreDir, path.join(dir, "keys"));
+      assert.equal(config.stateDir, path.join(dir, "s"));
+      assert.equal(config.rpcUrl, "http://127.0.0.1:8545");
+      assert.equal(config.pollIntervalMs, 2_000);
+      assert.equal(config.retryIntervalMs, 60_000);
+      assert.equal(config.confirmations, undefined);
+      assert.ok(Object.isFrozen(config));
+      const flagged = await loadKeysConfig(
+        [
+          "--key-file",
+          keyFile,
+          "--key-store",
+          path.join(dir, "k2"),
+          "--confirmations",
+          "0",
+          "--poll-interval-ms",
+          "50",
+        ],
+        { FOURFOLD_DATASET_KEYS: path.join(dir, "keys") },
+      );
+      assert.equal(flagged.keyStoreDir, path.join(dir, "k2"), "the flag wins over the environment");
+      assert.equal(flagged.confirmations, 0);
+      assert.equal(flagged.pollIntervalMs, 50);
+    });
+  });
+
+  for (const [what, argv, message] of [
+    ["a missing --key-file", [], /--key-file is required/],
+    [
+      "a poll interval below 50 ms",
+      ["--poll-interval-ms", "10"],
+      /--poll-interval-ms 10: expected a whole number from 50/,
+    ],
+    ["a fractional retry interval", ["--retry-interval-seconds", "1.5"], /--retry-interval-seconds 1.5/],
+    ["confirmations that are not a number", ["--confirmations", "three"], /--confirmations three/],
+    [
+      "a key store that is a file",
+      ["--key-store", "{key}"],
+      /--key-store \/ FOURFOLD_DATASET_KEYS .* is not a directory/,
+    ],
+    ["a node-role flag", ["--config", "x"], /Unknown option '--config'/],
+  ] as const) {
+    it(`refuses ${what} with a message naming it`, async () => {
+      await withKey(async (_dir, keyFile) => {
+        const args = argv.map((arg) => (arg === "{key}" ? keyFile : arg));
+        const full = what === "a missing --key-file" ? args : ["--key-file", keyFile, ...args];
+        await assert.rejects(
+          loadKeysConfig(full, {}),
+          (e: unknown) => e instanceof ConfigError && message.test(e.message),
+        );
+      });
+    });
+  }
+});
+
+describe("DatasetKeyStore", () => {
+  const HASH = `0x${"ab".repeat(32)}`;
+
+  it("creates one key per content, private to its owner, and returns it ever after, even to racing callers", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-key-store-"));
+    try {
+      const store = new DatasetKeyStore(path.join(dir, "keys"));
+      assert.equal(await store.get(HASH), undefined);
+      const racing = await Promise.all([
+        store.keyFor(HASH),
+        store.keyFor(HASH),
+        store.keyFor(HASH.toUpperCase().replace("0X", "0x")),
+      ]);
+      assert.equal(racing[0].length, 32);
+      for (const key of racing) assert.deepEqual(key, racing[0]);
+      assert.deepEqual(await new DatasetKeyStore(path.join(dir, "keys")).get(HASH), racing[0]);
+      assert.deepEqual(await readdir(path.join(dir, "keys")), [`${HASH}.key`], "no temporary files left");
+      assert.equal((await stat(path.join(dir, "keys", `${HASH}.key`))).mode & 0o777, 0o600);
+      assert.notDeepEqual(await store.keyFor(`0x${"cd".repeat(32)}`), racing[0]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a name that is not a content hash, and a key file that is not a key", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-key-store-"));
+    try {
+      const store = new DatasetKeyStore(dir);
+      await assert.rejects(store.keyFor("../escape"), /not a content hash/);
+      await assert.rejects(store.get(`0x${"ab".repeat(31)}`), /not a content hash/);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, `${HASH}.key`), "0x1234\n");
+      await assert.rejects(store.keyFor(HASH), /expected a 0x-prefixed 32-byte hex key/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("truncateUtf8", () => {

@@ -7,21 +7,27 @@
 // chain already shows it done. Killed at any moment and restarted, it neither loses a lease nor acts twice.
 import { statfs } from "node:fs/promises";
 import os from "node:os";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
-import { type Account, type Address, type Hex, hexToBytes, keccak256, type Log } from "viem";
+import { type Account, type Address, type Hex, hexToBytes, keccak256 } from "viem";
 import { z } from "zod";
-import { type Chainlink, contractAbi, isTransient, revertName } from "../chain.ts";
+import {
+  type Chainlink,
+  type ContractCall,
+  contractAbi,
+  defaultConfirmations,
+  isTransient,
+  revertName,
+  sendContract,
+} from "../chain.ts";
 import type { NodeFileConfig } from "../config.ts";
 import { open as openBox, SealError } from "../crypto/seal.ts";
-import { backoffDelay, retry } from "../retry.ts";
+import { KeyPurpose, signBindKey } from "../identity.ts";
+import { byPosition, runLoop, sweepConfirmed, untilRpcAnswers } from "../loop.ts";
 import type { JsonStore } from "../store.ts";
 import type { Driver } from "./driver.ts";
 import { checkManifest, ManifestError } from "./templates.ts";
 
 const LeaseState = { None: 0, Pending: 1, Active: 2, Grace: 3, Ended: 4 } as const;
-const NODE_PURPOSE = 1;
-const LOG_RANGE = 2_000n;
 
 const leaseRecordSchema = z.object({
   status: z.enum(["opened", "running", "acknowledged", "rejected", "ended"]),
@@ -100,23 +106,10 @@ export class NodeAgent {
   /** Runs until `signal` aborts; then stops every workload. RPC outages are retried with capped backoff. */
   async run(signal: AbortSignal): Promise<void> {
     const { log } = this.deps;
-    await this.transient("register", () => this.register(), signal);
-    await this.transient("resume", () => this.resume(), signal);
+    await untilRpcAnswers("register", () => this.register(), signal, log);
+    await untilRpcAnswers("resume", () => this.resume(), signal, log);
     log.info({ nodeId: this.nodeId, heartbeatIntervalMs: this.heartbeatIntervalMs }, "node agent running");
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        await this.tick();
-        failures = 0;
-        await sleep(this.deps.config.pollIntervalMs, undefined, { signal }).catch(() => {});
-      } catch (error) {
-        if (!isTransient(error)) throw error;
-        const delayMs = backoffDelay(Math.min(failures, 20));
-        failures += 1;
-        log.warn({ err: error, failures, delayMs }, "RPC unavailable; retrying");
-        await sleep(delayMs, undefined, { signal }).catch(() => {});
-      }
-    }
+    await runLoop(() => this.tick(), { intervalMs: this.deps.config.pollIntervalMs, signal, log });
     await this.deps.driver.stopAll();
     log.info("node agent stopped");
   }
@@ -168,7 +161,7 @@ export class NodeAgent {
     const client = chain.publicClient;
     const maxGap = await client.readContract({ ...this.nodes, functionName: "maxGap" });
     this.heartbeatIntervalMs = (config.heartbeatIntervalSeconds ?? Math.max(1, Math.floor(Number(maxGap) / 2))) * 1_000;
-    this.confirmations = BigInt(config.confirmations ?? (chain.chain.id === 31337 ? 0 : 3));
+    this.confirmations = BigInt(config.confirmations ?? defaultConfirmations(chain.chain.id));
 
     const existing = await client.readContract({
       ...this.nodes,
@@ -296,34 +289,23 @@ export class NodeAgent {
       functionName: "keyInfo",
       args: [key],
     });
-    if (active && boundTo === identityId && purpose === NODE_PURPOSE) return;
+    if (active && boundTo === identityId && purpose === KeyPurpose.Node) return;
     const nonce = await client.readContract({ ...this.identities, functionName: "keyNonce", args: [key] });
     const block = await client.getBlock();
     const deadline = block.timestamp + 3_600n;
-    if (nodeAccount.signTypedData === undefined) throw new Error("the node key cannot sign typed data");
-    const signature = await nodeAccount.signTypedData({
-      domain: {
-        name: "Fourfold IdentityRegistry",
-        version: "1",
-        chainId: chain.chain.id,
-        verifyingContract: this.identities.address,
-      },
-      types: {
-        BindKey: [
-          { name: "identityId", type: "uint256" },
-          { name: "key", type: "address" },
-          { name: "purpose", type: "uint8" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      primaryType: "BindKey",
-      message: { identityId, key, purpose: NODE_PURPOSE, nonce, deadline },
+    const signature = await signBindKey({
+      key: nodeAccount,
+      chainId: chain.chain.id,
+      registry: this.identities.address,
+      identityId,
+      purpose: KeyPurpose.Node,
+      nonce,
+      deadline,
     });
     await this.send(owner, "bindKey", { ...this.identities, functionName: "bindKey" }, [
       identityId,
       key,
-      NODE_PURPOSE,
+      KeyPurpose.Node,
       deadline,
       signature,
     ]);
@@ -402,39 +384,42 @@ export class NodeAgent {
    * whose every log was handled, so a failure replays the range (every handler is idempotent). */
   private async pollLogs(): Promise<void> {
     const { chain, store } = this.deps;
-    const head = await chain.publicClient.getBlockNumber();
-    const last = head - this.confirmations;
-    let from = BigInt(store.get().cursor) + 1n;
-    while (from <= last) {
-      const to = from + LOG_RANGE - 1n < last ? from + LOG_RANGE - 1n : last;
-      const args = { nodeId: this.nodeId };
-      const query = { ...this.market, args, fromBlock: from, toBlock: to } as const;
-      const [opened, manifests, ended] = await Promise.all([
-        chain.publicClient.getContractEvents({ ...query, eventName: "LeaseOpened" }),
-        chain.publicClient.getContractEvents({ ...query, eventName: "LeaseManifest" }),
-        chain.publicClient.getContractEvents({ ...query, eventName: "LeaseEnded" }),
-      ]);
-      const logs = [...opened, ...manifests, ...ended].sort(byPosition);
-      for (const event of logs) {
-        try {
-          if (event.eventName === "LeaseOpened") await this.onOpened(event.args);
-          else if (event.eventName === "LeaseManifest") await this.onManifest(event.args);
-          else await this.onEnded(event.args);
-        } catch (error) {
-          // An RPC outage replays the range. Anything else is about this one lease: retrying it would only fail
-          // again and hold up every other lease, so it is logged and the lease left to its tenant, who can cancel
-          // it with a full refund once the acknowledgement window has passed.
-          if (isTransient(error)) throw error;
-          this.deps.log.error(
-            { leaseId: event.args.leaseId, event: event.eventName, err: error },
-            "could not handle a lease event",
-          );
-        }
+    await sweepConfirmed({
+      client: chain.publicClient,
+      confirmations: this.confirmations,
+      cursor: BigInt(store.get().cursor),
+      handle: (from, to) => this.handleRange(from, to),
+      advance: async (to) => {
+        await store.update((s) => {
+          s.cursor = String(to);
+        });
+      },
+    });
+  }
+
+  private async handleRange(fromBlock: bigint, toBlock: bigint): Promise<void> {
+    const client = this.deps.chain.publicClient;
+    const query = { ...this.market, args: { nodeId: this.nodeId }, fromBlock, toBlock } as const;
+    const [opened, manifests, ended] = await Promise.all([
+      client.getContractEvents({ ...query, eventName: "LeaseOpened" }),
+      client.getContractEvents({ ...query, eventName: "LeaseManifest" }),
+      client.getContractEvents({ ...query, eventName: "LeaseEnded" }),
+    ]);
+    for (const event of [...opened, ...manifests, ...ended].sort(byPosition)) {
+      try {
+        if (event.eventName === "LeaseOpened") await this.onOpened(event.args);
+        else if (event.eventName === "LeaseManifest") await this.onManifest(event.args);
+        else await this.onEnded(event.args);
+      } catch (error) {
+        // An RPC outage replays the range. Anything else is about this one lease: retrying it would only fail
+        // again and hold up every other lease, so it is logged and the lease left to its tenant, who can cancel
+        // it with a full refund once the acknowledgement window has passed.
+        if (isTransient(error)) throw error;
+        this.deps.log.error(
+          { leaseId: event.args.leaseId, event: event.eventName, err: error },
+          "could not handle a lease event",
+        );
       }
-      await store.update((s) => {
-        s.cursor = String(to);
-      });
-      from = to + 1n;
     }
   }
 
@@ -593,33 +578,13 @@ export class NodeAgent {
   // Transactions
   // --------------------------------------------------------------------------------------------------------------
 
-  /**
-   * Simulates the call (so a revert surfaces as its custom error, and nothing is sent), sends it from `account` and
-   * waits for its receipt. One transaction at a time: the agent's loop is sequential. Returns the call's result.
-   */
-  private async send(
+  private send(
     account: Account & { address: Address },
     label: string,
-    // biome-ignore lint/suspicious/noExplicitAny: each call site passes a typed contract and function from the ABI
-    contract: { address: Address; abi: any; functionName: string },
+    contract: ContractCall,
     args: readonly unknown[],
   ): Promise<unknown> {
-    const { chain, log } = this.deps;
-    const { request, result } = await chain.publicClient.simulateContract({ ...contract, args, account });
-    const hash = await chain.walletFor(account).writeContract(request);
-    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${label} ${hash} reverted`);
-    log.debug({ label, hash, gasUsed: receipt.gasUsed }, "transaction confirmed");
-    return result;
-  }
-
-  private async transient<T>(what: string, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
-    return retry(fn, {
-      isRetryable: isTransient,
-      signal,
-      onRetry: (error, attempt, delayMs) =>
-        this.deps.log.warn({ err: error, attempt, delayMs }, `${what}: RPC unavailable; retrying`),
-    });
+    return sendContract(this.deps.chain, this.deps.log, account, label, contract, args);
   }
 }
 
@@ -630,9 +595,4 @@ export function truncateUtf8(text: string, bytes: number): string {
   let end = bytes;
   while (end > 0 && ((encoded[end] ?? 0) & 0xc0) === 0x80) end -= 1;
   return new TextDecoder().decode(encoded.subarray(0, end));
-}
-
-function byPosition(a: Log, b: Log): number {
-  const block = Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n));
-  return block !== 0 ? block : (a.logIndex ?? 0) - (b.logIndex ?? 0);
 }
