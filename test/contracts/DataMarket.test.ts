@@ -76,6 +76,42 @@ async function withGrant() {
 }
 
 describe("DataMarket", () => {
+  describe("deployment", () => {
+    for (const [parameter, windows, value] of [
+      ["responseWindow", [59n, DELIVERY_WINDOW], 59n],
+      ["responseWindow", [7n * DAY + 1n, DELIVERY_WINDOW], 7n * DAY + 1n],
+      ["deliveryWindow", [RESPONSE_WINDOW, 59n], 59n],
+      ["deliveryWindow", [RESPONSE_WINDOW, 7n * DAY + 1n], 7n * DAY + 1n],
+    ] as const) {
+      it(`refuses ${parameter} = ${value}`, async () => {
+        const { foldToken, identityRegistry, reputationRegistry, deployer } =
+          await networkHelpers.loadFixture(deployFourfold);
+        const factory = await ethers.getContractFactory("DataMarket");
+        await expect(
+          factory.deploy(foldToken, identityRegistry, reputationRegistry, deployer.address, windows[0], windows[1]),
+        )
+          .to.be.revertedWithCustomError(factory, "DataMarketInvalidParameter")
+          .withArgs(parameter, value);
+      });
+    }
+
+    it("accepts windows of one minute and of seven days", async () => {
+      const { foldToken, identityRegistry, reputationRegistry, deployer } =
+        await networkHelpers.loadFixture(deployFourfold);
+      const factory = await ethers.getContractFactory("DataMarket");
+      const market = await factory.deploy(
+        foldToken,
+        identityRegistry,
+        reputationRegistry,
+        deployer.address,
+        60n,
+        7n * DAY,
+      );
+      expect(await market.responseWindow()).to.equal(60n);
+      expect(await market.deliveryWindow()).to.equal(7n * DAY);
+    });
+  });
+
   describe("datasets", () => {
     it("registers a dataset with its terms and split, for its owner or the owner's Operator key", async () => {
       const c = await networkHelpers.loadFixture(withDataset);
