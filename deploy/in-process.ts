@@ -5,6 +5,7 @@ import type {
   FarmingRewards,
   FoldToken,
   IdentityRegistry,
+  JobMarket,
   LeaseMarket,
   NodeRegistry,
   ReputationRegistry,
@@ -19,6 +20,7 @@ export interface FourfoldContracts {
   leaseMarket: LeaseMarket;
   farmingRewards: FarmingRewards;
   dataMarket: DataMarket;
+  jobMarket: JobMarket;
 }
 
 /** The parameters the in-process Hardhat network deploys with (the same genesis as `npm start`'s local chain). */
@@ -42,5 +44,6 @@ export async function deployFourfold(connection: NetworkConnection): Promise<Fou
     leaseMarket: contracts.leaseMarket as unknown as LeaseMarket,
     farmingRewards: contracts.farmingRewards as unknown as FarmingRewards,
     dataMarket: contracts.dataMarket as unknown as DataMarket,
+    jobMarket: contracts.jobMarket as unknown as JobMarket,
   };
 }

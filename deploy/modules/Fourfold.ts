@@ -18,8 +18,16 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  *   and emission schedule (default: a day; 500,000 FOLD an epoch, times 0.95 every 30 epochs), and
  *   `weightCpu`, `weightMemoryGiB`, `weightSsdGiB`, `weightHddGiB`, `weightGpu`: capacity units times 1,024.
  *
+ * - `responseWindow`, `deliveryWindow` (seconds): how long a data owner has to answer an access request, and to
+ *   deliver the key of an approved one, before the requester may take the escrow back. Defaults: 3 days and a day.
+ * - `minStake` (FOLD wei): the least a worker stakes, and the collateral each job claim locks (default 100 FOLD);
+ *   `unstakeCooldown` (seconds, default a week); `challengeWindow` (seconds, 1 hour to 7 days, default a day);
+ *   `challengeBond` (FOLD wei, default 10 FOLD); `silenceSlashBps`: the part of its collateral a worker that claims a
+ *   job and never answers loses (default 1,000: 10 %); `arbiter`: settles job disputes (defaults to the deployer).
+ *
  * The module makes FarmingRewards FOLD's minter and grants it the rewards role on NodeRegistry, and grants
- * the lease market its roles on the node and reputation registries, so the deploying account
+ * the lease market its roles on the node and reputation registries, the data and job markets theirs on the
+ * reputation registry, and the job market its role on the data market, so the deploying account
  * must be `admin` (the default); a real deployment hands the admin role to its timelock afterwards.
  *
  * The tests deploy through this module, so it is tested with everything else.
@@ -93,5 +101,38 @@ export default buildModule("Fourfold", (m) => {
     id: "ReputationRegistry_grantWriter_DataMarket",
   });
 
-  return { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket, farmingRewards, dataMarket };
+  const jobMarket = m.contract("JobMarket", [
+    foldToken,
+    identityRegistry,
+    reputationRegistry,
+    dataMarket,
+    admin,
+    [
+      m.getParameter("minStake", 100n * 10n ** 18n),
+      m.getParameter("unstakeCooldown", 604_800n),
+      m.getParameter("challengeWindow", 86_400n),
+      m.getParameter("challengeBond", 10n * 10n ** 18n),
+      m.getParameter("silenceSlashBps", 1_000n),
+    ],
+  ]);
+  m.call(reputationRegistry, "grantRole", [writerRole, jobMarket], {
+    id: "ReputationRegistry_grantWriter_JobMarket",
+  });
+  const dataMarketRole = m.staticCall(dataMarket, "MARKET_ROLE", [], 0, { id: "DataMarket_MARKET_ROLE" });
+  m.call(dataMarket, "grantRole", [dataMarketRole, jobMarket], { id: "DataMarket_grantMarket_JobMarket" });
+  const arbiterRole = m.staticCall(jobMarket, "ARBITER_ROLE", [], 0, { id: "JobMarket_ARBITER_ROLE" });
+  m.call(jobMarket, "grantRole", [arbiterRole, m.getParameter("arbiter", deployer)], {
+    id: "JobMarket_grantArbiter",
+  });
+
+  return {
+    foldToken,
+    identityRegistry,
+    reputationRegistry,
+    nodeRegistry,
+    leaseMarket,
+    farmingRewards,
+    dataMarket,
+    jobMarket,
+  };
 });
