@@ -630,15 +630,22 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
         );
     }
 
-    /// @dev Each grant must be the requester's, active for Inference, unexpired, with a use left, and cited once.
+    /// @dev Each grant must be the requester's, active for Inference with its key delivered, unexpired, with a use
+    /// left, and cited once.
     function _citeGrants(uint256 jobId, uint256 requesterId, uint256[] calldata grantIds) private {
         if (grantIds.length > MAX_GRANTS) revert JobInvalidGrant(grantIds[MAX_GRANTS]);
         uint64[] storage stored = _grants[jobId];
         for (uint256 i; i < grantIds.length; ++i) {
             uint256 grantId = grantIds[i];
-            IDataMarket.Grant memory g = _data.grant(grantId);
+            IDataMarket.Grant memory g;
+            try _data.grant(grantId) returns (IDataMarket.Grant memory found) {
+                g = found;
+            } catch {
+                revert JobInvalidGrant(grantId);
+            }
             if (
                 g.granteeId != requesterId ||
+                !g.keyDelivered ||
                 g.state != IDataMarket.GrantState.Active ||
                 g.purpose != IDataMarket.Purpose.Inference ||
                 block.timestamp >= g.expiresAt ||

@@ -84,7 +84,8 @@ interface IJobMarket {
     /// @param input The input inline (at most `MAX_INLINE_INPUT` bytes), with `inputHash` its sha256; or empty.
     /// @param inputHash The sha256 of the input: workers check it before running.
     /// @param inputURI Where the input is, when it is not inline (exactly one of `input` and `inputURI`).
-    /// @param grantIds Data grants the job uses (at most `MAX_GRANTS`), each active for Inference with a use left;
+    /// @param grantIds Data grants the job uses (at most `MAX_GRANTS`), each the requester's, active for Inference,
+    /// its key delivered, with a use left;
     /// a use of each is recorded, and paid from the grant, when the job is final.
     /// @param redundancy `k`: how many distinct workers must run it (1 to 5).
     /// @param maxFeePerWorker The most each worker is paid; `k` times it is escrowed.
@@ -189,7 +190,7 @@ interface IJobMarket {
     /// @notice A callback that is not a contract, or a callback gas limit over the maximum (or set without a callback).
     error JobInvalidCallback();
     /// @notice More than `MAX_GRANTS` grants, the same grant twice, or a grant that is not the requester's, not
-    /// active for Inference, expired or used up.
+    /// active for Inference, without its key delivered, expired or used up.
     error JobInvalidGrant(uint256 grantId);
     /// @notice No such job.
     error JobUnknownJob(uint256 jobId);
