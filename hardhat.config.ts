@@ -20,7 +20,11 @@ const compiler = {
 const viaIR = { ...compiler, settings: { ...compiler.settings, viaIR: true } };
 const profile = {
   compilers: [compiler],
-  overrides: { "contracts/NodeRegistry.sol": viaIR, "contracts/LeaseMarket.sol": viaIR, "contracts/JobMarket.sol": viaIR },
+  overrides: {
+    "contracts/NodeRegistry.sol": viaIR,
+    "contracts/LeaseMarket.sol": viaIR,
+    "contracts/JobMarket.sol": viaIR,
+  },
 };
 
 export default defineConfig({

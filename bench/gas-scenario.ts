@@ -36,6 +36,10 @@ export const GAS_BUDGETS: Readonly<Record<string, number>> = {
   "DataMarket.requestAccess": 200_000,
   "DataMarket.recordUse": 70_000,
   "DataMarket.revoke": 90_000,
+  "JobMarket.requestJob": 200_000,
+  "JobMarket.claimJob": 80_000,
+  "JobMarket.submitResult": 100_000,
+  "JobMarket.finalize": 200_000,
 };
 
 /** Nodes in the heartbeat batch the per-node budget is stated for. */
@@ -64,15 +68,27 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  *   holds FOLD). Rewards accrue per node as epochs close, so a claim costs the same for any number of epochs;
  * - `DataMarket.registerDataset`: the owner's second dataset, with a 66-byte URI and no split;
  * - `DataMarket.requestAccess`: auto-approved, with escrow, the grantee's second grant on the dataset (another
- *   purpose); `recordUse`: the grant's second use (its receipt exists); `revoke`: after those uses.
+ *   purpose); `recordUse`: the grant's second use (its receipt exists); `revoke`: after those uses;
+ * - `JobMarket.requestJob`: k = 1, the input as hash and URI, with escrow, no grant, the requester's second job;
+ *   `requestJobWithGrant`: the same citing one grant; `claimJob`: the worker's second claim; `submitResult`: with an
+ *   output URI and no inline output, which proposes the result; `finalize`: k = 1 with one grant, in steady state
+ *   (the accounts paid already hold earnings, the grant's receipt exists).
  */
 export async function measureGas(connection: NetworkConnection): Promise<Record<string, number>> {
   const { ethers, networkHelpers } = connection;
   // A fixed deployment time, so that the epochs (which NodeRegistry counts from its deployment) are the same in
   // every run: epoch 0 begins at 3,999,995,400 and the scenario's heartbeats fall in epochs 7 to 9.
   await networkHelpers.time.increaseTo(3_999_996_000n);
-  const { foldToken, identityRegistry, reputationRegistry, nodeRegistry, leaseMarket, farmingRewards, dataMarket } =
-    await deployFourfold(connection);
+  const {
+    foldToken,
+    identityRegistry,
+    reputationRegistry,
+    nodeRegistry,
+    leaseMarket,
+    farmingRewards,
+    dataMarket,
+    jobMarket,
+  } = await deployFourfold(connection);
   const [deployer, alice, bob, carol, dave, minter, newHolder, nodeSigner, payout] = await ethers.getSigners();
   const gas: Record<string, number> = {};
   async function record(name: string, tx: Promise<ContractTransactionResponse>): Promise<void> {
@@ -353,6 +369,88 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   await record("DataMarket.recordUse", dataMarket.connect(bob).recordUse(2n, 2, ethers.keccak256("0x07")));
   await record("DataMarket.revoke", dataMarket.connect(alice).revoke(2n));
   await record("DataMarket.withdraw", dataMarket.connect(alice).withdraw());
+
+  // JobMarket: alice's model (10 % owner fee), a worker (identity 3, dave's since the transfer above) with a fixed Worker key, bob's jobs citing his
+  // Inference grant 3 on dataset 2.
+  const jobsAddress = await jobMarket.getAddress();
+  await ask(2);
+  await dataMarket.connect(alice).deliverKey(3n, `0x${"ab".repeat(72)}`);
+  await record(
+    "JobMarket.registerModel",
+    jobMarket.connect(alice).registerModel(aliceId, ethers.keccak256("0x08"), "tesseract-eng", URI_66, 1_000n),
+  );
+  const workerKey = new ethers.Wallet(ethers.id("fourfold gas scenario worker key"), ethers.provider);
+  await deployer.sendTransaction({ to: workerKey.address, value: one });
+  await (await bindKey(identityRegistry, dave, carolId, workerKey, Purpose.Worker)).wait();
+  await foldToken.transfer(dave.address, 1_000n * one);
+  await foldToken.connect(dave).approve(jobsAddress, 1_000n * one);
+  await foldToken.connect(bob).approve(jobsAddress, 100n * one);
+  await record(
+    "JobMarket.registerWorker",
+    jobMarket.connect(dave).registerWorker(carolId, [1n], one / 10n, 500n * one),
+  );
+  const jobDeadline = BigInt(await time.latest()) + 86_400n;
+  const job = (grantIds: bigint[]) =>
+    jobMarket.connect(bob).requestJob({
+      requesterId: bobId,
+      modelId: 1n,
+      input: "0x",
+      inputHash: ethers.sha256(ethers.toUtf8Bytes("input")),
+      inputURI: URI_66,
+      grantIds,
+      redundancy: 1,
+      maxFeePerWorker: one / 10n,
+      deadline: jobDeadline,
+      callback: ethers.ZeroAddress,
+      callbackGasLimit: 0,
+    });
+  const outputHash = ethers.sha256(ethers.toUtf8Bytes('{"text":"hello"}'));
+  const jobDomain = {
+    name: "Fourfold JobMarket",
+    version: "1",
+    chainId: permitDomain.chainId,
+    verifyingContract: jobsAddress,
+  };
+  const submit = async (jobId: bigint) => {
+    const signature = await workerKey.signTypedData(
+      jobDomain,
+      {
+        JobResult: [
+          { name: "jobId", type: "uint256" },
+          { name: "modelHash", type: "bytes32" },
+          { name: "inputHash", type: "bytes32" },
+          { name: "outputHash", type: "bytes32" },
+          { name: "worker", type: "uint256" },
+          { name: "deadline", type: "uint256" },
+        ],
+      },
+      {
+        jobId,
+        modelHash: ethers.keccak256("0x08"),
+        inputHash: ethers.sha256(ethers.toUtf8Bytes("input")),
+        outputHash,
+        worker: carolId,
+        deadline: jobDeadline,
+      },
+    );
+    return jobMarket.connect(newHolder).submitResult(jobId, carolId, outputHash, URI_66, "0x", signature);
+  };
+  // A first job, run to the end: the steady state.
+  await job([3n]);
+  await jobMarket.connect(workerKey).claimJob(1n);
+  await submit(1n);
+  await time.increase(3_600n);
+  await jobMarket.finalize(1n, "0x");
+  await record("JobMarket.requestJob", job([]));
+  await record("JobMarket.requestJobWithGrant", job([3n]));
+  await jobMarket.connect(workerKey).claimJob(2n);
+  await record("JobMarket.claimJob", jobMarket.connect(workerKey).claimJob(3n));
+  await record("JobMarket.submitResult", submit(3n));
+  await time.increase(3_600n);
+  await record("JobMarket.finalize", jobMarket.finalize(3n, "0x"));
+  await record("JobMarket.rejectJob", jobMarket.connect(workerKey).rejectJob(2n, 3));
+  await record("JobMarket.withdraw", jobMarket.connect(dave).withdraw());
+  await record("JobMarket.requestUnstake", jobMarket.connect(dave).requestUnstake(carolId, one));
 
   return Object.fromEntries(Object.entries(gas).sort(([a], [b]) => a.localeCompare(b)));
 }

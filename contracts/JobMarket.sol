@@ -41,10 +41,9 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
 
     /// @dev `JobResult(uint256 jobId,bytes32 modelHash,bytes32 inputHash,bytes32 outputHash,uint256 worker,uint256
     /// deadline)`.
-    bytes32 private constant JOB_RESULT_TYPEHASH =
-        keccak256(
-            "JobResult(uint256 jobId,bytes32 modelHash,bytes32 inputHash,bytes32 outputHash,uint256 worker,uint256 deadline)"
-        );
+    bytes32 private constant JOB_RESULT_TYPEHASH = keccak256(
+        "JobResult(uint256 jobId,bytes32 modelHash,bytes32 inputHash,bytes32 outputHash,uint256 worker,uint256 deadline)"
+    );
     uint256 private constant BPS = 10_000;
     uint256 private constant MIN_WINDOW = 1 hours;
     uint256 private constant MAX_WINDOW = 7 days;
@@ -118,7 +117,8 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
         if (params[2] < MIN_WINDOW || params[2] > MAX_WINDOW) {
             revert JobMarketInvalidParameter("challengeWindow", params[2]);
         }
-        if (params[3] == 0 || params[3] > type(uint96).max) revert JobMarketInvalidParameter("challengeBond", params[3]);
+        if (params[3] == 0 || params[3] > type(uint96).max)
+            revert JobMarketInvalidParameter("challengeBond", params[3]);
         if (params[4] == 0 || params[4] > BPS) revert JobMarketInvalidParameter("silenceSlashBps", params[4]);
         _token = IERC20(token);
         _identities = IIdentityRegistry(identities);
@@ -575,7 +575,8 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
     // Internals
     // ----------------------------------------------------------------------------------------------------------------
 
-    function _request(JobRequest calldata r) private returns (uint256 jobId) {
+    /// @dev The caller acts for the requester; the model takes jobs; input, redundancy, terms and callback are valid.
+    function _checkRequest(JobRequest calldata r) private view {
         _requireController(r.requesterId, true);
         Model storage m = _requireModel(r.modelId);
         if (!m.active) revert JobModelInactive(r.modelId);
@@ -587,18 +588,18 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
             bytes(r.inputURI).length > MAX_TEXT_BYTES ||
             (inputBytes != 0 && sha256(r.input) != r.inputHash)
         ) revert JobInvalidInput();
-        uint256 k = r.redundancy;
-        if (k == 0 || k > MAX_REDUNDANCY) revert JobInvalidRedundancy(k);
-        if (
-            r.maxFeePerWorker == 0 ||
-            r.deadline <= block.timestamp ||
-            r.deadline > block.timestamp + MAX_JOB_DURATION
-        ) revert JobInvalidTerms();
+        if (r.redundancy == 0 || r.redundancy > MAX_REDUNDANCY) revert JobInvalidRedundancy(r.redundancy);
+        if (r.maxFeePerWorker == 0 || r.deadline <= block.timestamp || r.deadline > block.timestamp + MAX_JOB_DURATION)
+            revert JobInvalidTerms();
         if (
             r.callbackGasLimit > MAX_CALLBACK_GAS ||
             (r.callback == address(0) ? r.callbackGasLimit != 0 : r.callback.code.length == 0)
         ) revert JobInvalidCallback();
+    }
 
+    function _request(JobRequest calldata r) private returns (uint256 jobId) {
+        _checkRequest(r);
+        uint256 k = r.redundancy;
         jobId = ++_jobCount;
         JobRecord storage j = _jobs[jobId];
         j.modelId = uint64(r.modelId);
@@ -701,7 +702,11 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
 
     /// @dev Pays the workers whose output is `outputHash`, and the model owner's share; slashes the other submitted
     /// workers (half to the paid workers, the rest to the requester); refunds the rest of the escrow.
-    function _payOut(uint256 jobId, JobRecord storage j, bytes32 outputHash) private returns (uint256 paid, uint256 refund) {
+    function _payOut(
+        uint256 jobId,
+        JobRecord storage j,
+        bytes32 outputHash
+    ) private returns (uint256 paid, uint256 refund) {
         uint256 entries = j.entries;
         Model storage m = _models[j.modelId];
         uint256 feeBps = m.ownerFeeBps;
@@ -722,7 +727,8 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
             uint256 cut = (price * feeBps) / BPS;
             paid += price;
             ownerShare += cut;
-            _credit(winners[w++], price - cut);
+            _credit(winners[w], price - cut);
+            ++w;
             _workers[workerId].locked -= uint96(_minStake);
             if (price != 0 && requesterId != workerId) {
                 _reputation.recordReceipt(requesterId, workerId, RECEIPT_KIND, bytes32(jobId), price);
@@ -771,7 +777,8 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
         for (uint256 i; i < entries; ++i) {
             Claim storage c = _claims[jobId][i];
             if (c.state == ClaimState.Submitted && c.outputHash == outputHash) {
-                payees[count++] = _identities.ownerOf(c.workerId);
+                payees[count] = _identities.ownerOf(c.workerId);
+                ++count;
             }
         }
     }

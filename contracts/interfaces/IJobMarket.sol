@@ -300,12 +300,7 @@ interface IJobMarket {
     /// @notice Registers `workerId` (owned or acted for as an Operator key by the caller) as a worker serving
     /// `modelIds` at `pricePerJob`, staking `stake` (at least `minStake`) from the caller. Its results are signed by
     /// its keys bound with purpose Worker.
-    function registerWorker(
-        uint256 workerId,
-        uint256[] calldata modelIds,
-        uint256 pricePerJob,
-        uint256 stake
-    ) external;
+    function registerWorker(uint256 workerId, uint256[] calldata modelIds, uint256 pricePerJob, uint256 stake) external;
 
     /// @notice Starts or stops serving models. The worker's controller only.
     function setWorkerModels(uint256 workerId, uint256[] calldata modelIds, bool serving) external;

@@ -35,6 +35,8 @@ describe("Gas", () => {
     "LeaseMarket",
     "FarmingRewards",
     "DataMarket",
+    "JobMarket",
+    "DocumentVerifier",
   ];
   for (const name of contracts) {
     it(`${name} fits in EIP-170's 24,576 bytes of code`, async () => {
