@@ -327,21 +327,9 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
         JobRecord storage j = _requireJob(jobId);
         _requireState(jobId, j.state, JobState.Open);
         if (block.timestamp >= j.deadline) revert JobDeadline(jobId, j.deadline);
-        if (
-            outputHash == bytes32(0) ||
-            bytes(outputURI).length > MAX_TEXT_BYTES ||
-            inlineOutput.length > MAX_INLINE_OUTPUT ||
-            (inlineOutput.length != 0 && sha256(inlineOutput) != outputHash)
-        ) revert JobInvalidOutput();
+        _checkOutput(outputHash, outputURI, inlineOutput);
         Claim storage c = _openClaim(jobId, j, workerId, ClaimState.Claimed);
-        (address signer, ECDSA.RecoverError failure, ) = ECDSA.tryRecover(
-            _resultDigest(jobId, j, outputHash, workerId),
-            signature
-        );
-        if (
-            failure != ECDSA.RecoverError.NoError ||
-            !_identities.isActiveKey(signer, workerId, IIdentityRegistry.KeyPurpose.Worker)
-        ) revert JobInvalidSignature();
+        _checkSignature(jobId, j, outputHash, workerId, signature);
         c.state = ClaimState.Submitted;
         c.inlineOutput = inlineOutput.length != 0;
         c.outputHash = outputHash;
@@ -383,30 +371,7 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
             return;
         }
         emit DisputeResolved(jobId, msg.sender, correctOutputHash, challenger != address(0));
-        // Upheld (or, without a majority, the arbiter's pick): every other output is slashed; half of each slash goes
-        // to the challenger, or else to the workers who were right, and the rest to the requester.
-        (address[] memory right, uint256 rightCount) = _payeesOf(jobId, entries, correctOutputHash);
-        address[] memory others = right;
-        uint256 otherCount = rightCount;
-        if (challenger != address(0)) {
-            others = new address[](1);
-            others[0] = challenger;
-            otherCount = 1;
-            _credit(challenger, _challengeBond);
-        }
-        uint256 toRequester;
-        uint256 newProposed;
-        for (uint256 i; i < entries; ++i) {
-            Claim storage c = _claims[jobId][i];
-            if (c.state != ClaimState.Submitted) continue;
-            if (c.outputHash == correctOutputHash) {
-                if (newProposed == 0) newProposed = i + 1;
-                continue;
-            }
-            c.state = ClaimState.Slashed;
-            toRequester += _slash(jobId, c.workerId, others, otherCount, IReputationRegistry.Outcome.ChallengeLost);
-        }
-        if (toRequester != 0) _credit(j.requester, toRequester);
+        uint256 newProposed = _slashWrong(jobId, j, correctOutputHash, challenger);
         if (newProposed == 0) {
             _refund(jobId, j, false);
             return;
@@ -414,6 +379,37 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
         j.proposed = uint8(newProposed);
         j.state = JobState.Proposed;
         j.windowEnds = uint40(block.timestamp);
+    }
+
+    /// @dev An upheld challenge (or, without a majority, the arbiter's pick): every output but `correct` is slashed;
+    /// half of each slash goes to the challenger (whose bond comes back), or else to the workers who were right, and
+    /// the rest to the requester. Returns 1 + the first entry that was right, or 0.
+    function _slashWrong(
+        uint256 jobId,
+        JobRecord storage j,
+        bytes32 correct,
+        address challenger
+    ) private returns (uint256 firstRight) {
+        uint256 entries = j.entries;
+        (address[] memory others, uint256 otherCount) = _payeesOf(jobId, entries, correct);
+        if (challenger != address(0)) {
+            others = new address[](1);
+            others[0] = challenger;
+            otherCount = 1;
+            _credit(challenger, _challengeBond);
+        }
+        uint256 toRequester;
+        for (uint256 i; i < entries; ++i) {
+            Claim storage c = _claims[jobId][i];
+            if (c.state != ClaimState.Submitted) continue;
+            if (c.outputHash == correct) {
+                if (firstRight == 0) firstRight = i + 1;
+                continue;
+            }
+            c.state = ClaimState.Slashed;
+            toRequester += _slash(jobId, c.workerId, others, otherCount, IReputationRegistry.Outcome.ChallengeLost);
+        }
+        if (toRequester != 0) _credit(j.requester, toRequester);
     }
 
     // ----------------------------------------------------------------------------------------------------------------
@@ -616,19 +612,7 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
         }
         if (r.grantIds.length != 0) _citeGrants(jobId, r.requesterId, r.grantIds);
         _token.safeTransferFrom(msg.sender, address(this), k * r.maxFeePerWorker);
-        emit JobRequested(
-            jobId,
-            r.modelId,
-            r.requesterId,
-            msg.sender,
-            r.inputHash,
-            r.input,
-            r.inputURI,
-            r.grantIds,
-            k,
-            r.maxFeePerWorker,
-            r.deadline
-        );
+        emit JobRequested(jobId, r.modelId, r.requesterId, msg.sender, r);
     }
 
     /// @dev Each grant must be the requester's, active for Inference with its key delivered, unexpired, with a use
@@ -707,37 +691,55 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
         JobRecord storage j,
         bytes32 outputHash
     ) private returns (uint256 paid, uint256 refund) {
-        uint256 entries = j.entries;
         Model storage m = _models[j.modelId];
-        uint256 feeBps = m.ownerFeeBps;
-        uint256 requesterId = j.requesterId;
+        (uint256 ownerShare, uint256 toRequester) = (0, 0);
+        (paid, ownerShare, toRequester) = _settleClaims(jobId, j, outputHash, m.ownerFeeBps);
+        if (ownerShare != 0) _credit(_identities.ownerOf(m.ownerId), ownerShare);
+        refund = uint256(j.redundancy) * j.maxFeePerWorker - paid;
+        _send(j.requester, refund + toRequester);
+    }
+
+    /// @dev The claims' side of `_payOut`: what the paid workers earned in all, the model owner's share of it, and
+    /// what the slashes left for the requester.
+    function _settleClaims(
+        uint256 jobId,
+        JobRecord storage j,
+        bytes32 outputHash,
+        uint256 feeBps
+    ) private returns (uint256 paid, uint256 ownerShare, uint256 toRequester) {
+        uint256 entries = j.entries;
         (address[] memory winners, uint256 count) = _payeesOf(jobId, entries, outputHash);
-        uint256 ownerShare;
-        uint256 toRequester;
         uint256 w;
         for (uint256 i; i < entries; ++i) {
             Claim storage c = _claims[jobId][i];
             if (c.state != ClaimState.Submitted) continue;
-            uint256 workerId = c.workerId;
             if (c.outputHash != outputHash) {
-                toRequester += _slash(jobId, workerId, winners, count, IReputationRegistry.Outcome.Slashed);
+                toRequester += _slash(jobId, c.workerId, winners, count, IReputationRegistry.Outcome.Slashed);
                 continue;
             }
-            uint256 price = c.price;
-            uint256 cut = (price * feeBps) / BPS;
-            paid += price;
-            ownerShare += cut;
-            _credit(winners[w], price - cut);
+            paid += c.price;
+            ownerShare += _payWorker(jobId, j.requesterId, c.workerId, winners[w], c.price, feeBps);
             ++w;
-            _workers[workerId].locked -= uint96(_minStake);
-            if (price != 0 && requesterId != workerId) {
-                _reputation.recordReceipt(requesterId, workerId, RECEIPT_KIND, bytes32(jobId), price);
-            }
-            _reputation.recordOutcome(workerId, IReputationRegistry.Outcome.Completed, bytes32(jobId));
         }
-        if (ownerShare != 0) _credit(_identities.ownerOf(m.ownerId), ownerShare);
-        refund = uint256(j.redundancy) * j.maxFeePerWorker - paid;
-        _send(j.requester, refund + toRequester);
+    }
+
+    /// @dev Pays a worker whose output is final its price less the model owner's cut (returned), releases its
+    /// collateral, and records the receipt and the outcome.
+    function _payWorker(
+        uint256 jobId,
+        uint256 requesterId,
+        uint256 workerId,
+        address payee,
+        uint256 price,
+        uint256 feeBps
+    ) private returns (uint256 cut) {
+        cut = (price * feeBps) / BPS;
+        _credit(payee, price - cut);
+        _workers[workerId].locked -= uint96(_minStake);
+        if (price != 0 && requesterId != workerId) {
+            _reputation.recordReceipt(requesterId, workerId, RECEIPT_KIND, bytes32(jobId), price);
+        }
+        _reputation.recordOutcome(workerId, IReputationRegistry.Outcome.Completed, bytes32(jobId));
     }
 
     /// @dev Takes one claim's collateral: half split among `others` (the first `count` of them), the rest (and the
@@ -835,6 +837,33 @@ contract JobMarket is AccessControl, EIP712, IJobMarket {
             ok := call(gasLimit, target, 0, add(payload, 0x20), mload(payload), 0, 0)
         }
         emit CallbackResult(jobId, target, ok);
+    }
+
+    function _checkOutput(bytes32 outputHash, string calldata outputURI, bytes calldata inlineOutput) private pure {
+        if (
+            outputHash == bytes32(0) ||
+            bytes(outputURI).length > MAX_TEXT_BYTES ||
+            inlineOutput.length > MAX_INLINE_OUTPUT ||
+            (inlineOutput.length != 0 && sha256(inlineOutput) != outputHash)
+        ) revert JobInvalidOutput();
+    }
+
+    /// @dev The signature must be by an active Worker key of the worker over this job's result.
+    function _checkSignature(
+        uint256 jobId,
+        JobRecord storage j,
+        bytes32 outputHash,
+        uint256 workerId,
+        bytes calldata signature
+    ) private view {
+        (address signer, ECDSA.RecoverError failure, ) = ECDSA.tryRecover(
+            _resultDigest(jobId, j, outputHash, workerId),
+            signature
+        );
+        if (
+            failure != ECDSA.RecoverError.NoError ||
+            !_identities.isActiveKey(signer, workerId, IIdentityRegistry.KeyPurpose.Worker)
+        ) revert JobInvalidSignature();
     }
 
     function _resultDigest(

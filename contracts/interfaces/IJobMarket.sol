@@ -242,19 +242,13 @@ interface IJobMarket {
     event StakeAdded(uint256 indexed workerId, uint256 amount, uint256 stake);
     event UnstakeRequested(uint256 indexed workerId, uint256 amount, uint256 unstakeAt);
     event StakeWithdrawn(uint256 indexed workerId, address to, uint256 amount);
-    /// @notice A job was requested; `input` is its inline input (empty when it is at `inputURI`).
+    /// @notice A job was requested: the whole request, its inline input (if any) included.
     event JobRequested(
         uint256 indexed jobId,
         uint256 indexed modelId,
         uint256 indexed requesterId,
         address requester,
-        bytes32 inputHash,
-        bytes input,
-        string inputURI,
-        uint256[] grantIds,
-        uint256 redundancy,
-        uint256 maxFeePerWorker,
-        uint256 deadline
+        JobRequest request
     );
     event JobClaimed(uint256 indexed jobId, uint256 indexed workerId, uint256 entry, uint256 price);
     event JobRejected(uint256 indexed jobId, uint256 indexed workerId, RejectReason reason);

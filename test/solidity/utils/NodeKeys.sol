@@ -14,32 +14,42 @@ import {INodeRegistry} from "../../../contracts/interfaces/INodeRegistry.sol";
 abstract contract NodeKeys is Test {
     /// @dev Binds `vm.addr(keyPk)` to `identityId` (owned by `owner`) as a Node key, valid until 2^40-1.
     function _bindNodeKey(IdentityRegistry identities, address owner, uint256 identityId, uint256 keyPk) internal {
+        _bindKey(identities, owner, identityId, keyPk, IIdentityRegistry.KeyPurpose.Node);
+    }
+
+    /// @dev Binds `vm.addr(keyPk)` to `identityId` (owned by `owner`) for `purpose`, valid until 2^40-1.
+    function _bindKey(
+        IdentityRegistry identities,
+        address owner,
+        uint256 identityId,
+        uint256 keyPk,
+        IIdentityRegistry.KeyPurpose purpose
+    ) internal {
         address key = vm.addr(keyPk);
         uint256 deadline = type(uint40).max;
         bytes32 structHash = keccak256(
-            abi.encode(
-                identities.BIND_KEY_TYPEHASH(),
-                identityId,
-                key,
-                IIdentityRegistry.KeyPurpose.Node,
-                identities.keyNonce(key),
-                deadline
-            )
+            abi.encode(identities.BIND_KEY_TYPEHASH(), identityId, key, purpose, identities.keyNonce(key), deadline)
         );
-        (, string memory name, string memory version, uint256 chainId, address verifying, , ) = identities
-            .eip712Domain();
-        bytes32 domain = keccak256(
-            abi.encode(
-                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-                keccak256(bytes(name)),
-                keccak256(bytes(version)),
-                chainId,
-                verifying
-            )
-        );
+        bytes32 domain = _domainOf(identities);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(keyPk, keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
         vm.prank(owner);
-        identities.bindKey(identityId, key, IIdentityRegistry.KeyPurpose.Node, deadline, abi.encodePacked(r, s, v));
+        identities.bindKey(identityId, key, purpose, deadline, abi.encodePacked(r, s, v));
+    }
+
+    /// @dev The identity registry's EIP-712 domain separator.
+    function _domainOf(IdentityRegistry identities) internal view returns (bytes32) {
+        (, string memory name, string memory version, uint256 chainId, address verifying, , ) = identities
+            .eip712Domain();
+        return
+            keccak256(
+                abi.encode(
+                    keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                    keccak256(bytes(name)),
+                    keccak256(bytes(version)),
+                    chainId,
+                    verifying
+                )
+            );
     }
 
     /// @dev Binds the key `keccak256(seed, index)` to the farm's identity and registers a node in Belgium with it.
