@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { type Hex, isAddress, parseUnits } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
+import { modelSpecSchema } from "./inference/models/spec.ts";
 import { templatesSchema } from "./node/templates.ts";
 
 /** A configuration problem, reported to the user as one line naming the flag, variable or file at fault. */
@@ -143,18 +144,7 @@ export async function loadNodeConfig(argv: readonly string[], env: NodeJS.Proces
   if (values.config === undefined) throw new ConfigError(`--config is required\n${USAGE}`);
   if (values["key-file"] === undefined) throw new ConfigError(`--key-file is required\n${USAGE}`);
 
-  let fileText: string;
-  try {
-    fileText = await readFile(values.config, "utf8");
-  } catch (error) {
-    throw new ConfigError(`--config ${values.config}: ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(fileText);
-  } catch (error) {
-    throw new ConfigError(`--config ${values.config}: not JSON (${(error as Error).message})`);
-  }
+  const json = await readJsonFile(values.config, "--config");
   const file = nodeFileSchema.safeParse(json);
   if (!file.success) {
     const issue = file.error.issues[0];
@@ -260,6 +250,133 @@ function parseKeysArgs(argv: readonly string[]) {
       "poll-interval-ms": { type: "string" },
       "retry-interval-seconds": { type: "string" },
       confirmations: { type: "string" },
+      "log-level": { type: "string" },
+    },
+  });
+}
+
+/** The inference role's config file (JSON); every field is optional, and flags override it. */
+export const inferenceFileSchema = z.strictObject({
+  /** The models to serve (./inference/models): OCR with tesseract by default. */
+  models: z
+    .array(modelSpecSchema)
+    .min(1)
+    .default([{ backend: "tesseract", language: "eng" }]),
+  /** Jobs claimed and not yet submitted, at most. */
+  concurrency: z.int().min(1).max(64).default(1),
+  /** Directories `file:` input URIs may point into (besides <state dir>/inputs). */
+  inputDirs: z.array(z.string().min(1)).default([]),
+  /** Hosts `http(s):` input URIs may name besides loopback, as a host name or host:port. */
+  allowedHosts: z.array(z.string().min(1)).default([]),
+  maxInputBytes: z
+    .int()
+    .min(1)
+    .max(1024 ** 3)
+    .default(10 * 1024 ** 2),
+  inputTimeoutMs: z.int().min(100).max(600_000).default(30_000),
+  /** Call finalize on our jobs once their challenge window is over (when our result is the proposed one). */
+  finalize: z.boolean().default(true),
+  /** Jobs with less time than this left before their deadline are not claimed. */
+  minTimeLeftSeconds: z.int().min(0).max(86_400).default(60),
+  pollIntervalMs: z.int().min(50).max(60_000).default(1_000),
+  confirmations: z.int().min(0).max(128).optional(),
+  /** Where the worker's HTTP server (outputs, /healthz, /metrics) listens. */
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.int().min(0).max(65_535).default(9470),
+  /** The base of output URIs put on-chain; http://<host>:<port> by default. */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+});
+export type InferenceFileConfig = z.infer<typeof inferenceFileSchema>;
+
+export interface InferenceConfig extends CommonConfig {
+  readonly role: "inference";
+  readonly stateDir: string;
+  /** The Worker key: bound with purpose Worker to a registered JobMarket worker's identity. */
+  readonly account: PrivateKeyAccount;
+  readonly file: InferenceFileConfig;
+  readonly confirmations: number | undefined;
+  /** Environment variables the models read (API keys named by the config). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+const INFERENCE_USAGE = `usage: npm run worker -- inference --key-file <Worker key file> [--config <inference.json>]
+       [--models tesseract,fasttext] [--concurrency <n>] [--port <port>] [--host <host>] [--public-url <url>]
+       [--rpc-url <url>] [--state-dir <dir>] [--log-level <level>]`;
+
+/** Parses `argv` and `env` into the inference role's configuration. */
+export async function loadInferenceConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<InferenceConfig> {
+  let values: ReturnType<typeof parseInferenceArgs>["values"];
+  try {
+    values = parseInferenceArgs(argv).values;
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n${INFERENCE_USAGE}`);
+  }
+  if (values["key-file"] === undefined) throw new ConfigError(`--key-file is required\n${INFERENCE_USAGE}`);
+  const json = values.config === undefined ? {} : await readJsonFile(values.config, "--config");
+  const flags: Record<string, unknown> = {};
+  if (values.models !== undefined) {
+    flags.models = values.models.split(",").map((backend) => ({ backend: backend.trim() }));
+  }
+  const concurrency = integerFlag("concurrency", values.concurrency, 1, 64);
+  if (concurrency !== undefined) flags.concurrency = concurrency;
+  const port = integerFlag("port", values.port, 0, 65_535);
+  if (port !== undefined) flags.port = port;
+  if (values.host !== undefined) flags.host = values.host;
+  if (values["public-url"] !== undefined) flags.publicUrl = values["public-url"];
+  const parsed = inferenceFileSchema.safeParse({ ...(json as object), ...flags });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join(".") || "(root)";
+    const source = values.config === undefined ? "flags" : `--config ${values.config} (or flags)`;
+    throw new ConfigError(`${source}: ${where}: ${issue?.message}`);
+  }
+  const common = commonSettings(values, env);
+  const account = await readKey(values["key-file"], "--key-file");
+  const stateDir = await stateDirectory(values["state-dir"], `inference-${account.address}`);
+  const file = parsed.data;
+  return Object.freeze({
+    role: "inference",
+    ...common,
+    stateDir,
+    account,
+    file: Object.freeze({
+      ...file,
+      inputDirs: [path.join(stateDir, "inputs"), ...file.inputDirs.map((dir) => path.resolve(dir))],
+    }),
+    confirmations: file.confirmations,
+    env: Object.freeze({ ...env }),
+  });
+}
+
+async function readJsonFile(file: string, flag: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(`${flag} ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${flag} ${file}: not JSON (${(error as Error).message})`);
+  }
+}
+
+function parseInferenceArgs(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      "key-file": { type: "string" },
+      config: { type: "string" },
+      models: { type: "string" },
+      concurrency: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "public-url": { type: "string" },
+      "rpc-url": { type: "string" },
+      "state-dir": { type: "string" },
       "log-level": { type: "string" },
     },
   });

@@ -15,15 +15,16 @@ export const LOG_RANGE = 2_000n;
  */
 export async function runLoop(
   tick: () => Promise<void>,
-  options: { intervalMs: number; signal: AbortSignal; log: Logger },
+  options: { intervalMs: number; signal: AbortSignal; log: Logger; nudge?: Nudge },
 ): Promise<void> {
   const { intervalMs, signal, log } = options;
+  const nudge = options.nudge ?? new Nudge();
   let failures = 0;
   while (!signal.aborted) {
     try {
       await tick();
       failures = 0;
-      await sleep(intervalMs, undefined, { signal }).catch(() => {});
+      await nudge.wait(intervalMs, signal);
     } catch (error) {
       if (!isTransient(error)) throw error;
       const delayMs = backoffDelay(Math.min(failures, 20));
@@ -31,6 +32,33 @@ export async function runLoop(
       log.warn({ err: error, failures, delayMs }, "RPC unavailable; retrying");
       await sleep(delayMs, undefined, { signal }).catch(() => {});
     }
+  }
+}
+
+/** Lets work done outside a loop's tick (a model run finishing) start the next tick now rather than after the
+ * interval. */
+export class Nudge {
+  private pending = false;
+  private wakeUp: (() => void) | undefined;
+
+  /** Ends the current wait, or the next one if none is under way. */
+  wake(): void {
+    this.pending = true;
+    this.wakeUp?.();
+  }
+
+  /** Waits `ms`, or until woken or `signal` aborts. */
+  async wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.pending || signal.aborted) {
+      this.pending = false;
+      return;
+    }
+    const woken = new Promise<void>((resolve) => {
+      this.wakeUp = resolve;
+    });
+    await Promise.race([woken, sleep(ms, undefined, { signal }).catch(() => {})]);
+    this.wakeUp = undefined;
+    this.pending = false;
   }
 }
 

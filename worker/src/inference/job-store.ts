@@ -1,0 +1,251 @@
+// The inference worker's durable state, in an embedded PGlite database under its data directory: the deployment it
+// belongs to, the cursor over confirmed blocks, every job it took an interest in with where that job stands, and the
+// outputs it computed (served by hash). Every change is a committed transaction, so a kill at any moment leaves each
+// job in a state the worker resumes from.
+import { PGlite } from "@electric-sql/pglite";
+import type { Hex } from "viem";
+import type { RejectReasonName } from "./output.ts";
+
+/**
+ * Where a job stands for this worker:
+ * - seen: requested for a model we serve; not claimed yet;
+ * - claiming: claimJob sent (or about to be): whether it landed is read from the chain on restart;
+ * - claimed: ours; the model has not produced a result yet;
+ * - computed: the output is stored; submitResult is next;
+ * - rejecting: the input is unusable; rejectJob (with `reject_reason`) is next;
+ * - submitted: the result is on-chain; we finalize once the window is over, if we are in the majority;
+ * - done: nothing more to do (`outcome` says why).
+ */
+export type JobState = "seen" | "claiming" | "claimed" | "computed" | "rejecting" | "submitted" | "done";
+
+/** States in which the job holds one of the worker's concurrency slots. */
+export const IN_FLIGHT: readonly JobState[] = ["claiming", "claimed", "computed", "rejecting"];
+
+export interface StoredJob {
+  readonly jobId: bigint;
+  readonly modelId: bigint;
+  readonly state: JobState;
+  readonly inputHash: Hex;
+  readonly inputURI: string;
+  /** The inline input, or null when the input is at `inputURI`. */
+  readonly input: Hex | null;
+  readonly deadline: bigint;
+  readonly outputHash: Hex | null;
+  readonly rejectReason: RejectReasonName | null;
+  readonly outcome: string | null;
+  /** Failed attempts at the current step. */
+  readonly attempts: number;
+  /** When the request was mined (block timestamp, seconds). */
+  readonly requestedAt: bigint;
+}
+
+export interface StoredOutput {
+  readonly body: Uint8Array;
+  readonly metadata: Record<string, unknown>;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS deployment (
+  id integer PRIMARY KEY CHECK (id = 1),
+  chain_id bigint NOT NULL,
+  job_market text NOT NULL,
+  cursor bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  job_id numeric(78) PRIMARY KEY,
+  model_id numeric(78) NOT NULL,
+  state text NOT NULL,
+  input_hash text NOT NULL,
+  input_uri text NOT NULL,
+  input text,
+  deadline bigint NOT NULL,
+  requested_at bigint NOT NULL,
+  output_hash text,
+  reject_reason text,
+  outcome text,
+  attempts integer NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS jobs_open ON jobs (state) WHERE state <> 'done';
+CREATE TABLE IF NOT EXISTS outputs (
+  output_hash text PRIMARY KEY,
+  body bytea NOT NULL,
+  metadata jsonb NOT NULL
+);
+`;
+
+interface JobRow {
+  job_id: string;
+  model_id: string;
+  state: JobState;
+  input_hash: Hex;
+  input_uri: string;
+  input: Hex | null;
+  deadline: string;
+  requested_at: string;
+  output_hash: Hex | null;
+  reject_reason: RejectReasonName | null;
+  outcome: string | null;
+  attempts: number;
+}
+
+function toJob(row: JobRow): StoredJob {
+  return {
+    jobId: BigInt(row.job_id),
+    modelId: BigInt(row.model_id),
+    state: row.state,
+    inputHash: row.input_hash,
+    inputURI: row.input_uri,
+    input: row.input,
+    deadline: BigInt(row.deadline),
+    requestedAt: BigInt(row.requested_at),
+    outputHash: row.output_hash,
+    rejectReason: row.reject_reason,
+    outcome: row.outcome,
+    attempts: row.attempts,
+  };
+}
+
+export class JobStore {
+  private readonly db: PGlite;
+
+  private constructor(db: PGlite) {
+    this.db = db;
+  }
+
+  /** Opens (or creates) the store in `dir`, for the deployment given. A store kept for another deployment (a
+   * restarted local chain) is emptied: its jobs do not exist here. Returns whether that happened. */
+  static async open(
+    dir: string,
+    deployment: { chainId: number; jobMarket: string; startBlock: number },
+  ): Promise<{ store: JobStore; reset: boolean }> {
+    const db = new PGlite(dir);
+    await db.waitReady;
+    await db.exec(SCHEMA);
+    const store = new JobStore(db);
+    const reset = (await db.transaction(async (tx) => {
+      const saved = await tx.query<{ chain_id: string; job_market: string }>(
+        "SELECT chain_id, job_market FROM deployment WHERE id = 1",
+      );
+      const row = saved.rows[0];
+      if (
+        row !== undefined &&
+        Number(row.chain_id) === deployment.chainId &&
+        row.job_market.toLowerCase() === deployment.jobMarket.toLowerCase()
+      ) {
+        return false;
+      }
+      await tx.exec("DELETE FROM jobs; DELETE FROM outputs; DELETE FROM deployment;");
+      await tx.query("INSERT INTO deployment (id, chain_id, job_market, cursor) VALUES (1, $1, $2, $3)", [
+        deployment.chainId,
+        deployment.jobMarket,
+        deployment.startBlock - 1,
+      ]);
+      return row !== undefined;
+    })) as boolean;
+    return { store, reset };
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  async cursor(): Promise<bigint> {
+    const { rows } = await this.db.query<{ cursor: string }>("SELECT cursor FROM deployment WHERE id = 1");
+    return BigInt(rows[0]?.cursor ?? 0);
+  }
+
+  async setCursor(block: bigint): Promise<void> {
+    await this.db.query("UPDATE deployment SET cursor = $1 WHERE id = 1", [block.toString()]);
+  }
+
+  /** Records a requested job (once: a job seen again keeps its state). */
+  async addJob(job: {
+    jobId: bigint;
+    modelId: bigint;
+    inputHash: Hex;
+    inputURI: string;
+    input: Hex | null;
+    deadline: bigint;
+    requestedAt: bigint;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO jobs (job_id, model_id, state, input_hash, input_uri, input, deadline, requested_at)
+       VALUES ($1, $2, 'seen', $3, $4, $5, $6, $7) ON CONFLICT (job_id) DO NOTHING`,
+      [
+        job.jobId.toString(),
+        job.modelId.toString(),
+        job.inputHash,
+        job.inputURI,
+        job.input,
+        job.deadline.toString(),
+        job.requestedAt.toString(),
+      ],
+    );
+  }
+
+  async job(jobId: bigint): Promise<StoredJob | undefined> {
+    const { rows } = await this.db.query<JobRow>("SELECT * FROM jobs WHERE job_id = $1", [jobId.toString()]);
+    return rows[0] === undefined ? undefined : toJob(rows[0]);
+  }
+
+  /** Every job not done, oldest first. */
+  async openJobs(): Promise<StoredJob[]> {
+    const { rows } = await this.db.query<JobRow>("SELECT * FROM jobs WHERE state <> 'done' ORDER BY job_id");
+    return rows.map(toJob);
+  }
+
+  async counts(): Promise<Record<JobState, number>> {
+    const { rows } = await this.db.query<{ state: JobState; n: number }>(
+      "SELECT state, count(*)::int AS n FROM jobs GROUP BY state",
+    );
+    const counts = { seen: 0, claiming: 0, claimed: 0, computed: 0, rejecting: 0, submitted: 0, done: 0 };
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+
+  /** Moves a job to `state` (resetting its attempts), with the fields that state needs. */
+  async setState(
+    jobId: bigint,
+    state: JobState,
+    fields: { outputHash?: Hex; rejectReason?: RejectReasonName; outcome?: string } = {},
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE jobs SET state = $2, attempts = 0, updated_at = now(),
+         output_hash = COALESCE($3, output_hash), reject_reason = COALESCE($4, reject_reason), outcome = $5
+       WHERE job_id = $1`,
+      [jobId.toString(), state, fields.outputHash ?? null, fields.rejectReason ?? null, fields.outcome ?? null],
+    );
+  }
+
+  /** Counts a failed attempt at the job's current step; returns the new count. */
+  async failedAttempt(jobId: bigint): Promise<number> {
+    const { rows } = await this.db.query<{ attempts: number }>(
+      "UPDATE jobs SET attempts = attempts + 1, updated_at = now() WHERE job_id = $1 RETURNING attempts",
+      [jobId.toString()],
+    );
+    return rows[0]?.attempts ?? 0;
+  }
+
+  /** Stores a computed output and moves the job to `computed`, in one transaction. */
+  async saveOutput(jobId: bigint, outputHash: Hex, output: StoredOutput): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        "INSERT INTO outputs (output_hash, body, metadata) VALUES ($1, $2, $3) ON CONFLICT (output_hash) DO NOTHING",
+        [outputHash.toLowerCase(), output.body, JSON.stringify(output.metadata)],
+      );
+      await tx.query(
+        "UPDATE jobs SET state = 'computed', output_hash = $2, attempts = 0, updated_at = now() WHERE job_id = $1",
+        [jobId.toString(), outputHash.toLowerCase()],
+      );
+    });
+  }
+
+  async output(outputHash: string): Promise<StoredOutput | undefined> {
+    const { rows } = await this.db.query<{ body: Uint8Array; metadata: Record<string, unknown> }>(
+      "SELECT body, metadata FROM outputs WHERE output_hash = $1",
+      [outputHash.toLowerCase()],
+    );
+    return rows[0];
+  }
+}

@@ -1,0 +1,95 @@
+// What a job's result is made of, as every honest worker must produce it byte for byte: the model's discrete output
+// as canonical JSON (RFC 8785), its sha256 (the outputHash JobMarket records), and the worker's EIP-712 signature over
+// JobResult. Also the reasons a worker gives JobMarket for rejecting a job's input.
+import { createHash } from "node:crypto";
+import canonicalize from "canonicalize";
+import type { Account, Address, Hex } from "viem";
+
+/** JSON values a model may output: discrete values only (no floats that differ in their last bits between CPUs). */
+export type OutputValue = string | number | boolean | null | OutputValue[] | { [key: string]: OutputValue };
+
+/** JobMarket's `MAX_INLINE_OUTPUT`: outputs up to this size go on-chain with the result. */
+export const MAX_INLINE_OUTPUT = 4_096;
+
+/** JobMarket's `RejectReason`. */
+export const RejectReason = { InputHashMismatch: 1, InputUnavailable: 2, InputMalformed: 3, InputTooLarge: 4 } as const;
+export type RejectReasonName = keyof typeof RejectReason;
+
+/** The job's input cannot be used, for `reason`: the worker rejects the job on-chain with it. */
+export class InputError extends Error {
+  readonly reason: RejectReasonName;
+  constructor(reason: RejectReasonName, message: string) {
+    super(message);
+    this.name = "InputError";
+    this.reason = reason;
+  }
+}
+
+export interface EncodedOutput {
+  /** The canonical JSON, UTF-8. */
+  readonly bytes: Uint8Array;
+  /** sha256 of `bytes`. */
+  readonly hash: Hex;
+}
+
+/** The canonical JSON of `output` and its sha256. Refuses non-integral numbers: only discrete outputs are hashed. */
+export function encodeOutput(output: OutputValue): EncodedOutput {
+  assertDiscrete(output, "output");
+  const text = canonicalize(output);
+  if (text === undefined) throw new TypeError("the output is not JSON");
+  const bytes = new TextEncoder().encode(text);
+  return { bytes, hash: sha256Hex(bytes) };
+}
+
+function assertDiscrete(value: OutputValue, at: string): void {
+  if (typeof value === "number" && !Number.isSafeInteger(value)) {
+    throw new TypeError(`${at} is ${value}: outputs hold integers, never floats (they differ between CPUs)`);
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) assertDiscrete(item, `${at}[${i}]`);
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) assertDiscrete(item, `${at}.${key}`);
+  }
+}
+
+export function sha256Hex(bytes: Uint8Array): Hex {
+  return `0x${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+/** The worker key's EIP-712 signature over `JobResult`, as `JobMarket.submitResult` checks it. */
+export async function signJobResult(options: {
+  key: Account & { address: Address };
+  chainId: number;
+  jobMarket: Address;
+  jobId: bigint;
+  modelHash: Hex;
+  inputHash: Hex;
+  outputHash: Hex;
+  workerId: bigint;
+  deadline: bigint;
+}): Promise<Hex> {
+  const { key, chainId, jobMarket, ...message } = options;
+  if (key.signTypedData === undefined) throw new Error(`the key ${key.address} cannot sign typed data`);
+  return key.signTypedData({
+    domain: { name: "Fourfold JobMarket", version: "1", chainId, verifyingContract: jobMarket },
+    types: {
+      JobResult: [
+        { name: "jobId", type: "uint256" },
+        { name: "modelHash", type: "bytes32" },
+        { name: "inputHash", type: "bytes32" },
+        { name: "outputHash", type: "bytes32" },
+        { name: "worker", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "JobResult",
+    message: {
+      jobId: message.jobId,
+      modelHash: message.modelHash,
+      inputHash: message.inputHash,
+      outputHash: message.outputHash,
+      worker: message.workerId,
+      deadline: message.deadline,
+    },
+  });
+}
