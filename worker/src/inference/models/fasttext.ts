@@ -29,8 +29,13 @@ export class FastTextModel implements InferenceModel {
     };
   }
 
+  /** The hash of the weights: the modelHash a fastText language-identification model is registered with. */
+  static hash(): Promise<`0x${string}`> {
+    return hashFiles([MODEL_FILE]);
+  }
+
   static async load(): Promise<FastTextModel> {
-    const modelHash = await hashFiles([MODEL_FILE]);
+    const modelHash = await FastTextModel.hash();
     const fastText = await FastText.create();
     fastText.loadModel(new Uint8Array(await readFile(MODEL_FILE)));
     return new FastTextModel(modelHash, fastText);

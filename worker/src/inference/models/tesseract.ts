@@ -48,9 +48,14 @@ export class TesseractModel implements InferenceModel {
     };
   }
 
+  /** The hash of the weights: the modelHash a tesseract OCR model is registered with. */
+  static hash(): Promise<`0x${string}`> {
+    return hashFiles([path.join(LANG_DIR, "eng.traineddata.gz")]);
+  }
+
   /** Starts `workers` tesseract worker threads (one input each at a time). */
   static async load(workers: number): Promise<TesseractModel> {
-    const modelHash = await hashFiles([path.join(LANG_DIR, "eng.traineddata.gz")]);
+    const modelHash = await TesseractModel.hash();
     const scheduler = createScheduler();
     try {
       for (let i = 0; i < workers; i++) {

