@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
-import { encodeFunctionData, type Hex, parseEther, parseTransaction, toHex, zeroAddress } from "viem";
+import { type Hex, parseEther, parseTransaction, toFunctionSelector, toHex, zeroAddress } from "viem";
 import { freePort, type Running, runNode } from "../../scripts/test/support.ts";
 import { TesseractModel } from "../src/inference/models/tesseract.ts";
 import { connectGrid, eventually, type Grid, ROOT } from "./support/grid.ts";
@@ -43,6 +43,42 @@ function renderDocument(lines: readonly string[]): Buffer {
   return canvas.toBuffer("image/png");
 }
 
+/** The OCR model, two staked workers with their Worker keys in files, a requester with FOLD, the example consumer. */
+async function setUpMarket(grid: Grid, dir: string) {
+  const { contracts, call, client } = grid;
+  // The OCR model, registered by its owner with the hash of the weights the workers load; a 10% owner fee.
+  const modelOwner = grid.wallet(1);
+  const ownerId = await grid.register(modelOwner, "ocr-models");
+  const modelHash = await TesseractModel.hash();
+  const modelId = await call<bigint>(modelOwner, contracts.jobs, "registerModel", [
+    ownerId,
+    modelHash,
+    "tesseract eng",
+    "npm:@tesseract.js-data/eng@1.0.0",
+    1_000n,
+  ]);
+  // Two staked workers, each with its own Worker key (in a file the worker program reads).
+  const minStake = await client.readContract({ ...contracts.jobs, functionName: "minStake" });
+  const alice = grid.wallet(3);
+  const bob = grid.wallet(4);
+  const a = await grid.registerWorker(alice, "worker-alice", [modelId], PRICE, 3n * minStake);
+  const b = await grid.registerWorker(bob, "worker-bob", [modelId], PRICE, 3n * minStake);
+  const keyFiles = [path.join(dir, "alice.key"), path.join(dir, "bob.key")];
+  await writeFile(keyFiles[0], a.key.key, { mode: 0o600 });
+  await writeFile(keyFiles[1], b.key.key, { mode: 0o600 });
+  // The requester, with FOLD, and the example consumer.
+  const requester = grid.wallet(2);
+  const requesterId = await grid.register(requester, "claims-desk");
+  await grid.fundFold(requester, parseEther("100"), contracts.jobs.address);
+  const verifier = await grid.deployArtifact(requester, "contracts/examples/DocumentVerifier.sol", "DocumentVerifier", [
+    contracts.jobs.address,
+    modelId,
+  ]);
+
+  return { modelId, modelHash, minStake, a, b, alice, bob, keyFiles, requester, requesterId, verifier, modelOwner };
+}
+type Market = Awaited<ReturnType<typeof setUpMarket>>;
+
 describe("inference role (integration)", { timeout: 600_000 }, () => {
   let node: Running;
   let dir: string;
@@ -53,6 +89,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
   const documents = new Map<string, Buffer>();
   const workers: Running[] = [];
   let proxy: RpcProxy | undefined;
+  let setup: Market;
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-inference-"));
@@ -69,6 +106,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     files.listen(0, "127.0.0.1");
     await once(files, "listening");
     filesUrl = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
+    setup = await setUpMarket(grid, dir);
   });
 
   after(async () => {
@@ -119,39 +157,52 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     return match[1];
   };
 
+  /** Requests a job of the OCR model (k = 1 unless said) and returns its id. */
+  async function requestOcr(input: { uri?: string; inline?: Uint8Array; hash: Hex; redundancy?: number }) {
+    const deadline = (await grid.client.getBlock()).timestamp + 7_200n;
+    return grid.call<bigint>(setup.requester, grid.contracts.jobs, "requestJob", [
+      {
+        requesterId: setup.requesterId,
+        modelId: setup.modelId,
+        input: input.inline === undefined ? "0x" : toHex(input.inline),
+        inputHash: input.hash,
+        inputURI: input.uri ?? "",
+        grantIds: [],
+        redundancy: input.redundancy ?? 1,
+        maxFeePerWorker: MAX_FEE,
+        deadline: Number(deadline),
+        callback: zeroAddress,
+        callbackGasLimit: 0,
+      },
+    ]);
+  }
+
+  const jobOf = (jobId: bigint) =>
+    grid.client.readContract({ ...grid.contracts.jobs, functionName: "job", args: [jobId] });
+  const count = async (eventName: "JobClaimed" | "ResultSubmitted", jobId: bigint) =>
+    (await grid.client.getContractEvents({ ...grid.contracts.jobs, eventName, args: { jobId }, fromBlock: 0n })).length;
+  const rejection = async (jobId: bigint) =>
+    (
+      await grid.client.getContractEvents({
+        ...grid.contracts.jobs,
+        eventName: "JobRejected",
+        args: { jobId },
+        fromBlock: 0n,
+      })
+    )[0]?.args;
+  const inState = (jobId: bigint, state: number, timeoutMs = 60_000) =>
+    eventually(
+      `job ${jobId} in state ${state}`,
+      async () => ((await jobOf(jobId)).state === state ? true : undefined),
+      timeoutMs,
+    );
+  const submitSelector = toFunctionSelector("submitResult(uint256,uint256,bytes32,string,bytes,bytes)");
+  const isSubmit = (method: string, params: unknown[]) =>
+    method === "eth_sendRawTransaction" && (parseTransaction(params[0] as Hex).data ?? "0x").startsWith(submitSelector);
+
   it("OCR end to end: two workers agree bit for bit, finalize pays them and the consumer acts on the text", async () => {
     const { contracts, call, client } = grid;
-    // The OCR model, registered by its owner with the hash of the weights the workers load; a 10% owner fee.
-    const modelOwner = grid.wallet(1);
-    const ownerId = await grid.register(modelOwner, "ocr-models");
-    const modelHash = await TesseractModel.hash();
-    const modelId = await call<bigint>(modelOwner, contracts.jobs, "registerModel", [
-      ownerId,
-      modelHash,
-      "tesseract eng",
-      "npm:@tesseract.js-data/eng@1.0.0",
-      1_000n,
-    ]);
-    // Two staked workers, each with its own Worker key (in a file the worker program reads).
-    const minStake = await client.readContract({ ...contracts.jobs, functionName: "minStake" });
-    const alice = grid.wallet(3);
-    const bob = grid.wallet(4);
-    const a = await grid.registerWorker(alice, "worker-alice", [modelId], PRICE, 3n * minStake);
-    const b = await grid.registerWorker(bob, "worker-bob", [modelId], PRICE, 3n * minStake);
-    const keyFiles = [path.join(dir, "alice.key"), path.join(dir, "bob.key")];
-    await writeFile(keyFiles[0], a.key.key, { mode: 0o600 });
-    await writeFile(keyFiles[1], b.key.key, { mode: 0o600 });
-    // The requester, with FOLD, and the example consumer.
-    const requester = grid.wallet(2);
-    const requesterId = await grid.register(requester, "claims-desk");
-    await grid.fundFold(requester, parseEther("100"), contracts.jobs.address);
-    const verifier = await grid.deployArtifact(
-      requester,
-      "contracts/examples/DocumentVerifier.sol",
-      "DocumentVerifier",
-      [contracts.jobs.address, modelId],
-    );
-
+    const { modelId, modelHash, a, b, alice, bob, keyFiles, requester, requesterId, verifier, modelOwner } = setup;
     const workerA = await startWorker("alice", keyFiles[0]);
     const workerB = await startWorker("bob", keyFiles[1]);
 
@@ -281,6 +332,122 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     assert.deepEqual(await workerA.exited, { code: 0, signal: null });
     assert.deepEqual(await workerB.exited, { code: 0, signal: null });
   });
-});
 
-export { encodeFunctionData, type HeldRequest, parseTransaction, startRpcProxy, zeroAddress };
+  it("a worker killed (SIGKILL) between claim and submit completes the job once after a restart", async () => {
+    proxy = await startRpcProxy(rpcUrl, await freePort());
+    const rpc = proxy.url;
+    // 1. Killed while its submitResult never reached the chain.
+    proxy.hold = isSubmit;
+    const held = new Promise<HeldRequest>((resolve) => {
+      if (proxy) proxy.onHold = resolve;
+    });
+    let worker = await startWorker("alice", setup.keyFiles[0], { rpc });
+    const png = renderDocument(["CLAIM NUMBER 7781", "Water damage, kitchen"]);
+    documents.set("/claim.png", png);
+    const first = await requestOcr({ uri: `${filesUrl}/claim.png`, hash: sha256(png) });
+    const request = await held;
+    worker.child.kill("SIGKILL");
+    assert.equal((await worker.exited).signal, "SIGKILL");
+    request.drop();
+    proxy.hold = undefined;
+    const stalled = await jobOf(first);
+    assert.equal(stalled.state, JobState.Open);
+    assert.equal(stalled.claimed, 1);
+    assert.equal(stalled.submitted, 0);
+    worker = await startWorker("alice", setup.keyFiles[0], { rpc });
+    await inState(first, JobState.Proposed);
+    assert.equal(await count("JobClaimed", first), 1, "claimed once");
+    assert.equal(await count("ResultSubmitted", first), 1, "submitted once");
+
+    // 2. Killed after its submitResult was mined but before it heard so: on restart, the result already on-chain
+    // counts as submitted (nothing is sent twice).
+    let killed: Promise<unknown> | undefined;
+    proxy.onForwarded = (method, params) => {
+      if (killed === undefined && isSubmit(method, params)) {
+        worker.child.kill("SIGKILL");
+        killed = worker.exited;
+      }
+    };
+    const second = await requestOcr({ uri: `${filesUrl}/claim.png`, hash: sha256(png) });
+    await eventually("the worker killed after submitting", async () => killed);
+    await killed;
+    proxy.onForwarded = undefined;
+    assert.equal((await jobOf(second)).state, JobState.Proposed);
+    worker = await startWorker("alice", setup.keyFiles[0], { rpc });
+    await worker.until(
+      new RegExp(`"jobId":"?${second}"?[^\n]*"msg":"job finalized"|"msg":"inference role running"`),
+      5_000,
+    );
+    await grid.advanceTime(3_601);
+    await inState(first, JobState.Final, 30_000);
+    await inState(second, JobState.Final, 30_000);
+    assert.equal(await count("ResultSubmitted", second), 1, "submitted once");
+    const { locked } = await grid.client.readContract({
+      ...grid.contracts.jobs,
+      functionName: "worker",
+      args: [setup.a.workerId],
+    });
+    assert.equal(locked, 0n, "no collateral left locked");
+    worker.child.kill("SIGINT");
+    assert.deepEqual(await worker.exited, { code: 0, signal: null });
+  });
+
+  it("rides out its RPC endpoint being down for 20 s, without a crash loop", async () => {
+    assert.ok(proxy);
+    const worker = await startWorker("alice", setup.keyFiles[0], { rpc: proxy.url });
+    const pid = worker.child.pid;
+    proxy.down = true;
+    const png = renderDocument(["OUTAGE REPORT 12"]);
+    documents.set("/outage.png", png);
+    const jobId = await requestOcr({ uri: `${filesUrl}/outage.png`, hash: sha256(png) });
+    const downAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    proxy.down = false;
+    const retries = worker.output().match(/RPC unavailable; retrying/g)?.length ?? 0;
+    assert.ok(retries >= 3, `the worker retried (${retries} times)`);
+    assert.ok(retries <= 20, `with backoff, not in a tight loop (${retries} retries in ${Date.now() - downAt} ms)`);
+    assert.equal(worker.child.exitCode, null, "still running");
+    assert.equal(worker.child.pid, pid);
+    await inState(jobId, JobState.Proposed, 60_000);
+    assert.equal(await count("ResultSubmitted", jobId), 1);
+    worker.child.kill("SIGINT");
+    assert.deepEqual(await worker.exited, { code: 0, signal: null });
+  });
+
+  it("rejects malformed input and input that fails its hash check, with their reasons; the requester is refunded", async () => {
+    const worker = await startWorker("alice", setup.keyFiles[0]);
+    const balance = () =>
+      grid.client.readContract({
+        ...grid.contracts.token,
+        functionName: "balanceOf",
+        args: [setup.requester.account.address],
+      });
+    const lockedNow = async () =>
+      (
+        await grid.client.readContract({
+          ...grid.contracts.jobs,
+          functionName: "worker",
+          args: [setup.a.workerId],
+        })
+      ).locked;
+    const before = await balance();
+    const lockedBefore = await lockedNow();
+    const notAnImage = new TextEncoder().encode("this is a text file, not a scanned document");
+    const malformed = await requestOcr({ inline: notAnImage, hash: sha256(notAnImage) });
+    const png = renderDocument(["SWAPPED DOCUMENT"]);
+    documents.set("/swapped.png", png);
+    const mismatched = await requestOcr({ uri: `${filesUrl}/swapped.png`, hash: sha256("another document") });
+    await inState(malformed, JobState.Refunded);
+    await inState(mismatched, JobState.Refunded);
+    const rejectedMalformed = await rejection(malformed);
+    assert.equal(rejectedMalformed?.workerId, setup.a.workerId);
+    assert.equal(rejectedMalformed?.reason, RejectReason.InputMalformed);
+    const rejectedMismatch = await rejection(mismatched);
+    assert.equal(rejectedMismatch?.reason, RejectReason.InputHashMismatch);
+    assert.equal(await balance(), before, "both escrows refunded whole");
+    assert.equal(await count("ResultSubmitted", malformed), 0);
+    assert.equal(await lockedNow(), lockedBefore, "rejecting released the claims without a slash");
+    worker.child.kill("SIGINT");
+    assert.deepEqual(await worker.exited, { code: 0, signal: null });
+  });
+});

@@ -402,7 +402,13 @@ export class InferenceRole {
     } catch (error) {
       const reverted = revertName(error);
       if (reverted === undefined) throw error;
-      if (reverted === "JobNoClaim") return this.reconcile(job); // already submitted (a resend after a restart)?
+      // Sent before a restart, the result may be on-chain already (the job then refuses another: JobNoClaim, or
+      // JobWrongState once the results are all in): that counts as submitted.
+      const claim = await this.ourClaim(job.jobId);
+      if (claim?.state === ClaimState.Submitted && claim.outputHash.toLowerCase() === outputHash.toLowerCase()) {
+        log.info({ jobId: job.jobId, outputHash }, "result already on-chain");
+        return store.setState(job.jobId, "submitted");
+      }
       log.warn({ jobId: job.jobId, reverted }, "result not accepted");
       return store.setState(job.jobId, "done", { outcome: `result refused: ${reverted}` });
     }

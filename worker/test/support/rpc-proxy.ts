@@ -1,6 +1,6 @@
 // A JSON-RPC proxy between a worker and the local chain, for fault tests: it can go down (every connection is cut,
 // as when the RPC endpoint is unreachable) and hold chosen requests unanswered (a transaction that never reaches
-// the chain) until released.
+// the chain) until dropped, or tell the test of a request the chain has answered before the sender hears the answer.
 import { once } from "node:events";
 import http from "node:http";
 
@@ -18,6 +18,8 @@ export interface RpcProxy {
   /** Requests this returns true for are held instead of forwarded; `onHold` hears of each. */
   hold: ((method: string, params: unknown[]) => boolean) | undefined;
   onHold: ((request: HeldRequest) => void) | undefined;
+  /** Hears of each forwarded request once the chain has answered it, before the answer is passed on. */
+  onForwarded: ((method: string, params: unknown[]) => void) | undefined;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function startRpcProxy(target: string, port: number): Promise<RpcPr
     down: false,
     hold: undefined,
     onHold: undefined,
+    onForwarded: undefined,
     close: async () => {
       server.closeAllConnections();
       server.close();
@@ -51,8 +54,11 @@ export async function startRpcProxy(target: string, port: number): Promise<RpcPr
     }
     try {
       const answer = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const text = await answer.text();
+      if (typeof message.method === "string") proxy.onForwarded?.(message.method, message.params ?? []);
+      if (res.socket === null || res.socket.destroyed) return;
       res.writeHead(answer.status, { "content-type": "application/json" });
-      res.end(await answer.text());
+      res.end(text);
     } catch {
       req.socket.destroy();
     }
