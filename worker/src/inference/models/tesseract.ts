@@ -64,6 +64,9 @@ export class TesseractModel implements InferenceModel {
           langPath: LANG_DIR,
           gzip: true,
           cacheMethod: "none",
+          // Without a handler, tesseract.js rethrows a failed job's error from its message listener, an uncaught
+          // exception that would end the process; the job's own promise rejects with it anyway.
+          errorHandler: () => {},
         });
         await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO });
         scheduler.addWorker(worker);
