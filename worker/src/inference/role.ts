@@ -17,7 +17,14 @@ import { fetchInput, type InputPolicy, InputUnreachable } from "./input.ts";
 import { IN_FLIGHT, type JobStore, type StoredJob } from "./job-store.ts";
 import type { InferenceModel } from "./models/index.ts";
 import { EndpointError } from "./models/openai.ts";
-import { encodeOutput, InputError, MAX_INLINE_OUTPUT, RejectReason, signJobResult } from "./output.ts";
+import {
+  type EncodedOutput,
+  encodeOutput,
+  InputError,
+  MAX_INLINE_OUTPUT,
+  RejectReason,
+  signJobResult,
+} from "./output.ts";
 import type { WorkerMetrics } from "./server.ts";
 
 const JobState = { Open: 1, Proposed: 2, Disputed: 3, Final: 4, Refunded: 5 } as const;
@@ -28,6 +35,9 @@ const NOT_CLAIMABLE = new Set(["JobFullyClaimed", "JobWrongState", "JobDeadline"
 const MAX_ATTEMPTS = 3;
 /** How often a submitted job's state is read (to finalize it, or to learn it is over). */
 const FOLLOW_UP_MS = 5_000;
+
+/** What running a job's model came to: its output, or the error that stopped it. */
+type Produced = { model: InferenceModel; encoded: EncodedOutput; modelMs: number } | { error: unknown };
 
 export interface InferenceRoleOptions {
   readonly concurrency: number;
@@ -238,7 +248,8 @@ export class InferenceRole {
     }
   }
 
-  /** Claims a job we saw requested. Returns whether the claim landed. */
+  /** Claims a job we saw requested. Returns whether the claim landed. The input is fetched and the model run while
+   * the claim is being mined (the result is kept only if the claim lands), so a job costs about one block less. */
   private async claim(job: StoredJob, now: bigint): Promise<boolean> {
     const { store, log, metrics } = this.deps;
     if (job.deadline - now < BigInt(this.deps.options.minTimeLeftSeconds)) {
@@ -246,8 +257,13 @@ export class InferenceRole {
       return false;
     }
     await store.setState(job.jobId, "claiming");
+    let landed = (_ok: boolean) => {};
+    this.compute(job, new Promise<boolean>((resolve) => (landed = resolve)));
+    let ok = false;
     try {
       await this.send("claimJob", "claimJob", [job.jobId]);
+      await store.setState(job.jobId, "claimed");
+      ok = true;
     } catch (error) {
       const reverted = revertName(error);
       if (reverted === "JobNotWorker") {
@@ -259,11 +275,11 @@ export class InferenceRole {
         return false;
       }
       throw error; // transient: the claim is reconciled with the chain next time
+    } finally {
+      landed(ok);
     }
-    await store.setState(job.jobId, "claimed");
     metrics.claimed.inc();
     log.info({ jobId: job.jobId, modelId: job.modelId }, "job claimed");
-    this.compute(job);
     return true;
   }
 
@@ -308,11 +324,13 @@ export class InferenceRole {
     return undefined;
   }
 
-  /** Fetches the input and runs the model, beside the loop; the result (or the reason to reject) goes to the store. */
-  private compute(job: StoredJob): void {
+  /** Fetches the input and runs the model, beside the loop. What comes of it (a result, or the reason to reject the
+   * job) is recorded once `claimed` says the job is ours; if it is not, the work is dropped. */
+  private compute(job: StoredJob, claimed: Promise<boolean> = Promise.resolve(true)): void {
     if (this.running.has(job.jobId)) return;
     this.running.add(job.jobId);
-    this.runModel(job)
+    Promise.all([this.produce(job), claimed])
+      .then(([produced, ours]) => (ours ? this.record(job, produced) : undefined))
       .catch((error: unknown) => this.deps.log.error({ jobId: job.jobId, err: error }, "could not record a result"))
       .finally(() => {
         this.running.delete(job.jobId);
@@ -320,17 +338,26 @@ export class InferenceRole {
       });
   }
 
-  private async runModel(job: StoredJob): Promise<void> {
-    const { store, log, metrics, models, options } = this.deps;
+  private async produce(job: StoredJob): Promise<Produced> {
+    const { metrics, models, options } = this.deps;
     const model = models.get(job.modelId);
-    if (model === undefined) throw new Error(`model ${job.modelId} is not served`);
+    if (model === undefined) return { error: new Error(`model ${job.modelId} is not served`) };
     try {
       const input = await fetchInput(job, options.input);
       const started = performance.now();
       const output = await model.run(input);
       const modelMs = performance.now() - started;
       metrics.modelSeconds.observe({ backend: model.backend }, modelMs / 1_000);
-      const encoded = encodeOutput(output);
+      return { model, encoded: encodeOutput(output), modelMs };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  private async record(job: StoredJob, produced: Produced): Promise<void> {
+    const { store, log, metrics } = this.deps;
+    if ("encoded" in produced) {
+      const { model, encoded, modelMs } = produced;
       await store.saveOutput(job.jobId, encoded.hash, {
         body: encoded.bytes,
         metadata: {
@@ -346,26 +373,27 @@ export class InferenceRole {
         },
       });
       log.info({ jobId: job.jobId, outputHash: encoded.hash, modelMs: Math.round(modelMs) }, "result computed");
-    } catch (error) {
-      if (error instanceof InputError) {
-        log.warn({ jobId: job.jobId, reason: error.reason, detail: error.message }, "input unusable; rejecting");
-        await store.setState(job.jobId, "rejecting", { rejectReason: error.reason, outcome: error.message });
-        return;
-      }
-      const attempts = await store.failedAttempt(job.jobId);
-      metrics.failures.inc({ step: "compute" });
-      const passing = error instanceof InputUnreachable || error instanceof EndpointError;
-      if (attempts >= MAX_ATTEMPTS && !(error instanceof EndpointError)) {
-        // JobMarket has no reason for "the worker failed": releasing the claim lets another worker serve the job.
-        const reason = passing ? "InputUnavailable" : "InputMalformed";
-        log.error({ jobId: job.jobId, err: error, attempts, reason }, "giving the job up; rejecting it");
-        await store.setState(job.jobId, "rejecting", { rejectReason: reason, outcome: (error as Error).message });
-        return;
-      }
-      const delayMs = backoffDelay(attempts, { baseMs: 1_000, maxMs: 60_000 }, 0.5 + Math.random() / 2);
-      log.warn({ jobId: job.jobId, err: error, attempts, delayMs }, "could not run the job; will retry");
-      this.notBefore.set(job.jobId, Date.now() + delayMs);
+      return;
     }
+    const { error } = produced;
+    if (error instanceof InputError) {
+      log.warn({ jobId: job.jobId, reason: error.reason, detail: error.message }, "input unusable; rejecting");
+      await store.setState(job.jobId, "rejecting", { rejectReason: error.reason, outcome: error.message });
+      return;
+    }
+    const attempts = await store.failedAttempt(job.jobId);
+    metrics.failures.inc({ step: "compute" });
+    const passing = error instanceof InputUnreachable || error instanceof EndpointError;
+    if (attempts >= MAX_ATTEMPTS && !(error instanceof EndpointError)) {
+      // JobMarket has no reason for "the worker failed": releasing the claim lets another worker serve the job.
+      const reason = passing ? "InputUnavailable" : "InputMalformed";
+      log.error({ jobId: job.jobId, err: error, attempts, reason }, "giving the job up; rejecting it");
+      await store.setState(job.jobId, "rejecting", { rejectReason: reason, outcome: (error as Error).message });
+      return;
+    }
+    const delayMs = backoffDelay(attempts, { baseMs: 1_000, maxMs: 60_000 }, 0.5 + Math.random() / 2);
+    log.warn({ jobId: job.jobId, err: error, attempts, delayMs }, "could not run the job; will retry");
+    this.notBefore.set(job.jobId, Date.now() + delayMs);
   }
 
   private async submit(job: StoredJob): Promise<void> {
