@@ -12,72 +12,17 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
-import { type Hex, parseEther, parseTransaction, toFunctionSelector, toHex, zeroAddress } from "viem";
+import { type Hex, parseTransaction, toFunctionSelector, toHex, zeroAddress } from "viem";
 import { freePort, type Running, runNode } from "../../scripts/test/support.ts";
-import { TesseractModel } from "../src/inference/models/tesseract.ts";
 import { connectGrid, eventually, type Grid, ROOT } from "./support/grid.ts";
+import { MAX_FEE, type OcrMarket, PRICE, renderDocument, setUpOcrMarket } from "./support/ocr-market.ts";
 import { type HeldRequest, type RpcProxy, startRpcProxy } from "./support/rpc-proxy.ts";
 
-const FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 const JobState = { Open: 1, Proposed: 2, Final: 4, Refunded: 5 } as const;
 const CaseState = { Verified: 2 } as const;
 const RejectReason = { InputHashMismatch: 1, InputMalformed: 3 } as const;
-const PRICE = parseEther("2");
-const MAX_FEE = parseEther("3");
 
 const sha256 = (bytes: Uint8Array | string): Hex => `0x${createHash("sha256").update(bytes).digest("hex")}`;
-
-/** A scanned-looking document: black text on white, in DejaVu Sans (Debian's fonts-dejavu-core). */
-function renderDocument(lines: readonly string[]): Buffer {
-  GlobalFonts.registerFromPath(FONT, "DejaVu Sans");
-  const canvas = createCanvas(900, 80 + 70 * lines.length);
-  const context = canvas.getContext("2d");
-  context.fillStyle = "white";
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  context.fillStyle = "black";
-  context.font = "32px 'DejaVu Sans'";
-  lines.forEach((line, i) => {
-    context.fillText(line, 30, 70 + 70 * i);
-  });
-  return canvas.toBuffer("image/png");
-}
-
-/** The OCR model, two staked workers with their Worker keys in files, a requester with FOLD, the example consumer. */
-async function setUpMarket(grid: Grid, dir: string) {
-  const { contracts, call, client } = grid;
-  // The OCR model, registered by its owner with the hash of the weights the workers load; a 10% owner fee.
-  const modelOwner = grid.wallet(1);
-  const ownerId = await grid.register(modelOwner, "ocr-models");
-  const modelHash = await TesseractModel.hash();
-  const modelId = await call<bigint>(modelOwner, contracts.jobs, "registerModel", [
-    ownerId,
-    modelHash,
-    "tesseract eng",
-    "npm:@tesseract.js-data/eng@1.0.0",
-    1_000n,
-  ]);
-  // Two staked workers, each with its own Worker key (in a file the worker program reads).
-  const minStake = await client.readContract({ ...contracts.jobs, functionName: "minStake" });
-  const alice = grid.wallet(3);
-  const bob = grid.wallet(4);
-  const a = await grid.registerWorker(alice, "worker-alice", [modelId], PRICE, 3n * minStake);
-  const b = await grid.registerWorker(bob, "worker-bob", [modelId], PRICE, 3n * minStake);
-  const keyFiles = [path.join(dir, "alice.key"), path.join(dir, "bob.key")];
-  await writeFile(keyFiles[0], a.key.key, { mode: 0o600 });
-  await writeFile(keyFiles[1], b.key.key, { mode: 0o600 });
-  // The requester, with FOLD, and the example consumer.
-  const requester = grid.wallet(2);
-  const requesterId = await grid.register(requester, "claims-desk");
-  await grid.fundFold(requester, parseEther("100"), contracts.jobs.address);
-  const verifier = await grid.deployArtifact(requester, "contracts/examples/DocumentVerifier.sol", "DocumentVerifier", [
-    contracts.jobs.address,
-    modelId,
-  ]);
-
-  return { modelId, modelHash, minStake, a, b, alice, bob, keyFiles, requester, requesterId, verifier, modelOwner };
-}
-type Market = Awaited<ReturnType<typeof setUpMarket>>;
 
 describe("inference role (integration)", { timeout: 600_000 }, () => {
   let node: Running;
@@ -89,7 +34,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
   const documents = new Map<string, Buffer>();
   const workers: Running[] = [];
   let proxy: RpcProxy | undefined;
-  let setup: Market;
+  let setup: OcrMarket;
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-inference-"));
@@ -106,7 +51,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     files.listen(0, "127.0.0.1");
     await once(files, "listening");
     filesUrl = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
-    setup = await setUpMarket(grid, dir);
+    setup = await setUpOcrMarket(grid, dir);
   });
 
   after(async () => {

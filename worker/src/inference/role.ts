@@ -33,6 +33,8 @@ const ClaimState = { Claimed: 1, Submitted: 2, Rejected: 3, Slashed: 4 } as cons
 const NOT_CLAIMABLE = new Set(["JobFullyClaimed", "JobWrongState", "JobDeadline", "JobNotEligible"]);
 /** A step failing this many times for a reason that is not transient gives the job up. */
 const MAX_ATTEMPTS = 3;
+/** How long a job waits when our free stake cannot back another claim. */
+const STAKE_RETRY_MS = 15_000;
 /** How often a submitted job's state is read (to finalize it, or to learn it is over). */
 const FOLLOW_UP_MS = 5_000;
 
@@ -269,6 +271,13 @@ export class InferenceRole {
       if (reverted === "JobNotWorker") {
         throw new WorkerSetupError(`${this.deps.account.address} is no longer an active Worker key of a worker`);
       }
+      if (reverted === "JobNotEligible" && (await this.stakeExhausted())) {
+        // Our collateral is locked by jobs still in their window: wait for them rather than give this one up.
+        log.warn({ jobId: job.jobId }, "free stake below minStake: add stake, or wait for open jobs to finalize");
+        await store.setState(job.jobId, "seen");
+        this.notBefore.set(job.jobId, Date.now() + STAKE_RETRY_MS);
+        return false;
+      }
       if (reverted !== undefined && NOT_CLAIMABLE.has(reverted)) {
         log.debug({ jobId: job.jobId, reverted }, "job not claimable");
         await store.setState(job.jobId, "done", { outcome: `not claimed: ${reverted}` });
@@ -312,6 +321,16 @@ export class InferenceRole {
     if (claim.state === ClaimState.Claimed) return store.setState(job.jobId, "claimed");
     if (claim.state === ClaimState.Submitted) return store.setState(job.jobId, "submitted");
     return store.setState(job.jobId, "done", { outcome: `claim ${claim.state === 3 ? "rejected" : "slashed"}` });
+  }
+
+  /** Whether the worker's stake not locked by open claims is below the collateral a claim locks. */
+  private async stakeExhausted(): Promise<boolean> {
+    const client = this.deps.chain.publicClient;
+    const [worker, minStake] = await Promise.all([
+      client.readContract({ ...this.market, functionName: "worker", args: [this.deps.workerId] }),
+      client.readContract({ ...this.market, functionName: "minStake" }),
+    ]);
+    return BigInt(worker.stake) - BigInt(worker.locked) < minStake;
   }
 
   private async ourClaim(jobId: bigint) {
