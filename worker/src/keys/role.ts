@@ -179,10 +179,11 @@ export class KeysRole {
   private async wait(grantId: bigint, datasetId: bigint, reason: string): Promise<Delivery> {
     const id = String(grantId);
     if (this.deps.store.get().waiting[id]?.reason !== reason) {
-      this.deps.log.warn({ grantId, datasetId, reason }, "grant waiting for its key");
+      // Durable first, then said: whoever reads the log finds the grant in the state.
       await this.deps.store.update((s) => {
         s.waiting[id] = { datasetId: String(datasetId), reason };
       });
+      this.deps.log.warn({ grantId, datasetId, reason }, "grant waiting for its key");
     }
     return "waiting";
   }
