@@ -35,8 +35,6 @@ export interface StoredJob {
   readonly outcome: string | null;
   /** Failed attempts at the current step. */
   readonly attempts: number;
-  /** When the request was mined (block timestamp, seconds). */
-  readonly requestedAt: bigint;
 }
 
 export interface StoredOutput {
@@ -59,7 +57,6 @@ CREATE TABLE IF NOT EXISTS jobs (
   input_uri text NOT NULL,
   input text,
   deadline bigint NOT NULL,
-  requested_at bigint NOT NULL,
   output_hash text,
   reject_reason text,
   outcome text,
@@ -82,7 +79,6 @@ interface JobRow {
   input_uri: string;
   input: Hex | null;
   deadline: string;
-  requested_at: string;
   output_hash: Hex | null;
   reject_reason: RejectReasonName | null;
   outcome: string | null;
@@ -98,7 +94,6 @@ function toJob(row: JobRow): StoredJob {
     inputURI: row.input_uri,
     input: row.input,
     deadline: BigInt(row.deadline),
-    requestedAt: BigInt(row.requested_at),
     outputHash: row.output_hash,
     rejectReason: row.reject_reason,
     outcome: row.outcome,
@@ -167,20 +162,11 @@ export class JobStore {
     inputURI: string;
     input: Hex | null;
     deadline: bigint;
-    requestedAt: bigint;
   }): Promise<void> {
     await this.db.query(
-      `INSERT INTO jobs (job_id, model_id, state, input_hash, input_uri, input, deadline, requested_at)
-       VALUES ($1, $2, 'seen', $3, $4, $5, $6, $7) ON CONFLICT (job_id) DO NOTHING`,
-      [
-        job.jobId.toString(),
-        job.modelId.toString(),
-        job.inputHash,
-        job.inputURI,
-        job.input,
-        job.deadline.toString(),
-        job.requestedAt.toString(),
-      ],
+      `INSERT INTO jobs (job_id, model_id, state, input_hash, input_uri, input, deadline)
+       VALUES ($1, $2, 'seen', $3, $4, $5, $6) ON CONFLICT (job_id) DO NOTHING`,
+      [job.jobId.toString(), job.modelId.toString(), job.inputHash, job.inputURI, job.input, job.deadline.toString()],
     );
   }
 

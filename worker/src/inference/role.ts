@@ -232,12 +232,9 @@ export class InferenceRole {
       fromBlock,
       toBlock,
     });
-    const times = new Map<bigint, bigint>();
     for (const log of logs.sort(byPosition)) {
       const { jobId, modelId, request } = log.args;
       if (jobId === undefined || modelId === undefined || request === undefined || !models.has(modelId)) continue;
-      const block = log.blockNumber;
-      if (!times.has(block)) times.set(block, (await chain.publicClient.getBlock({ blockNumber: block })).timestamp);
       await store.addJob({
         jobId,
         modelId,
@@ -245,7 +242,6 @@ export class InferenceRole {
         inputURI: request.inputURI,
         input: request.input === "0x" ? null : request.input,
         deadline: BigInt(request.deadline),
-        requestedAt: times.get(block) ?? 0n,
       });
     }
   }
