@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {IDataMarket} from "./interfaces/IDataMarket.sol";
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {IJobConsumer, IJobMarket} from "./interfaces/IJobMarket.sol";
@@ -18,7 +19,9 @@ import {Permits} from "./libraries/Permits.sol";
 /// it is paid out and refunded in full), every worker's stake and unstaking amount, every posted challenge bond
 /// until its dispute is settled, and every account's unwithdrawn earnings, exactly. A slash moves collateral out of
 /// a stake into earnings and refunds; nothing is minted or burnt.
-contract JobMarket is AccessControl, EIP712, IJobMarket {
+/// `multicall` batches calls in one transaction (a worker's claims, results and finalizations in one block); no
+/// function is payable, so a batch cannot reuse a value.
+contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
     using SafeERC20 for IERC20;
 
     /// @notice Settles disputes (a validator committee later).

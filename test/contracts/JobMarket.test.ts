@@ -536,6 +536,39 @@ describe("JobMarket", () => {
         .withArgs(1n, j.deadline);
     });
 
+    it("batches a worker's claims and results in one multicall; a failing call reverts the whole batch", async () => {
+      const c = await withWorkers();
+      for (let i = 0; i < 3; i++) await c.jobs.connect(c.bob).requestJob(await request());
+      const key = c.keys[0] as Signer;
+      const claim = (jobId: bigint) => c.jobs.interface.encodeFunctionData("claimJob", [jobId]);
+      const claims = c.jobs.connect(key).multicall([claim(1n), claim(2n)]);
+      await expect(claims).to.emit(c.jobs, "JobClaimed").withArgs(1n, 3n, 0n, PRICE);
+      await expect(claims).to.emit(c.jobs, "JobClaimed").withArgs(2n, 3n, 0n, PRICE);
+      expect((await c.jobs.worker(3n)).locked).to.equal(2n * MIN_STAKE);
+      const submit = async (jobId: bigint) =>
+        c.jobs.interface.encodeFunctionData("submitResult", [
+          jobId,
+          3n,
+          HONEST_HASH,
+          "",
+          HONEST,
+          await signResult(c, key, jobId, 3n, HONEST_HASH),
+        ]);
+      // Both claims lock the whole stake: a third claim in the batch reverts it, and the result before it is undone.
+      await expect(c.jobs.connect(key).multicall([await submit(1n), claim(3n)]))
+        .to.be.revertedWithCustomError(c.jobs, "JobNotEligible")
+        .withArgs(3n, 3n);
+      expect((await c.jobs.claim(1n, 0n)).state).to.equal(ClaimState.Claimed);
+      const results = c.jobs.connect(c.stranger).multicall([await submit(1n), await submit(2n)]);
+      await expect(results).to.emit(c.jobs, "ResultProposed").withArgs(1n, HONEST_HASH, 1n, anyValue);
+      await expect(results).to.emit(c.jobs, "ResultProposed").withArgs(2n, HONEST_HASH, 1n, anyValue);
+      expect([(await c.jobs.job(1n)).state, (await c.jobs.job(2n)).state]).to.deep.equal([
+        JobState.Proposed,
+        JobState.Proposed,
+      ]);
+      expect((await c.jobs.job(3n)).claimed).to.equal(0n);
+    });
+
     it("lets a claimed worker reject a bad input without penalty; k rejections refund the job", async () => {
       const c = await withJob(2);
       const [k0, k1, k2] = c.keys as [Signer, Signer, Signer];

@@ -12,6 +12,8 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
+  encodeFunctionData,
+  type Hex,
   HttpRequestError,
   http,
   type PublicClient,
@@ -60,8 +62,10 @@ export function defaultConfirmations(chainId: number): number {
 
 export const contractAbi = <N extends ContractName>(name: N): (typeof abis)[N] => abis[name];
 
-/** True for errors worth retrying: the RPC endpoint is down, slow or overloaded. Reverts are not transient. */
+/** True for errors worth retrying: the RPC endpoint is down, slow or overloaded, or a transaction failed on state that
+ * changed under it. Reverts are not transient. */
 export function isTransient(error: unknown): boolean {
+  if (error instanceof TransactionFailed) return true;
   if (revertName(error) !== undefined) return false;
   if (error instanceof BaseError) {
     return (
@@ -81,6 +85,19 @@ export function revertName(error: unknown): string | undefined {
 
 export type { Address };
 
+/** A transaction that failed in its block (or that the node refused as out of gas) without the call meeting a revert
+ * now: the state its gas was estimated on changed under it. Worth trying again from the chain's new state. */
+export class TransactionFailed extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TransactionFailed";
+  }
+}
+
+/** The gas limit a transaction is sent with, in percent of its estimate: room for the state to change between the
+ * estimate and the block (another worker's claim mined first). Unused gas costs nothing. */
+const GAS_LIMIT_PERCENT = 130n;
+
 /** A contract call as `sendContract` takes it: a typed contract and function from the ABI, spread at the call site. */
 // biome-ignore lint/suspicious/noExplicitAny: each call site passes a typed contract and function from the ABI
 export type ContractCall = { address: Address; abi: any; functionName: string };
@@ -88,7 +105,8 @@ export type ContractCall = { address: Address; abi: any; functionName: string };
 /**
  * Simulates the call (so a revert surfaces as its custom error, and nothing is sent), sends it from `account` and
  * waits for its receipt. Returns the call's result. Callers send one transaction at a time (their loops are
- * sequential), so the account's nonce never races.
+ * sequential), so the account's nonce never races. Another account can still change the state between the simulation
+ * and the block (two workers finalizing one job): the revert is then thrown as the custom error the call meets now.
  */
 export async function sendContract(
   chain: Chainlink,
@@ -98,10 +116,79 @@ export async function sendContract(
   contract: ContractCall,
   args: readonly unknown[],
 ): Promise<unknown> {
-  const { request, result } = await chain.publicClient.simulateContract({ ...contract, args, account });
-  const hash = await chain.walletFor(account).writeContract(request);
+  const call = { ...contract, args, account };
+  const { request, result } = await chain.publicClient.simulateContract(call);
+  const gas = ((await chain.publicClient.estimateContractGas(call)) * GAS_LIMIT_PERCENT) / 100n;
+  let hash: Hex;
+  try {
+    // The whole ABI, not the one function simulateContract keeps, so a revert found at sending names its error.
+    hash = await chain.walletFor(account).writeContract({ ...request, abi: contract.abi, gas });
+  } catch (error) {
+    if (revertName(error) === undefined && error instanceof BaseError && /ran out of gas/i.test(error.message)) {
+      throw new TransactionFailed(`${label} ran out of gas (limit ${gas})`, { cause: error });
+    }
+    throw error;
+  }
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new Error(`${label} ${hash} reverted`);
+  if (receipt.status !== "success") {
+    await chain.publicClient.simulateContract(call); // throws the call's custom error, if it now has one
+    throw new TransactionFailed(`${label} ${hash} failed in block ${receipt.blockNumber}`);
+  }
   log.debug({ label, hash, gasUsed: receipt.gasUsed }, "transaction confirmed");
   return result;
+}
+
+/** One call of a batch: a function of the batch's contract and its arguments. */
+export interface BatchCall {
+  readonly functionName: string;
+  readonly args: readonly unknown[];
+}
+
+/**
+ * Sends calls to one contract that has OpenZeppelin's `multicall` as few transactions as it can, one at a time, and
+ * returns each call's fate: `undefined` once it is mined, else its error (a revert, or what stopped the send). Each
+ * call is first simulated alone (a call that would revert is not sent); the rest go in one `multicall` transaction
+ * (or a plain one for a single call). Calls that pass alone but not together (two claims on one stake) are then sent
+ * one by one. Nothing is thrown: an RPC outage is each unsent call's error.
+ */
+export async function sendBatch(
+  chain: Chainlink,
+  log: Logger,
+  account: Account & { address: Address },
+  contract: Omit<ContractCall, "functionName">,
+  calls: readonly BatchCall[],
+): Promise<(unknown | undefined)[]> {
+  const sendOne = (call: BatchCall) =>
+    sendContract(chain, log, account, call.functionName, { ...contract, functionName: call.functionName }, call.args)
+      .then(() => undefined)
+      .catch((error: unknown) => error);
+  if (calls.length <= 1) return Promise.all(calls.map(sendOne));
+  const outcomes: (unknown | undefined)[] = await Promise.all(
+    calls.map((call) =>
+      chain.publicClient
+        .simulateContract({ ...contract, functionName: call.functionName, args: call.args, account })
+        .then(() => undefined)
+        .catch((error: unknown) => error),
+    ),
+  );
+  const passing = outcomes.flatMap((outcome, i) => (outcome === undefined ? [i] : []));
+  if (passing.length <= 1) {
+    for (const i of passing) outcomes[i] = await sendOne(calls[i] as BatchCall);
+    return outcomes;
+  }
+  const data = passing.map((i) => {
+    const call = calls[i] as BatchCall;
+    return encodeFunctionData({ abi: contract.abi, functionName: call.functionName, args: call.args });
+  });
+  const label = `multicall(${passing.map((i) => calls[i]?.functionName).join(",")})`;
+  const together = await sendContract(chain, log, account, label, { ...contract, functionName: "multicall" }, [data])
+    .then(() => undefined)
+    .catch((error: unknown) => error);
+  if (revertName(together) === undefined) {
+    for (const i of passing) outcomes[i] = together;
+    return outcomes;
+  }
+  log.debug({ reverted: revertName(together) }, "calls pass alone but not together: sending them one by one");
+  for (const i of passing) outcomes[i] = await sendOne(calls[i] as BatchCall);
+  return outcomes;
 }

@@ -3,15 +3,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { Log, PublicClient } from "viem";
-import { isTransient } from "./chain.ts";
+import { isTransient, TransactionFailed } from "./chain.ts";
 import { backoffDelay, retry } from "./retry.ts";
 
 /** Blocks asked for in one `eth_getLogs` range. */
 export const LOG_RANGE = 2_000n;
 
 /**
- * Calls `tick` every `intervalMs` until `signal` aborts. A transient (RPC) failure waits with capped, jittered backoff
- * and tries again; any other error is thrown.
+ * Calls `tick` every `intervalMs` until `signal` aborts. A transient failure (the RPC endpoint, or a transaction that
+ * failed on state that changed under it) waits with capped, jittered backoff and tries again; any other error is thrown.
  */
 export async function runLoop(
   tick: () => Promise<void>,
@@ -29,7 +29,8 @@ export async function runLoop(
       if (!isTransient(error)) throw error;
       const delayMs = backoffDelay(Math.min(failures, 20));
       failures += 1;
-      log.warn({ err: error, failures, delayMs }, "RPC unavailable; retrying");
+      const what = error instanceof TransactionFailed ? "a transaction failed" : "RPC unavailable";
+      log.warn({ err: error, failures, delayMs }, `${what}; retrying`);
       await sleep(delayMs, undefined, { signal }).catch(() => {});
     }
   }

@@ -4,6 +4,7 @@
 // the example consumer (DocumentVerifier) acts on the text. Then the faults: a worker killed with SIGKILL between its
 // claim and its submission completes the job exactly once after a restart; an RPC endpoint down for 20 s is ridden
 // out without a crash; malformed input and input that fails its hash check are rejected on-chain with their reasons.
+// And batching: a worker with concurrency 2 claims two jobs in one multicall, and waits for stake it lacks.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
@@ -71,11 +72,16 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
   });
 
   /** Starts the worker program's inference role with `keyFile`, on its own state directory and port. */
-  async function startWorker(name: string, keyFile: string, options: { rpc?: string } = {}): Promise<Running> {
+  async function startWorker(
+    name: string,
+    keyFile: string,
+    options: { rpc?: string; concurrency?: number } = {},
+  ): Promise<Running> {
     const stateDir = path.join(dir, name);
     await mkdir(stateDir, { recursive: true });
     const config = path.join(stateDir, "inference.json");
-    await writeFile(config, JSON.stringify({ pollIntervalMs: 200, port: await freePort() }));
+    const concurrency = options.concurrency ?? 1;
+    await writeFile(config, JSON.stringify({ pollIntervalMs: 200, port: await freePort(), concurrency }));
     const worker = runNode(
       [
         path.join(ROOT, "worker", "src", "main.ts"),
@@ -124,8 +130,10 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
 
   const jobOf = (jobId: bigint) =>
     grid.client.readContract({ ...grid.contracts.jobs, functionName: "job", args: [jobId] });
+  const events = (eventName: "JobClaimed" | "ResultSubmitted", jobId: bigint) =>
+    grid.client.getContractEvents({ ...grid.contracts.jobs, eventName, args: { jobId }, fromBlock: 0n });
   const count = async (eventName: "JobClaimed" | "ResultSubmitted", jobId: bigint) =>
-    (await grid.client.getContractEvents({ ...grid.contracts.jobs, eventName, args: { jobId }, fromBlock: 0n })).length;
+    (await events(eventName, jobId)).length;
   const rejection = async (jobId: bigint) =>
     (
       await grid.client.getContractEvents({
@@ -274,8 +282,8 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     // Ctrl-C: both stop cleanly.
     workerA.child.kill("SIGINT");
     workerB.child.kill("SIGINT");
-    assert.deepEqual(await workerA.exited, { code: 0, signal: null });
-    assert.deepEqual(await workerB.exited, { code: 0, signal: null });
+    assert.deepEqual(await workerA.exited, { code: 0, signal: null }, workerA.output());
+    assert.deepEqual(await workerB.exited, { code: 0, signal: null }, workerB.output());
   });
 
   it("a worker killed (SIGKILL) between claim and submit completes the job once after a restart", async () => {
@@ -394,5 +402,39 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     assert.equal(await lockedNow(), lockedBefore, "rejecting released the claims without a slash");
     worker.child.kill("SIGINT");
     assert.deepEqual(await worker.exited, { code: 0, signal: null });
+  });
+
+  it("with concurrency 2, claims jobs together in one multicall; a stake that backs one claim only is waited on", async () => {
+    const png = renderDocument(["BATCH 1"]);
+    documents.set("/batch.png", png);
+    const ocr = () => requestOcr({ uri: `${filesUrl}/batch.png`, hash: sha256(png) });
+    // bob's worker has all of its 3 x minStake free. Two jobs requested while it is stopped are claimed together.
+    const [one, two] = [await ocr(), await ocr()];
+    let worker = await startWorker("bob", setup.keyFiles[1], { concurrency: 2 });
+    await inState(one, JobState.Proposed);
+    await inState(two, JobState.Proposed);
+    const [claimOne, claimTwo] = [(await events("JobClaimed", one))[0], (await events("JobClaimed", two))[0]];
+    assert.equal(claimOne?.transactionHash, claimTwo?.transactionHash, "both claims in one transaction");
+    const batch = await grid.client.getTransaction({ hash: claimOne?.transactionHash as Hex });
+    assert.equal(batch.input.slice(0, 10), toFunctionSelector("multicall(bytes[])"));
+    worker.child.kill("SIGINT");
+    assert.deepEqual(await worker.exited, { code: 0, signal: null }, worker.output());
+
+    // Now a third of its stake is free: of two more jobs, each claimable alone, one is claimed and the other waits
+    // until the first two are finalized and their collateral unlocked.
+    const [three, four] = [await ocr(), await ocr()];
+    worker = await startWorker("bob", setup.keyFiles[1], { concurrency: 2 });
+    await inState(three, JobState.Proposed);
+    await worker.until(/free stake below minStake/, 10_000);
+    assert.equal((await jobOf(four)).claimed, 0, "the fourth job waits");
+    await grid.advanceTime(3_601);
+    await inState(one, JobState.Final, 30_000);
+    await inState(four, JobState.Proposed, 60_000);
+    for (const jobId of [one, two, three, four]) {
+      assert.equal(await count("JobClaimed", jobId), 1, `job ${jobId} claimed once`);
+      assert.equal(await count("ResultSubmitted", jobId), 1, `job ${jobId} submitted once`);
+    }
+    worker.child.kill("SIGINT");
+    assert.deepEqual(await worker.exited, { code: 0, signal: null }, worker.output());
   });
 });

@@ -6,11 +6,13 @@
 //
 // Durable and idempotent: each job's step is in the job store (./job-store.ts) before the transaction that ends it is
 // sent, and a job found mid-step after a restart is reconciled with the chain (a claim or result already on-chain
-// counts as done). One loop sends every transaction, one at a time; models run beside it. On SIGINT/SIGTERM the role
-// stops claiming, finishes the jobs in flight (up to a drain timeout), then stops.
+// counts as done). One loop sends every transaction, one at a time: each round's calls (results, rejections,
+// finalizations, then new claims) go in one JobMarket `multicall`, so a busy worker spends a block per round rather
+// than per call. Models run beside the loop. On SIGINT/SIGTERM the role stops claiming, finishes the jobs in flight (up
+// to a drain timeout), then stops.
 import type { Logger } from "pino";
 import type { Account, Address, Hex } from "viem";
-import { type Chainlink, contractAbi, isTransient, revertName, sendContract } from "../chain.ts";
+import { type BatchCall, type Chainlink, contractAbi, isTransient, revertName, sendBatch } from "../chain.ts";
 import { byPosition, Nudge, runLoop, sweepConfirmed } from "../loop.ts";
 import { backoffDelay } from "../retry.ts";
 import { fetchInput, type InputPolicy, InputUnreachable } from "./input.ts";
@@ -37,6 +39,12 @@ const MAX_ATTEMPTS = 3;
 const STAKE_RETRY_MS = 15_000;
 /** How often a submitted job's state is read (to finalize it, or to learn it is over). */
 const FOLLOW_UP_MS = 5_000;
+
+/** A transaction a job's step wants sent, and what follows from its fate: `error` is undefined once it is mined, else
+ * its revert or what stopped the send (the round then fails with it, and the step is tried again). */
+interface Call extends BatchCall {
+  readonly settle: (error: unknown) => Promise<void>;
+}
 
 /** What running a job's model came to: its output, or the error that stopped it. */
 type Produced = { model: InferenceModel; encoded: EncodedOutput; modelMs: number } | { error: unknown };
@@ -186,7 +194,8 @@ export class InferenceRole {
     return [...this.deps.models].map(([id, m]) => [id.toString(), `${m.backend} ${m.modelHash}`]);
   }
 
-  /** One round: new requests, then each open job's next step, then new claims and model runs. */
+  /** One round: new requests, then each open job's next step and new claims (their transactions sent together), and
+   * model runs. */
   async tick(): Promise<void> {
     const { chain, store, options, metrics } = this.deps;
     await sweepConfirmed({
@@ -202,15 +211,24 @@ export class InferenceRole {
     const now = (await chain.publicClient.getBlock()).timestamp;
     const jobs = await store.openJobs();
     let inFlight = jobs.filter((job) => IN_FLIGHT.includes(job.state)).length;
+    const steps: Call[] = [];
+    const claims: Call[] = [];
     for (const job of jobs) {
       if (this.running.has(job.jobId) || Date.now() < (this.notBefore.get(job.jobId) ?? 0)) continue;
       if (job.state === "seen") {
         if (this.draining || inFlight >= options.concurrency) continue;
-        if (await this.claim(job, now)) inFlight += 1;
+        const claim = await this.claim(job, now);
+        if (claim !== undefined) {
+          claims.push(claim);
+          inFlight += 1;
+        }
       } else {
-        await this.step(job, now);
+        const step = await this.step(job, now);
+        if (step !== undefined) steps.push(step);
       }
     }
+    // Settling calls first: a finalization unlocks stake a claim in the same batch may need.
+    await this.send([...steps, ...claims]);
     metrics.inFlight.set(await this.inFlight());
     this.lastTickMs = Date.now();
     this.lastError = undefined;
@@ -246,67 +264,94 @@ export class InferenceRole {
     }
   }
 
-  /** Claims a job we saw requested. Returns whether the claim landed. The input is fetched and the model run while
-   * the claim is being mined (the result is kept only if the claim lands), so a job costs about one block less. */
-  private async claim(job: StoredJob, now: bigint): Promise<boolean> {
+  /** Claims a job we saw requested. The input is fetched and the model run while the claim is being mined (the result
+   * is kept only if the claim lands), so a job costs about one block less. */
+  private async claim(job: StoredJob, now: bigint): Promise<Call | undefined> {
     const { store, log, metrics } = this.deps;
     if (job.deadline - now < BigInt(this.deps.options.minTimeLeftSeconds)) {
       await store.setState(job.jobId, "done", { outcome: "not claimed: too little time before the deadline" });
-      return false;
+      return undefined;
+    }
+    // A job that is not ours to claim (over, full, or beyond our free stake) takes no place in the round.
+    const refused = await this.deps.chain.publicClient
+      .simulateContract({ ...this.market, functionName: "claimJob", args: [job.jobId], account: this.deps.account })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    if (refused !== undefined) {
+      if (revertName(refused) === undefined) throw refused;
+      await this.claimRefused(job, refused);
+      return undefined;
     }
     await store.setState(job.jobId, "claiming");
     let landed = (_ok: boolean) => {};
     this.compute(job, new Promise<boolean>((resolve) => (landed = resolve)));
-    let ok = false;
-    try {
-      await this.send("claimJob", "claimJob", [job.jobId]);
+    const settle = async (error: unknown) => {
+      if (error !== undefined) return this.claimRefused(job, error);
       await store.setState(job.jobId, "claimed");
-      ok = true;
-    } catch (error) {
-      const reverted = revertName(error);
-      if (reverted === "JobNotWorker") {
-        throw new WorkerSetupError(`${this.deps.account.address} is no longer an active Worker key of a worker`);
-      }
-      if (reverted === "JobNotEligible" && (await this.stakeExhausted())) {
-        // Our collateral is locked by jobs still in their window: wait for them rather than give this one up.
-        log.warn({ jobId: job.jobId }, "free stake below minStake: add stake, or wait for open jobs to finalize");
-        await store.setState(job.jobId, "seen");
-        this.notBefore.set(job.jobId, Date.now() + STAKE_RETRY_MS);
-        return false;
-      }
-      if (reverted !== undefined && NOT_CLAIMABLE.has(reverted)) {
-        log.debug({ jobId: job.jobId, reverted }, "job not claimable");
-        await store.setState(job.jobId, "done", { outcome: `not claimed: ${reverted}` });
-        return false;
-      }
-      throw error; // transient: the claim is reconciled with the chain next time
-    } finally {
-      landed(ok);
-    }
-    metrics.claimed.inc();
-    log.info({ jobId: job.jobId, modelId: job.modelId }, "job claimed");
-    return true;
+      metrics.claimed.inc();
+      log.info({ jobId: job.jobId, modelId: job.modelId }, "job claimed");
+    };
+    return {
+      functionName: "claimJob",
+      args: [job.jobId],
+      settle: async (error) => {
+        let ok = false;
+        try {
+          await settle(error);
+          ok = error === undefined;
+        } finally {
+          landed(ok);
+        }
+      },
+    };
   }
 
-  /** The next step of a job past `seen`. */
-  private async step(job: StoredJob, now: bigint): Promise<void> {
+  /** A claim that did not land: the job is given up, waits for stake, or (after an outage) is reconciled next time. */
+  private async claimRefused(job: StoredJob, error: unknown): Promise<void> {
+    const { store, log } = this.deps;
+    const reverted = revertName(error);
+    if (reverted === undefined) return; // not sent, or not known to be mined: `claiming` is reconciled with the chain
+    if (reverted === "JobNotWorker") {
+      throw new WorkerSetupError(`${this.deps.account.address} is no longer an active Worker key of a worker`);
+    }
+    if (reverted === "JobNotEligible" && (await this.stakeExhausted())) {
+      // Our collateral is locked by jobs still in their window: wait for them rather than give this one up.
+      log.warn({ jobId: job.jobId }, "free stake below minStake: add stake, or wait for open jobs to finalize");
+      await store.setState(job.jobId, "seen");
+      this.notBefore.set(job.jobId, Date.now() + STAKE_RETRY_MS);
+      return;
+    }
+    if (NOT_CLAIMABLE.has(reverted)) {
+      log.debug({ jobId: job.jobId, reverted }, "job not claimable");
+      return store.setState(job.jobId, "done", { outcome: `not claimed: ${reverted}` });
+    }
+    throw error;
+  }
+
+  /** The next step of a job past `seen`, and the transaction it needs, if any. */
+  private async step(job: StoredJob, now: bigint): Promise<Call | undefined> {
     const { store } = this.deps;
     const late = now >= job.deadline;
     switch (job.state) {
       case "claiming":
-        return this.reconcile(job);
+        await this.reconcile(job);
+        return undefined;
       case "claimed":
-        if (late) return store.setState(job.jobId, "done", { outcome: "deadline passed before a result" });
-        this.compute(job);
-        return;
+        if (late) await store.setState(job.jobId, "done", { outcome: "deadline passed before a result" });
+        else this.compute(job);
+        return undefined;
       case "computed":
-        if (late) return store.setState(job.jobId, "done", { outcome: "deadline passed before submitting" });
-        return this.submit(job);
+        if (!late) return this.submit(job);
+        await store.setState(job.jobId, "done", { outcome: "deadline passed before submitting" });
+        return undefined;
       case "rejecting":
         return this.reject(job);
       case "submitted":
         return this.followUp(job, now);
     }
+    return undefined;
   }
 
   /** Sets a job found mid-claim after a restart to what the chain says. */
@@ -411,14 +456,15 @@ export class InferenceRole {
     this.notBefore.set(job.jobId, Date.now() + delayMs);
   }
 
-  private async submit(job: StoredJob): Promise<void> {
+  private async submit(job: StoredJob): Promise<Call | undefined> {
     const { store, log, metrics, models, chain, account, workerId, options } = this.deps;
     const outputHash = job.outputHash as Hex;
     const output = await store.output(outputHash);
     const model = models.get(job.modelId);
     if (output === undefined || model === undefined) {
       // Cannot happen (the output is saved with the state); recompute rather than stall.
-      return store.setState(job.jobId, "claimed");
+      await store.setState(job.jobId, "claimed");
+      return undefined;
     }
     const signature = await signJobResult({
       key: account,
@@ -433,52 +479,54 @@ export class InferenceRole {
     });
     const inline = output.body.length <= MAX_INLINE_OUTPUT ? Buffer.from(output.body).toString("hex") : "";
     const outputURI = `${options.outputBaseUrl}/outputs/${outputHash}`;
-    try {
-      await this.send("submitResult", "submitResult", [
-        job.jobId,
-        workerId,
-        outputHash,
-        outputURI,
-        `0x${inline}`,
-        signature,
-      ]);
-    } catch (error) {
-      const reverted = revertName(error);
-      if (reverted === undefined) throw error;
-      // Sent before a restart, the result may be on-chain already (the job then refuses another: JobNoClaim, or
-      // JobWrongState once the results are all in): that counts as submitted.
-      const claim = await this.ourClaim(job.jobId);
-      if (claim?.state === ClaimState.Submitted && claim.outputHash.toLowerCase() === outputHash.toLowerCase()) {
-        log.info({ jobId: job.jobId, outputHash }, "result already on-chain");
-        return store.setState(job.jobId, "submitted");
-      }
-      log.warn({ jobId: job.jobId, reverted }, "result not accepted");
-      return store.setState(job.jobId, "done", { outcome: `result refused: ${reverted}` });
-    }
-    await store.setState(job.jobId, "submitted");
-    metrics.submitted.inc();
-    log.info({ jobId: job.jobId, outputHash, outputURI }, "result submitted");
+    return {
+      functionName: "submitResult",
+      args: [job.jobId, workerId, outputHash, outputURI, `0x${inline}`, signature],
+      settle: async (error) => {
+        if (error === undefined) {
+          await store.setState(job.jobId, "submitted");
+          metrics.submitted.inc();
+          log.info({ jobId: job.jobId, outputHash, outputURI }, "result submitted");
+          return;
+        }
+        const reverted = revertName(error);
+        if (reverted === undefined) return; // tried again next round
+        // Sent before a restart, the result may be on-chain already (the job then refuses another: JobNoClaim, or
+        // JobWrongState once the results are all in): that counts as submitted.
+        const claim = await this.ourClaim(job.jobId);
+        if (claim?.state === ClaimState.Submitted && claim.outputHash.toLowerCase() === outputHash.toLowerCase()) {
+          log.info({ jobId: job.jobId, outputHash }, "result already on-chain");
+          return store.setState(job.jobId, "submitted");
+        }
+        log.warn({ jobId: job.jobId, reverted }, "result not accepted");
+        return store.setState(job.jobId, "done", { outcome: `result refused: ${reverted}` });
+      },
+    };
   }
 
-  private async reject(job: StoredJob): Promise<void> {
+  private reject(job: StoredJob): Call {
     const { store, log, metrics } = this.deps;
     const reason = job.rejectReason ?? "InputMalformed";
-    try {
-      await this.send("rejectJob", "rejectJob", [job.jobId, RejectReason[reason]]);
-    } catch (error) {
-      const reverted = revertName(error);
-      if (reverted === undefined) throw error;
-      log.warn({ jobId: job.jobId, reverted }, "could not reject the job");
-      return store.setState(job.jobId, "done", { outcome: `rejection refused (${reverted}): ${job.outcome}` });
-    }
-    metrics.rejected.inc({ reason });
-    log.info({ jobId: job.jobId, reason }, "job rejected");
-    await store.setState(job.jobId, "done", { outcome: `rejected (${reason}): ${job.outcome}` });
+    return {
+      functionName: "rejectJob",
+      args: [job.jobId, RejectReason[reason]],
+      settle: async (error) => {
+        if (error === undefined) {
+          metrics.rejected.inc({ reason });
+          log.info({ jobId: job.jobId, reason }, "job rejected");
+          return store.setState(job.jobId, "done", { outcome: `rejected (${reason}): ${job.outcome}` });
+        }
+        const reverted = revertName(error);
+        if (reverted === undefined) return;
+        log.warn({ jobId: job.jobId, reverted }, "could not reject the job");
+        return store.setState(job.jobId, "done", { outcome: `rejection refused (${reverted}): ${job.outcome}` });
+      },
+    };
   }
 
   /** A submitted job: finalized by us once its window is over (if our result is the proposed one), expired if the
    * others stayed silent past the deadline, done once final. */
-  private async followUp(job: StoredJob, now: bigint): Promise<void> {
+  private async followUp(job: StoredJob, now: bigint): Promise<Call | undefined> {
     const { store, log, metrics, options } = this.deps;
     this.notBefore.set(job.jobId, Date.now() + FOLLOW_UP_MS);
     const onChain = await this.deps.chain.publicClient.readContract({
@@ -488,56 +536,63 @@ export class InferenceRole {
     });
     if (onChain.state === JobState.Final || onChain.state === JobState.Refunded) {
       const outcome = onChain.state === JobState.Final ? "final" : "refunded";
-      return store.setState(job.jobId, "done", { outcome });
+      await store.setState(job.jobId, "done", { outcome });
+      return undefined;
     }
-    if (!options.finalize) return;
+    if (!options.finalize) return undefined;
     if (onChain.state === JobState.Open && now >= BigInt(onChain.deadline)) {
-      await this.sendSettling(job, "expireJob", [job.jobId]);
-      return;
+      return this.settling(job, "expireJob", [job.jobId], () => log.info({ jobId: job.jobId }, "job expired"));
     }
-    if (onChain.state !== JobState.Proposed || now < BigInt(onChain.windowEnds)) return;
+    if (onChain.state !== JobState.Proposed || now < BigInt(onChain.windowEnds)) return undefined;
     const chosen = await this.deps.chain.publicClient.readContract({
       ...this.market,
       functionName: "claim",
       args: [job.jobId, BigInt(onChain.proposed - 1)],
     });
-    if (chosen.outputHash.toLowerCase() !== job.outputHash?.toLowerCase()) return; // not ours to deliver
+    if (chosen.outputHash.toLowerCase() !== job.outputHash?.toLowerCase()) return undefined; // not ours to deliver
     const output = await store.output(chosen.outputHash);
-    if (output === undefined) return;
+    if (output === undefined) return undefined;
     const inline = chosen.inlineOutput ? Buffer.from(output.body).toString("hex") : "";
-    if (await this.sendSettling(job, "finalize", [job.jobId, `0x${inline}`])) {
+    return this.settling(job, "finalize", [job.jobId, `0x${inline}`], () => {
       metrics.finalized.inc();
       log.info({ jobId: job.jobId }, "job finalized");
       this.notBefore.delete(job.jobId);
-    }
+    });
   }
 
-  /** Sends finalize or expireJob; someone else having done it first is fine. */
-  private async sendSettling(job: StoredJob, functionName: string, args: readonly unknown[]): Promise<boolean> {
-    try {
-      await this.send(functionName, functionName, args);
-      return true;
-    } catch (error) {
-      const reverted = revertName(error);
-      if (reverted === undefined) throw error;
-      this.deps.log.debug({ jobId: job.jobId, functionName, reverted }, "not settled by us");
-      return false;
-    }
+  /** finalize or expireJob: someone else having done it first is fine (the next follow-up sees the job over). */
+  private settling(job: StoredJob, functionName: string, args: readonly unknown[], done: () => void): Call {
+    return {
+      functionName,
+      args,
+      settle: async (error) => {
+        if (error === undefined) return done();
+        const reverted = revertName(error);
+        if (reverted !== undefined)
+          this.deps.log.debug({ jobId: job.jobId, functionName, reverted }, "not settled by us");
+      },
+    };
   }
 
-  private async send(label: string, functionName: string, args: readonly unknown[]): Promise<void> {
-    try {
-      await sendContract(
-        this.deps.chain,
-        this.deps.log,
-        this.deps.account,
-        label,
-        { ...this.market, functionName },
-        args,
-      );
-    } catch (error) {
-      if (!isTransient(error) && revertName(error) === undefined) this.deps.metrics.failures.inc({ step: label });
-      throw error;
+  /** Sends a round's calls (as one transaction where it can) and settles each. An error that is not a revert (the RPC
+   * is down; a transaction failed) is thrown once every call is settled, so the loop backs off. */
+  private async send(calls: readonly Call[]): Promise<void> {
+    if (calls.length === 0) return;
+    const { chain, log, account, metrics } = this.deps;
+    const outcomes = await sendBatch(chain, log, account, this.market, calls);
+    let thrown: unknown;
+    for (const [i, call] of calls.entries()) {
+      const error = outcomes[i];
+      if (error !== undefined && revertName(error) === undefined) {
+        if (!isTransient(error)) metrics.failures.inc({ step: call.functionName });
+        thrown ??= error;
+      }
+      try {
+        await call.settle(error);
+      } catch (settleError) {
+        thrown ??= settleError;
+      }
     }
+    if (thrown !== undefined) throw thrown;
   }
 }
