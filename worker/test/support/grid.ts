@@ -74,6 +74,9 @@ export async function connectGrid(rpcUrl: string) {
     identities: { address: address("IdentityRegistry"), abi: abis.IdentityRegistry },
     jobs: { address: address("JobMarket"), abi: abis.JobMarket },
     data: { address: address("DataMarket"), abi: abis.DataMarket },
+    nodes: { address: address("NodeRegistry"), abi: abis.NodeRegistry },
+    leases: { address: address("LeaseMarket"), abi: abis.LeaseMarket },
+    reputation: { address: address("ReputationRegistry"), abi: abis.ReputationRegistry },
   } as const;
 
   const mined = async (hash: Hex): Promise<TransactionReceipt> => {

@@ -1,0 +1,44 @@
+// FoldToken: balances, allowances, transfers, total supply and the minter.
+import { ponder } from "ponder:registry";
+import { account, allowance, token, tokenTransfer } from "ponder:schema";
+import { zeroAddress } from "viem";
+
+ponder.on("FoldToken:Transfer", async ({ event, context }) => {
+  const { from, to, value } = event.args;
+  await context.db.insert(tokenTransfer).values({
+    id: event.id,
+    from,
+    to,
+    value,
+    block: event.block.number,
+    timestamp: event.block.timestamp,
+  });
+  if (from === zeroAddress || to === zeroAddress) {
+    const minted = from === zeroAddress ? value : -value;
+    await context.db
+      .insert(token)
+      .values({ id: 1, totalSupply: minted })
+      .onConflictDoUpdate((row) => ({ totalSupply: row.totalSupply + minted }));
+  }
+  if (from !== zeroAddress) {
+    await context.db.update(account, { address: from }).set((row) => ({ balance: row.balance - value }));
+  }
+  if (to !== zeroAddress) {
+    await context.db
+      .insert(account)
+      .values({ address: to, balance: value })
+      .onConflictDoUpdate((row) => ({ balance: row.balance + value }));
+  }
+});
+
+ponder.on("FoldToken:Approval", async ({ event, context }) => {
+  const { owner, spender, value } = event.args;
+  await context.db.insert(allowance).values({ owner, spender, value }).onConflictDoUpdate({ value });
+});
+
+ponder.on("FoldToken:MinterSet", async ({ event, context }) => {
+  await context.db
+    .insert(token)
+    .values({ id: 1, minter: event.args.minter, totalSupply: 0n })
+    .onConflictDoUpdate({ minter: event.args.minter });
+});
