@@ -12,6 +12,7 @@ import {
   signHeartbeat,
   URI_66,
 } from "../test/contracts/helpers.ts";
+import { JOB_RESULT_TYPES, jobResultDomain } from "../worker/src/inference/job-result.ts";
 
 /**
  * Gas budgets from issues 2, 3 and 4, each at or under the best public implementation of the same call (ERC-8004's
@@ -405,25 +406,11 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
       callbackGasLimit: 0,
     });
   const outputHash = ethers.sha256(ethers.toUtf8Bytes('{"text":"hello"}'));
-  const jobDomain = {
-    name: "Fourfold JobMarket",
-    version: "1",
-    chainId: permitDomain.chainId,
-    verifyingContract: jobsAddress,
-  };
+  const jobDomain = jobResultDomain(Number(permitDomain.chainId), jobsAddress as `0x${string}`);
   const submit = async (jobId: bigint) => {
     const signature = await workerKey.signTypedData(
       jobDomain,
-      {
-        JobResult: [
-          { name: "jobId", type: "uint256" },
-          { name: "modelHash", type: "bytes32" },
-          { name: "inputHash", type: "bytes32" },
-          { name: "outputHash", type: "bytes32" },
-          { name: "worker", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
+      { JobResult: [...JOB_RESULT_TYPES.JobResult] },
       {
         jobId,
         modelHash: ethers.keccak256("0x08"),

@@ -1,6 +1,7 @@
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import { type Signer, sha256, toUtf8Bytes } from "ethers";
+import { JOB_RESULT_TYPES } from "../../worker/src/inference/job-result.ts";
 import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
 import { bindKey, bytes32, Purpose as KeyPurpose, Outcome, signPermit } from "./helpers.ts";
 
@@ -25,16 +26,7 @@ const INPUT_HASH = sha256(toUtf8Bytes("a scanned page"));
 const PRICE = ONE / 10n; // each worker's price
 const FEE = ONE / 5n; // the requester's max fee per worker
 const OWNER_FEE_BPS = 1_000n;
-const RESULT_TYPES = {
-  JobResult: [
-    { name: "jobId", type: "uint256" },
-    { name: "modelHash", type: "bytes32" },
-    { name: "inputHash", type: "bytes32" },
-    { name: "outputHash", type: "bytes32" },
-    { name: "worker", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
+const RESULT_TYPES = { JobResult: [...JOB_RESULT_TYPES.JobResult] };
 const output = (text: string) => toUtf8Bytes(JSON.stringify({ text }));
 const HONEST = output("POLICY 12345");
 const HONEST_HASH = sha256(HONEST);

@@ -1,9 +1,9 @@
 // What a job's result is made of, as every honest worker must produce it byte for byte: the model's discrete output
 // as canonical JSON (RFC 8785), its sha256 (the outputHash JobMarket records), and the worker's EIP-712 signature over
-// JobResult. Also the reasons a worker gives JobMarket for rejecting a job's input.
+// JobResult (./job-result.ts). Also the reasons a worker gives JobMarket for rejecting a job's input.
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
-import type { Account, Address, Hex } from "viem";
+import type { Hex } from "viem";
 
 /** JSON values a model may output: discrete values only (no floats that differ in their last bits between CPUs). */
 export type OutputValue = string | number | boolean | null | OutputValue[] | { [key: string]: OutputValue };
@@ -54,42 +54,4 @@ function assertDiscrete(value: OutputValue, at: string): void {
 
 export function sha256Hex(bytes: Uint8Array): Hex {
   return `0x${createHash("sha256").update(bytes).digest("hex")}`;
-}
-
-/** The worker key's EIP-712 signature over `JobResult`, as `JobMarket.submitResult` checks it. */
-export async function signJobResult(options: {
-  key: Account & { address: Address };
-  chainId: number;
-  jobMarket: Address;
-  jobId: bigint;
-  modelHash: Hex;
-  inputHash: Hex;
-  outputHash: Hex;
-  workerId: bigint;
-  deadline: bigint;
-}): Promise<Hex> {
-  const { key, chainId, jobMarket, ...message } = options;
-  if (key.signTypedData === undefined) throw new Error(`the key ${key.address} cannot sign typed data`);
-  return key.signTypedData({
-    domain: { name: "Fourfold JobMarket", version: "1", chainId, verifyingContract: jobMarket },
-    types: {
-      JobResult: [
-        { name: "jobId", type: "uint256" },
-        { name: "modelHash", type: "bytes32" },
-        { name: "inputHash", type: "bytes32" },
-        { name: "outputHash", type: "bytes32" },
-        { name: "worker", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    primaryType: "JobResult",
-    message: {
-      jobId: message.jobId,
-      modelHash: message.modelHash,
-      inputHash: message.inputHash,
-      outputHash: message.outputHash,
-      worker: message.workerId,
-      deadline: message.deadline,
-    },
-  });
 }

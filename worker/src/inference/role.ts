@@ -16,17 +16,11 @@ import { type BatchCall, type Chainlink, contractAbi, isTransient, revertName, s
 import { byPosition, Nudge, runLoop, sweepConfirmed } from "../loop.ts";
 import { backoffDelay } from "../retry.ts";
 import { fetchInput, type InputPolicy, InputUnreachable } from "./input.ts";
+import { signJobResult } from "./job-result.ts";
 import { IN_FLIGHT, type JobStore, type StoredJob } from "./job-store.ts";
 import type { InferenceModel } from "./models/index.ts";
 import { EndpointError } from "./models/openai.ts";
-import {
-  type EncodedOutput,
-  encodeOutput,
-  InputError,
-  MAX_INLINE_OUTPUT,
-  RejectReason,
-  signJobResult,
-} from "./output.ts";
+import { type EncodedOutput, encodeOutput, InputError, MAX_INLINE_OUTPUT, RejectReason } from "./output.ts";
 import type { WorkerMetrics } from "./server.ts";
 
 const JobState = { Open: 1, Proposed: 2, Disputed: 3, Final: 4, Refunded: 5 } as const;
