@@ -7,9 +7,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { keccak256, parseEther, toHex } from "viem";
+import { keccak256, parseEther, sha256, toHex, zeroAddress } from "viem";
 import { freePort, type Running, runNode } from "../../scripts/test/support.ts";
 import { KeyPurpose } from "../../worker/src/identity.ts";
+import { signJobResult } from "../../worker/src/inference/job-result.ts";
 import { connectGrid, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
 import { postgresUrl, type TestDatabase, testDatabase } from "./support/database.ts";
 
@@ -78,6 +79,12 @@ function suite(kind: "pglite" | "postgres") {
     const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
     assert.equal(body.errors, undefined, JSON.stringify(body.errors));
     return body.data as T;
+  }
+
+  /** A REST route's status and JSON body. */
+  async function rest<T = Record<string, unknown>>(route: string): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${apiUrl}${route}`);
+    return { status: response.status, body: (await response.json()) as T };
   }
 
   /** Waits until the indexer has indexed the chain's latest block. */
@@ -289,6 +296,222 @@ function suite(kind: "pglite" | "postgres") {
       "the settlements add up to what the lease paid",
     );
     assert.deepEqual(data.node, { reservedCpu: 0, leasedUnits: "0" }, "the ended lease released its capacity");
+  });
+
+  it("answers GET /nodes with free-capacity, region, price and online filters, sorted and paginated", async () => {
+    const farmer = grid.wallet(1);
+    const { contracts, call } = grid;
+    // Two more nodes: a big expensive one in us-east, a small cheap one in eu-west.
+    const more = [
+      { resources: { ...RESOURCES, cpu: 32, memoryMiB: 65_536 }, country: "US", region: "us-east", cpuPrice: "0.05" },
+      { resources: { ...RESOURCES, cpu: 4, memoryMiB: 8_192 }, country: "DE", region: "eu-west", cpuPrice: "0.002" },
+    ];
+    const ids = [nodeId];
+    const keys = [nodeKey];
+    for (const spec of more) {
+      const key = await grid.bindFreshKey(farmer, farmerId, KeyPurpose.Node);
+      keys.push(key);
+      ids.push(
+        await call<bigint>(farmer, contracts.nodes, "registerNode", [
+          farmId,
+          key.address,
+          spec.resources,
+          { country: toHex(spec.country, { size: 2 }), region: spec.region },
+          { ...PRICES, cpu: parseEther(spec.cpuPrice) },
+        ]),
+      );
+    }
+    // The first two nodes are online now; the third never sent a heartbeat.
+    for (const i of [0, 1])
+      await call(grid.wallet(keys[i] as Awaited<ReturnType<Grid["bindFreshKey"]>>), contracts.nodes, "heartbeat", [
+        ids[i],
+      ]);
+    await synced();
+    type Nodes = { total: number; nodes: { id: string; online: boolean; hourlyPrice: string | null }[] };
+    const idsOf = (body: Nodes) => body.nodes.map((n) => n.id);
+    const all = await rest<Nodes>("/nodes");
+    assert.equal(all.status, 200);
+    assert.equal(all.body.total, 3);
+    assert.deepEqual(idsOf(all.body), ids.map(String));
+    assert.deepEqual(
+      all.body.nodes.map((n) => n.online),
+      [true, true, false],
+    );
+    assert.deepEqual(idsOf((await rest<Nodes>("/nodes?minCpu=16")).body), [String(ids[1])]);
+    assert.deepEqual(idsOf((await rest<Nodes>("/nodes?region=eu-west&online=true")).body), [String(ids[0])]);
+    assert.deepEqual(idsOf((await rest<Nodes>("/nodes?online=false")).body), [String(ids[2])]);
+    assert.deepEqual(idsOf((await rest<Nodes>("/nodes?country=US")).body), [String(ids[1])]);
+    // Priced for 2 cores: 0.02, 0.1 and 0.004 FOLD an hour; at most 0.05 leaves the first and the third, cheapest first.
+    const cheap = (await rest<Nodes>(`/nodes?minCpu=2&maxHourlyPrice=${parseEther("0.05")}&sort=price`)).body;
+    assert.deepEqual(idsOf(cheap), [String(ids[2]), String(ids[0])]);
+    assert.deepEqual(
+      cheap.nodes.map((n) => n.hourlyPrice),
+      [String(parseEther("0.004")), String(parseEther("0.02"))],
+    );
+    const page = (await rest<Nodes>("/nodes?sort=cpu&order=desc&limit=1&offset=1")).body;
+    assert.equal(page.total, 3);
+    assert.deepEqual(idsOf(page), [String(ids[0])]);
+    // Bad parameters: a 400 that names the parameter.
+    for (const [query, named] of [
+      ["minCpu=-1", "minCpu"],
+      ["minCpu=1.5", "minCpu"],
+      ["sort=cheapest", "sort"],
+      ["limit=0", "limit"],
+      ["limit=1000", "limit"],
+      ["online=yes", "online"],
+      ["country=nl", "country"],
+      ["maxHourlyPrice=5", "maxHourlyPrice"],
+      ["colour=blue", "colour"],
+      ["region=a&region=b", "region"],
+    ]) {
+      const { status, body } = await rest<{ error: string }>(`/nodes?${query}`);
+      assert.equal(status, 400, query);
+      assert.match(body.error, new RegExp(named as string), query);
+    }
+  });
+
+  it("answers a 2-of-3 job's provenance: model, input, verified signatures, the liar slashed, the payments", async () => {
+    const { contracts, call, client } = grid;
+    const owner = grid.wallet(5);
+    const ownerId = await grid.register(owner, "model-owner");
+    const modelHash = keccak256(toHex("weights"));
+    const modelId = await call<bigint>(owner, contracts.jobs, "registerModel", [
+      ownerId,
+      modelHash,
+      "ocr",
+      "npm:x",
+      1_000n,
+    ]);
+    const minStake = await client.readContract({ ...contracts.jobs, functionName: "minStake" });
+    const price = parseEther("1");
+    const workers = [];
+    for (const [i, who] of [6, 7, 8].entries()) {
+      workers.push(await grid.registerWorker(grid.wallet(who), `worker-${i}`, [modelId], price, minStake));
+    }
+    const requester = grid.wallet(9);
+    const requesterId = await grid.register(requester, "requester");
+    await grid.fundFold(requester, parseEther("10"), contracts.jobs.address);
+    const inputHash = sha256(toHex("a scanned page"));
+    const deadline = (await client.getBlock()).timestamp + 7_200n;
+    const jobId = await call<bigint>(requester, contracts.jobs, "requestJob", [
+      {
+        requesterId,
+        modelId,
+        input: "0x",
+        inputHash,
+        inputURI: "https://files.example/page.png",
+        grantIds: [],
+        redundancy: 3,
+        maxFeePerWorker: parseEther("2"),
+        deadline: Number(deadline),
+        callback: zeroAddress,
+        callbackGasLimit: 0,
+      },
+    ]);
+    const honest = toHex('{"text":"POLICY 12345"}');
+    const lie = toHex('{"text":"nothing"}');
+    for (const [i, w] of workers.entries()) {
+      await call(grid.wallet(w.key), contracts.jobs, "claimJob", [jobId]);
+      const output = i === 2 ? lie : honest;
+      const outputHash = sha256(output);
+      const signature = await signJobResult({
+        key: w.key,
+        chainId: 31337,
+        jobMarket: contracts.jobs.address,
+        jobId,
+        modelHash,
+        inputHash,
+        outputHash,
+        workerId: w.workerId,
+        deadline,
+      });
+      await call(requester, contracts.jobs, "submitResult", [jobId, w.workerId, outputHash, "", output, signature]);
+    }
+    await grid.advanceTime(3_601);
+    await call(requester, contracts.jobs, "finalize", [jobId, honest]);
+    await synced();
+
+    type Provenance = {
+      job: { state: string; requester: { handle: string } };
+      model: { modelHash: string; owner: { handle: string }; ownerFeeBps: number };
+      input: { hash: string; uri: string };
+      output: { finalHash: string; votes: number };
+      workers: {
+        worker: { id: string; handle: string };
+        state: string;
+        signer: string;
+        signerIsWorkerKey: boolean;
+        agreesWithFinal: boolean;
+        paid: string;
+        ownerCut: string;
+        slashed: { toRequester: string; toOthers: string } | null;
+      }[];
+      payments: { toWorkers: string; toModelOwner: string; paid: string; refund: string; slashed: string };
+      challenge: null;
+    };
+    const { status, body } = await rest<Provenance>(`/jobs/${jobId}/provenance`);
+    assert.equal(status, 200);
+    assert.equal(body.job.state, "Final");
+    assert.equal(body.job.requester.handle, "requester");
+    assert.deepEqual(body.model, { ...body.model, modelHash, ownerFeeBps: 1000 });
+    assert.equal(body.model.owner.handle, "model-owner");
+    assert.deepEqual(body.input, { ...body.input, hash: inputHash, uri: "https://files.example/page.png" });
+    assert.deepEqual(body.output, { ...body.output, finalHash: sha256(honest), votes: 2 });
+    assert.deepEqual(
+      body.workers.map((w) => [w.worker.handle, w.signer, w.signerIsWorkerKey, w.agreesWithFinal]),
+      workers.map((w, i) => [`worker-${i}`, w.key.address, true, i !== 2]),
+    );
+    const cut = price / 10n;
+    assert.deepEqual(
+      body.workers.map((w) => [w.state, w.paid, w.ownerCut]),
+      [
+        ["Submitted", String(price - cut), String(cut)],
+        ["Submitted", String(price - cut), String(cut)],
+        ["Slashed", "0", "0"],
+      ],
+    );
+    const [slash] = await client.getContractEvents({
+      ...contracts.jobs,
+      eventName: "WorkerSlashed",
+      args: { jobId },
+      fromBlock: 0n,
+    });
+    assert.deepEqual(body.workers[2]?.slashed, {
+      toRequester: String(slash?.args.toRequester),
+      toOthers: String(slash?.args.toOthers),
+    });
+    assert.deepEqual(body.payments, {
+      toWorkers: String(2n * (price - cut)),
+      toModelOwner: String(2n * cut),
+      paid: String(2n * price),
+      refund: body.payments.refund,
+      slashed: String((slash?.args.toRequester ?? 0n) + (slash?.args.toOthers ?? 0n)),
+    });
+    assert.equal(body.challenge, null);
+    assert.equal((await rest(`/jobs/${jobId + 100n}/provenance`)).status, 404);
+    assert.equal((await rest("/jobs/abc/provenance")).status, 400);
+
+    // The farm's earnings and the grid's stats, from the same history.
+    type Earnings = { perLease: { id: string; earned: string }[]; totals: { leases: string } };
+    const earnings = await rest<Earnings>(`/farms/${farmId}/earnings`);
+    assert.equal(earnings.status, 200);
+    const leases = await gql<{ leases: { items: { id: string; paid: string; fees: string }[] } }>(
+      `{ leases(where: { farmId: "${farmId}" }) { items { id paid fees } } }`,
+    );
+    assert.deepEqual(
+      earnings.body.perLease.map((l) => [l.id, l.earned]),
+      leases.leases.items.map((l) => [l.id, String(BigInt(l.paid) - BigInt(l.fees))]),
+    );
+    assert.equal((await rest("/farms/999/earnings")).status, 404);
+    type Stats = { nodes: { total: number }; jobsPerHour: { requested: number; finalized: number }[] };
+    const stats = await rest<Stats>("/stats");
+    assert.equal(stats.status, 200);
+    assert.equal(stats.body.nodes.total, 3);
+    assert.equal(
+      stats.body.jobsPerHour.reduce((sum, h) => sum + h.requested, 0),
+      1,
+    );
+    assert.equal((await rest("/stats?verbose=1")).status, 400);
   });
 
   it("drops the rows of blocks a reorganisation removed", async () => {
