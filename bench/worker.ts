@@ -18,7 +18,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { type Hex, zeroAddress } from "viem";
-import { freePort, type Running, runNode } from "../scripts/test/support.ts";
+import { freePort, type Running, runNode, startChain } from "../scripts/test/support.ts";
 import { TesseractModel } from "../worker/src/inference/models/tesseract.ts";
 import { connectGrid, ROOT } from "../worker/test/support/grid.ts";
 import { MAX_FEE, renderDocument, setUpOcrMarket } from "../worker/test/support/ocr-market.ts";
@@ -49,11 +49,9 @@ const dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-bench-worker-"));
 const running: Running[] = [];
 const port = await freePort();
 const rpcUrl = `http://127.0.0.1:${port}`;
-const node = runNode([path.join(ROOT, "scripts", "start.ts")], { cwd: ROOT, env: { FOURFOLD_RPC_PORT: String(port) } });
-running.push(node);
+running.push(await startChain(port));
 let files: http.Server | undefined;
 try {
-  await node.until(/Press Ctrl-C to stop/, 120_000);
   const grid = await connectGrid(rpcUrl);
   const market = await setUpOcrMarket(grid, dir);
   // Every job locks minStake of the worker's stake until it is finalized, an hour later: stake enough for them all.

@@ -1,9 +1,13 @@
 // `npm start`: the local Fourfold grid. Compiles the contracts, starts a Hardhat chain on 127.0.0.1, deploys every
-// contract with the Ignition module, writes generated/ (ABIs and addresses), prints the addresses and keeps running
-// until Ctrl-C, when it stops everything it started. Each process logs to .fourfold/logs/.
+// contract with the Ignition module, writes generated/ (ABIs and addresses), starts the indexer (Ponder on PGlite in
+// .fourfold/indexer/, fresh each time, like the chain), prints the addresses and URLs and keeps running until Ctrl-C,
+// when it stops everything it started. Each process logs to .fourfold/logs/.
 //
 // Settings (environment):
-//   FOURFOLD_RPC_PORT   the chain's JSON-RPC port on 127.0.0.1 (default 8545)
+//   FOURFOLD_RPC_PORT       the chain's JSON-RPC port on 127.0.0.1 (default 8545)
+//   FOURFOLD_INDEXER_PORT   the indexer's HTTP port on 127.0.0.1 (default 42069)
+// Flags:
+//   --chain-only            the chain and the deployment only (what tests that need a chain run)
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { CodegenError, codegen } from "./lib/codegen.ts";
@@ -12,18 +16,37 @@ import { assertPortFree, rpcChainId, type Service, startService, tail, waitFor }
 const ROOT = path.resolve(import.meta.dirname, "..");
 const HARDHAT = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 const LOGS = path.join(ROOT, ".fourfold", "logs");
+const PONDER = path.join(ROOT, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
+const INDEXER_DATA = path.join(ROOT, ".fourfold", "indexer");
 const LOCAL_CHAIN_ID = 31337;
 const started = Date.now();
 
 class StartError extends Error {}
 
-function readPort(): number {
-  const raw = process.env.FOURFOLD_RPC_PORT ?? "8545";
+function readPort(variable: string, fallback: number): number {
+  const raw = process.env[variable] ?? String(fallback);
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new StartError(`FOURFOLD_RPC_PORT must be a port number from 1 to 65535, not "${raw}"`);
+    throw new StartError(`${variable} must be a port number from 1 to 65535, not "${raw}"`);
   }
   return port;
+}
+
+/** Fails unless 127.0.0.1:`port` is free, saying which setting moves it. */
+async function requireFreePort(port: number, variable: string): Promise<void> {
+  await assertPortFree(port).catch((error: NodeJS.ErrnoException) => {
+    throw new StartError(
+      error.code === "EADDRINUSE"
+        ? `127.0.0.1:${port} is already in use (another \`npm start\`?): stop it, or set ${variable} to a free port`
+        : `cannot listen on 127.0.0.1:${port}: ${error.message}`,
+    );
+  });
+}
+
+/** Whether `url` answers 200. */
+async function answers(url: string): Promise<true | undefined> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+  return response?.status === 200 ? true : undefined;
 }
 
 function step(message: string): void {
@@ -66,15 +89,14 @@ async function shutdown(signal: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const port = readPort();
+  const chainOnly = process.argv.includes("--chain-only");
+  const unknown = process.argv.slice(2).filter((arg) => arg !== "--chain-only");
+  if (unknown.length > 0) throw new StartError(`unknown argument ${unknown[0]} (the one flag is --chain-only)`);
+  const port = readPort("FOURFOLD_RPC_PORT", 8545);
+  const indexerPort = chainOnly ? undefined : readPort("FOURFOLD_INDEXER_PORT", 42_069);
   const rpcUrl = `http://127.0.0.1:${port}`;
-  await assertPortFree(port).catch((error: NodeJS.ErrnoException) => {
-    throw new StartError(
-      error.code === "EADDRINUSE"
-        ? `127.0.0.1:${port} is already in use (another \`npm start\`?): stop it, or set FOURFOLD_RPC_PORT to a free port`
-        : `cannot listen on 127.0.0.1:${port}: ${error.message}`,
-    );
-  });
+  await requireFreePort(port, "FOURFOLD_RPC_PORT");
+  if (indexerPort !== undefined) await requireFreePort(indexerPort, "FOURFOLD_INDEXER_PORT");
 
   step("compiling the contracts");
   // The profile Ignition deploys with, so the deploy step finds everything compiled.
@@ -124,10 +146,41 @@ async function main(): Promise<void> {
   const local = deployments[LOCAL_CHAIN_ID];
   if (local === undefined) throw new StartError("the deployment left no record for the local chain");
 
+  let indexerUrl: string | undefined;
+  if (indexerPort !== undefined) {
+    step("starting the indexer (Ponder on PGlite)");
+    // A new chain each time: the indexer's data describes the chain that is gone.
+    await rm(INDEXER_DATA, { recursive: true, force: true });
+    const indexer = await startService({
+      name: "indexer",
+      command: process.execPath,
+      args: [PONDER, "start", "--schema", "fourfold", "--port", String(indexerPort), "--hostname", "127.0.0.1"],
+      cwd: path.join(ROOT, "indexer"),
+      env: {
+        PONDER_TELEMETRY_DISABLED: "1",
+        FOURFOLD_CHAIN_ID: String(LOCAL_CHAIN_ID),
+        [`PONDER_RPC_URL_${LOCAL_CHAIN_ID}`]: rpcUrl,
+        FOURFOLD_INDEXER_PGLITE_DIR: path.join(INDEXER_DATA, "pglite"),
+      },
+      logFile: path.join(LOGS, "indexer.log"),
+    });
+    services.push(indexer);
+    indexerUrl = `http://127.0.0.1:${indexerPort}`;
+    await waitFor("the indexer", () => answers(`${indexerUrl}/ready`), {
+      timeoutMs: 120_000,
+      abort: indexer.exited,
+    }).catch(async (error: Error) => {
+      throw new StartError(`${error.message}; the end of ${indexer.logFile}:\n${await tail(indexer.logFile)}`);
+    });
+  }
+
   step("the local Fourfold grid is up");
   console.log(`\nChain ${LOCAL_CHAIN_ID} at ${rpcUrl}`);
   for (const [name, { address, startBlock }] of Object.entries(local)) {
     console.log(`  ${name.padEnd(20)} ${address}  (block ${startBlock})`);
+  }
+  if (indexerUrl !== undefined) {
+    console.log(`\nIndexer GraphQL at ${indexerUrl}/graphql (REST: ${indexerUrl}/nodes, /stats; see docs/indexer.md)`);
   }
   console.log(
     "\nAccount #0 (0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266) holds the 100,000,000 FOLD genesis supply and is the\n" +
@@ -135,10 +188,11 @@ async function main(): Promise<void> {
       `Logs: ${path.relative(process.cwd(), LOGS)}/. Press Ctrl-C to stop.`,
   );
 
-  const code = await chain.exited;
+  // Whichever service stops by itself stops the grid.
+  const [stopped, code] = await Promise.race(services.map((s) => s.exited.then((c) => [s, c] as const)));
   if (!stopping) {
     console.error(
-      `\nthe chain stopped by itself (${code}); the end of ${chain.logFile}:\n${await tail(chain.logFile)}`,
+      `\nthe ${stopped.name} stopped by itself (${code}); the end of ${stopped.logFile}:\n${await tail(stopped.logFile)}`,
     );
     await stopAll();
     process.exit(1);

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { keccak256, parseEther, sha256, toHex, zeroAddress } from "viem";
-import { freePort, type Running, runNode } from "../../scripts/test/support.ts";
+import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
 import { KeyPurpose } from "../../worker/src/identity.ts";
 import { signJobResult } from "../../worker/src/inference/job-result.ts";
 import { connectGrid, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
@@ -108,8 +108,7 @@ function suite(kind: "pglite" | "postgres") {
     database = await testDatabase(kind);
     const port = await freePort();
     rpcUrl = `http://127.0.0.1:${port}`;
-    chain = runNode([path.join(ROOT, "scripts", "start.ts")], { cwd: ROOT, env: { FOURFOLD_RPC_PORT: String(port) } });
-    await chain.until(/Press Ctrl-C to stop/, 120_000);
+    chain = await startChain(port);
     grid = await connectGrid(rpcUrl);
     indexer = await startIndexer();
   });

@@ -33,16 +33,19 @@ describe("npm start", () => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   });
 
-  it("deploys every contract of the Ignition module on chain 31337 within 60 s, writes generated/, and stops everything on Ctrl-C", async () => {
+  it("deploys every contract of the Ignition module on chain 31337 within 60 s, writes generated/, starts the indexer, and stops everything on Ctrl-C", async () => {
     const port = await freePort();
+    const indexerPort = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const began = Date.now();
-    const run = runStart({ FOURFOLD_RPC_PORT: String(port) });
+    const run = runStart({ FOURFOLD_RPC_PORT: String(port), FOURFOLD_INDEXER_PORT: String(indexerPort) });
     children.push(run.child);
 
-    await run.until(/Press Ctrl-C to stop/, 60_000);
+    // Deployed and generated/ written (the indexer starts next).
+    await run.until(/starting the indexer/, 60_000);
     const seconds = (Date.now() - began) / 1000;
     assert.ok(seconds < 60, `took ${seconds} s`);
+    await run.until(/Press Ctrl-C to stop/, 120_000);
     assert.match(run.output(), new RegExp(`Chain 31337 at ${url}`));
     const printed = Object.fromEntries(
       [...run.output().matchAll(/^ {2}(\w+) +(0x[0-9a-fA-F]{40}) {2}\(block (\d+)\)$/gm)].map((m) => [m[1], m[2]]),
@@ -64,11 +67,28 @@ describe("npm start", () => {
     const balance = await rpc(url, "eth_call", [{ to: printed.FoldToken, data: balanceOf }, "latest"]);
     assert.equal(BigInt(balance as string), 100_000_000n * 10n ** 18n);
 
+    // The indexer serves GraphQL at the printed URL, and has indexed the deployment (its role grants).
+    const graphql = `http://127.0.0.1:${indexerPort}/graphql`;
+    assert.match(run.output(), new RegExp(`Indexer GraphQL at ${graphql.replaceAll(".", "\\.")}`));
+    const roleGrants = async () => {
+      const response = await fetch(graphql, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: '{ roleChanges(where: { kind: "granted" }) { totalCount } }' }),
+      });
+      const body = (await response.json()) as { data: { roleChanges: { totalCount: number } } };
+      return body.data.roleChanges.totalCount;
+    };
+    const deadline = Date.now() + 30_000;
+    while ((await roleGrants()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok((await roleGrants()) > 0, "the indexer indexed the deployment's role grants");
+
     run.child.kill("SIGINT");
     const { code } = await run.exited;
     assert.equal(code, 0);
     assert.match(run.output(), /SIGINT: stopping the local grid/);
     await assert.rejects(rpcChainId(url), "the chain still answers after Ctrl-C");
+    await assert.rejects(fetch(graphql), "the indexer still answers after Ctrl-C");
   });
 
   it("refuses a port that is in use, and a port that is not a number, and starts nothing", async () => {
@@ -87,6 +107,27 @@ describe("npm start", () => {
       assert.doesNotMatch(busy.output(), /compiling/);
     } finally {
       blocker.close();
+    }
+
+    // The indexer's port too, before anything starts.
+    const indexerBlocker = net.createServer();
+    indexerBlocker.listen(0, "127.0.0.1");
+    await once(indexerBlocker, "listening");
+    const indexerPort = (indexerBlocker.address() as net.AddressInfo).port;
+    try {
+      const busy = runStart({
+        FOURFOLD_RPC_PORT: String(await freePort()),
+        FOURFOLD_INDEXER_PORT: String(indexerPort),
+      });
+      children.push(busy.child);
+      assert.equal((await busy.exited).code, 1);
+      assert.match(
+        busy.output(),
+        new RegExp(`127\\.0\\.0\\.1:${indexerPort} is already in use.*FOURFOLD_INDEXER_PORT`),
+      );
+      assert.doesNotMatch(busy.output(), /compiling/);
+    } finally {
+      indexerBlocker.close();
     }
 
     const bad = runStart({ FOURFOLD_RPC_PORT: "85x45" });

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import net from "node:net";
+import path from "node:path";
 
 /** A port on 127.0.0.1 that nothing listens on now. */
 export async function freePort(): Promise<number> {
@@ -52,4 +53,23 @@ export function runNode(args: readonly string[], options: { cwd: string; env?: N
       throw new Error(`no ${pattern} within ${timeoutMs / 1000} s; output:\n${output}`);
     },
   };
+}
+
+const START = path.join(import.meta.dirname, "..", "start.ts");
+
+/** `scripts/start.ts --chain-only` on 127.0.0.1:`port`: a local chain with every contract deployed and generated/
+ * written. Resolves once it is ready (else stops it and fails); the caller stops it (SIGINT). */
+export async function startChain(port: number): Promise<Running> {
+  const chain = runNode([START, "--chain-only"], {
+    cwd: path.join(import.meta.dirname, "..", ".."),
+    env: { FOURFOLD_RPC_PORT: String(port) },
+  });
+  try {
+    await chain.until(/Press Ctrl-C to stop/, 120_000);
+  } catch (error) {
+    chain.child.kill("SIGINT"); // start.ts stops what it started
+    await chain.exited;
+    throw error;
+  }
+  return chain;
 }

@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Hex, parseTransaction, toFunctionSelector, toHex, zeroAddress } from "viem";
-import { freePort, type Running, runNode } from "../../scripts/test/support.ts";
+import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
 import { connectGrid, eventually, type Grid, ROOT } from "./support/grid.ts";
 import { MAX_FEE, type OcrMarket, PRICE, renderDocument, setUpOcrMarket } from "./support/ocr-market.ts";
 import { type HeldRequest, type RpcProxy, startRpcProxy } from "./support/rpc-proxy.ts";
@@ -41,8 +41,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-inference-"));
     const port = await freePort();
     rpcUrl = `http://127.0.0.1:${port}`;
-    node = runNode([path.join(ROOT, "scripts", "start.ts")], { cwd: ROOT, env: { FOURFOLD_RPC_PORT: String(port) } });
-    await node.until(/Press Ctrl-C to stop/, 120_000);
+    node = await startChain(port);
     grid = await connectGrid(rpcUrl);
     files = http.createServer((req, res) => {
       const body = documents.get(req.url ?? "");

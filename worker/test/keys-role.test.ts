@@ -20,7 +20,7 @@ import {
   zeroHash,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { freePort, type Running, runNode } from "../../scripts/test/support.ts";
+import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
 import {
   contentHash,
   DatasetCryptoError,
@@ -64,8 +64,7 @@ describe("keys role (integration)", { timeout: 240_000 }, () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-keys-role-"));
     const port = await freePort();
     rpcUrl = `http://127.0.0.1:${port}`;
-    grid = runNode([path.join(ROOT, "scripts", "start.ts")], { cwd: ROOT, env: { FOURFOLD_RPC_PORT: String(port) } });
-    await grid.until(/Press Ctrl-C to stop/, 120_000);
+    grid = await startChain(port);
   });
 
   after(async () => {

@@ -17,7 +17,7 @@ import {
   toHex,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { freePort, type Running, runNode } from "../../scripts/test/support.ts";
+import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
 import { seal } from "../src/crypto/seal.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -67,8 +67,7 @@ describe("node agent (integration)", { timeout: 240_000 }, () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-node-agent-"));
     const port = await freePort();
     rpcUrl = `http://127.0.0.1:${port}`;
-    grid = runNode([path.join(ROOT, "scripts", "start.ts")], { cwd: ROOT, env: { FOURFOLD_RPC_PORT: String(port) } });
-    await grid.until(/Press Ctrl-C to stop/, 120_000);
+    grid = await startChain(port);
   });
 
   after(async () => {
