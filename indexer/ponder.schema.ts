@@ -55,7 +55,8 @@ export const identity = onchainTable(
     approved: t.hex(),
     keyEpoch: t.integer().notNull(),
     agentPaused: t.boolean().notNull(),
-    actions: t.integer().notNull(),
+    /** How many actions the agent logged (the `actions` relation lists them). */
+    actionCount: t.integer().notNull(),
     actionHead: t.hex(),
     createdBlock: t.bigint().notNull(),
     createdAt: t.bigint().notNull(),
@@ -384,7 +385,8 @@ export const dataset = onchainTable(
     licenceHash: t.hex().notNull(),
     payees: t.json().$type<{ account: string; bps: number }[]>().notNull(),
     delisted: t.boolean().notNull(),
-    uses: t.bigint().notNull(),
+    /** How many uses were recorded (the `uses` relation lists them). */
+    useCount: t.bigint().notNull(),
     earned: t.bigint().notNull(),
     registeredBlock: t.bigint().notNull(),
     registeredAt: t.bigint().notNull(),
@@ -547,9 +549,16 @@ export const account = onchainTable("account", (t) => ({
   balance: t.bigint().notNull(),
 }));
 
-export const allowance = onchainTable(
-  "allowance",
-  (t) => ({ owner: t.hex().notNull(), spender: t.hex().notNull(), value: t.bigint().notNull() }),
+/** The last amount each owner approved for each spender. Not the allowance left: OpenZeppelin's ERC-20 spends an
+ * allowance without an event (read `allowance()` on-chain for that). */
+export const approval = onchainTable(
+  "approval",
+  (t) => ({
+    owner: t.hex().notNull(),
+    spender: t.hex().notNull(),
+    value: t.bigint().notNull(),
+    block: t.bigint().notNull(),
+  }),
   (table) => ({ pk: primaryKey({ columns: [table.owner, table.spender] }) }),
 );
 

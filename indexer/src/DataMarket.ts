@@ -20,7 +20,7 @@ ponder.on("DataMarket:DatasetRegistered", async ({ event, context }) => {
     licenceHash: terms.licenceHash,
     payees: payees.map((p) => ({ account: p.account, bps: p.bps })),
     delisted: false,
-    uses: 0n,
+    useCount: 0n,
     earned: 0n,
     registeredBlock: event.block.number,
     registeredAt: event.block.timestamp,
@@ -83,7 +83,7 @@ async function paid(
     .set((g: typeof grant.$inferSelect) => ({ settled: g.settled + amount, escrow: g.escrow - amount }));
   await context.db
     .update(dataset, { id: row.datasetId })
-    .set((d: typeof dataset.$inferSelect) => ({ earned: d.earned + amount, uses: d.uses + (use ? 1n : 0n) }));
+    .set((d: typeof dataset.$inferSelect) => ({ earned: d.earned + amount, useCount: d.useCount + (use ? 1n : 0n) }));
 }
 
 ponder.on("DataMarket:DataUsed", async ({ event, context }) => {

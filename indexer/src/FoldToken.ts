@@ -1,6 +1,6 @@
-// FoldToken: balances, allowances, transfers, total supply and the minter.
+// FoldToken: balances, approvals, transfers, total supply and the minter.
 import { ponder } from "ponder:registry";
-import { account, allowance, token, tokenTransfer } from "ponder:schema";
+import { account, approval, token, tokenTransfer } from "ponder:schema";
 import { zeroAddress } from "viem";
 
 ponder.on("FoldToken:Transfer", async ({ event, context }) => {
@@ -33,7 +33,8 @@ ponder.on("FoldToken:Transfer", async ({ event, context }) => {
 
 ponder.on("FoldToken:Approval", async ({ event, context }) => {
   const { owner, spender, value } = event.args;
-  await context.db.insert(allowance).values({ owner, spender, value }).onConflictDoUpdate({ value });
+  const block = event.block.number;
+  await context.db.insert(approval).values({ owner, spender, value, block }).onConflictDoUpdate({ value, block });
 });
 
 ponder.on("FoldToken:MinterSet", async ({ event, context }) => {

@@ -17,7 +17,7 @@ ponder.on("IdentityRegistry:IdentityRegistered", async ({ event, context }) => {
     metadataUri: metadataURI,
     keyEpoch: 0,
     agentPaused: false,
-    actions: 0,
+    actionCount: 0,
     createdBlock: event.block.number,
     createdAt: event.block.timestamp,
   });
@@ -77,7 +77,9 @@ ponder.on("IdentityRegistry:ActionLogged", async ({ event, context }) => {
     block: event.block.number,
     timestamp: event.block.timestamp,
   });
-  await context.db.update(identity, { id: agentId }).set((row) => ({ actions: row.actions + 1, actionHead: head }));
+  await context.db
+    .update(identity, { id: agentId })
+    .set((row) => ({ actionCount: row.actionCount + 1, actionHead: head }));
 });
 
 // A mint is recorded by IdentityRegistered (which follows it); a transfer moves the identity and clears its approval.

@@ -513,6 +513,263 @@ function suite(kind: "pglite" | "postgres") {
     assert.equal((await rest("/stats?verbose=1")).status, 400);
   });
 
+  it("indexes agents and their action logs, operators, receipts, feedback, outcomes, attestations, rewards, data grants and uses, withdrawals and FOLD", async () => {
+    const { contracts, call, client } = grid;
+    const farmer = grid.wallet(1);
+    const tenant = grid.wallet(2);
+    const events = async (contract: { address: `0x${string}`; abi: readonly unknown[] }, eventName: string) =>
+      // biome-ignore lint/suspicious/noExplicitAny: a test reads events of several contracts by name
+      (await client.getContractEvents({ ...(contract as any), eventName, fromBlock: 0n })) as any[];
+
+    // An agent of the farmer, with an Agent key that logs two actions, then paused; an operator for the farmer.
+    const agentId = await call<bigint>(farmer, contracts.identities, "registerAgent", [
+      farmerId,
+      "farm-bot",
+      "ipfs://bot",
+    ]);
+    const agentKey = await grid.bindFreshKey(farmer, agentId, KeyPurpose.Agent);
+    for (const uri of ["ipfs://first", "ipfs://second"]) {
+      await call(grid.wallet(agentKey), contracts.identities, "logAction", [
+        agentId,
+        keccak256(toHex("rebalance")),
+        keccak256(toHex(uri)),
+        uri,
+      ]);
+    }
+    await call(farmer, contracts.identities, "setAgentPaused", [agentId, true]);
+    await call(farmer, contracts.identities, "setApprovalForAll", [tenant.account.address, true]);
+
+    // Feedback by the tenant against the lease's receipt, and the farmer's response; an attestation of the farm.
+    const [receiptEvent] = (await events(contracts.reputation, "ReceiptRecorded")).filter(
+      (e) => e.args.toId === farmerId,
+    );
+    const receiptId = receiptEvent.args.receiptId as bigint;
+    const feedbackId = await call<bigint>(tenant, contracts.reputation, "giveFeedback", [
+      receiptId,
+      4,
+      keccak256(toHex("uptime")),
+      "ipfs://review",
+      keccak256(toHex("review")),
+    ]);
+    await call(farmer, contracts.reputation, "respond", [feedbackId, "ipfs://thanks"]);
+    const certifier = keccak256(toHex("CERTIFIER_ROLE"));
+    await call(grid.deployer, contracts.reputation, "grantRole", [certifier, grid.deployer.account.address]);
+    const attestationId = await call<bigint>(grid.deployer, contracts.reputation, "attest", [
+      farmerId,
+      keccak256(toHex("datacenter-tier")),
+      0n,
+      keccak256(toHex("audit")),
+      "ipfs://audit",
+    ]);
+    await call(grid.deployer, contracts.reputation, "revokeAttestation", [attestationId]);
+
+    // Farming rewards for the first node: its closed epochs, and a claim.
+    await call(grid.wallet(nodeKey), contracts.nodes, "heartbeat", [nodeId]);
+    await call(tenant, contracts.rewards, "claim", [nodeId]);
+
+    // A dataset of the farmer's, auto-approved access for the tenant, the key delivered, a use, then revoked; the
+    // farmer withdraws what it earned, and so does a worker of the job test.
+    const terms = {
+      pricePerDay: parseEther("1"),
+      pricePerUse: parseEther("0.1"),
+      maxDuration: 30 * 86_400,
+      purposes: (1 << 1) | (1 << 3),
+      autoApprove: true,
+      licenceHash: keccak256(toHex("licence")),
+    };
+    const datasetId = await call<bigint>(farmer, contracts.data, "registerDataset", [
+      farmerId,
+      keccak256(toHex("weather")),
+      "ipfs://weather.enc",
+      terms,
+      [],
+    ]);
+    const payment = await client.readContract({
+      ...contracts.data,
+      functionName: "quote",
+      args: [datasetId, 86_400n, 2n],
+    });
+    await grid.fundFold(tenant, payment, contracts.data.address);
+    const tenantId = await client.readContract({
+      ...contracts.identities,
+      functionName: "idOfHandle",
+      args: ["tenant-one"],
+    });
+    const encryptionKey = keccak256(toHex("the tenant's X25519 public key"));
+    await call(tenant, contracts.identities, "setEncryptionKey", [tenantId, encryptionKey]);
+    const grantId = await call<bigint>(tenant, contracts.data, "requestAccess", [
+      datasetId,
+      tenantId,
+      3,
+      86_400n,
+      2n,
+      payment,
+    ]);
+    await call(farmer, contracts.data, "deliverKey", [grantId, toHex("sealed key")]);
+    await call(tenant, contracts.data, "recordUse", [grantId, 3, keccak256(toHex("monthly report"))]);
+    await call(farmer, contracts.data, "revoke", [grantId]);
+    await call(farmer, contracts.data, "withdraw", []);
+    await call(grid.wallet(6), contracts.jobs, "withdraw", []);
+    await synced();
+
+    type Items<T> = { items: T[] };
+    const data = await gql<{
+      identity: {
+        kind: string;
+        controllerId: string;
+        agentPaused: boolean;
+        actionCount: number;
+        actionHead: string;
+        keys: Items<{ purpose: string }>;
+      };
+      agentActions: Items<{ sequence: string; uri: string; head: string }>;
+      identityOperators: Items<{ owner: string; operator: string; approved: boolean }>;
+      receipt: { fromId: string; toId: string; amount: string };
+      feedback: { score: number; raterId: string; subjectId: string; responseUri: string; revoked: boolean };
+      outcomes: Items<{ outcome: string; ref: string }>;
+      attestation: { subjectId: string; uri: string; revokedBy: string };
+      nodeEpochs: Items<{ epoch: string; points: string; seconds: string }>;
+      rewardClaims: Items<{ nodeId: string; farmId: string; amount: string }>;
+      dataset: {
+        ownerId: string;
+        purposes: number;
+        autoApprove: boolean;
+        useCount: string;
+        earned: string;
+        payees: unknown;
+      };
+      grant: { state: string; purpose: string; usesLeft: string; sealedKey: string; escrow: string };
+      dataUses: Items<{ grantId: string; purpose: string; amount: string }>;
+      withdrawals: Items<{ contract: string; account: string; amount: string }>;
+      workerModels: Items<{ modelId: string; serving: boolean }>;
+      roleChanges: { totalCount: number };
+    }>(`{
+      identity(id: "${agentId}") { kind controllerId agentPaused actionCount actionHead keys { items { purpose } } }
+      agentActions(where: { agentId: "${agentId}" }, orderBy: "sequence") { items { sequence uri head } }
+      identityOperators(where: { owner: "${farmer.account.address.toLowerCase()}" }) { items { owner operator approved } }
+      receipt(id: "${receiptId}") { fromId toId amount }
+      feedback(id: "${feedbackId}") { score raterId subjectId responseUri revoked }
+      outcomes(where: { subjectId: "${farmerId}" }) { items { outcome ref } }
+      attestation(id: "${attestationId}") { subjectId uri revokedBy }
+      nodeEpochs(where: { nodeId: "${nodeId}" }, orderBy: "epoch") { items { epoch points seconds } }
+      rewardClaims(where: { nodeId: "${nodeId}" }) { items { nodeId farmId amount } }
+      dataset(id: "${datasetId}") { ownerId purposes autoApprove useCount earned payees }
+      grant(id: "${grantId}") { state purpose usesLeft sealedKey escrow }
+      dataUses(where: { grantId: "${grantId}" }) { items { grantId purpose amount } }
+      withdrawals(orderBy: "block") { items { contract account amount } }
+      workerModels { items { modelId serving } }
+      roleChanges(where: { role: "${certifier}" }) { totalCount }
+    }`);
+    const tenantIdentity = await gql<{ identity: { encryptionKey: string } }>(
+      `{ identity(id: "${tenantId}") { encryptionKey } }`,
+    );
+    assert.equal(tenantIdentity.identity.encryptionKey, encryptionKey);
+    // Agents and their action log, hash-chain head included.
+    const logged = await events(contracts.identities, "ActionLogged");
+    assert.deepEqual(data.identity, {
+      kind: "Agent",
+      controllerId: String(farmerId),
+      agentPaused: true,
+      actionCount: 2,
+      actionHead: logged.at(-1).args.head,
+      keys: { items: [{ purpose: "Agent" }] },
+    });
+    assert.deepEqual(
+      data.agentActions.items,
+      logged.map((e) => ({ sequence: String(e.args.sequence), uri: e.args.uri, head: e.args.head })),
+    );
+    assert.deepEqual(data.identityOperators.items, [
+      { owner: farmer.account.address.toLowerCase(), operator: tenant.account.address.toLowerCase(), approved: true },
+    ]);
+    // Reputation: the lease's receipt (what the tenant paid), the feedback with its response, the lease's outcome.
+    const lease = await client.readContract({ ...contracts.leases, functionName: "lease", args: [1n] });
+    assert.deepEqual(data.receipt, { fromId: String(tenantId), toId: String(farmerId), amount: String(lease.paid) });
+    assert.deepEqual(data.feedback, {
+      score: 4,
+      raterId: String(tenantId),
+      subjectId: String(farmerId),
+      responseUri: "ipfs://thanks",
+      revoked: false,
+    });
+    assert.deepEqual(data.outcomes.items, [{ outcome: "Completed", ref: toHex(1n, { size: 32 }) }]);
+    assert.deepEqual(data.attestation, {
+      subjectId: String(farmerId),
+      uri: "ipfs://audit",
+      revokedBy: grid.deployer.account.address.toLowerCase(),
+    });
+    // Rewards: every closed epoch of the node, and the claim.
+    const closed = (await events(contracts.nodes, "EpochClosed")).filter((e) => e.args.nodeId === nodeId);
+    assert.ok(closed.length > 0, "the node closed epochs");
+    assert.deepEqual(
+      data.nodeEpochs.items,
+      closed.map((e) => ({
+        epoch: String(e.args.epoch),
+        points: String(e.args.points),
+        seconds: String(e.args.seconds_),
+      })),
+    );
+    const [claimed] = (await events(contracts.rewards, "RewardsClaimed")).filter((e) => e.args.nodeId === nodeId);
+    assert.deepEqual(data.rewardClaims.items, [
+      { nodeId: String(nodeId), farmId: String(farmId), amount: String(claimed.args.amount) },
+    ]);
+    // Data: the dataset, its grant through delivery, use and revocation, the use, and what its owner earned.
+    const used = (await events(contracts.data, "DataUsed"))[0];
+    const settled = (await events(contracts.data, "GrantSettled")).reduce((sum, e) => sum + e.args.amount, 0n);
+    assert.deepEqual(data.dataset, {
+      ownerId: String(farmerId),
+      purposes: terms.purposes,
+      autoApprove: true,
+      useCount: "1",
+      earned: String(used.args.amount + settled),
+      payees: [],
+    });
+    assert.deepEqual(data.grant, {
+      state: "Revoked",
+      purpose: "Analytics",
+      usesLeft: "1",
+      sealedKey: toHex("sealed key"),
+      escrow: "0",
+    });
+    assert.deepEqual(data.dataUses.items, [
+      { grantId: String(grantId), purpose: "Analytics", amount: String(used.args.amount) },
+    ]);
+    // Withdrawals from both markets, as their events say.
+    const withdrawn = [
+      ...(await events(contracts.data, "Withdrawn")).map((e) => ["DataMarket", e]),
+      ...(await events(contracts.jobs, "Withdrawn")).map((e) => ["JobMarket", e]),
+    ];
+    assert.deepEqual(
+      data.withdrawals.items,
+      withdrawn.map(([contract, e]) => ({
+        contract,
+        account: e.args.account.toLowerCase(),
+        amount: String(e.args.amount),
+      })),
+    );
+    assert.equal(data.workerModels.items.length, 3);
+    assert.ok(data.workerModels.items.every((row) => row.serving));
+    assert.equal(data.roleChanges.totalCount, 1);
+    // FOLD: balances and allowances as the token has them.
+    for (const who of [farmer, tenant, grid.deployer]) {
+      const address = who.account.address.toLowerCase() as `0x${string}`;
+      const [{ account }, balance] = await Promise.all([
+        gql<{ account: { balance: string } }>(`{ account(address: "${address}") { balance } }`),
+        client.readContract({ ...contracts.token, functionName: "balanceOf", args: [address] }),
+      ]);
+      assert.equal(account.balance, String(balance), `balance of ${address}`);
+    }
+    // Approvals: the last amount approved (spending emits no event, so it is not the allowance left).
+    const approvals = await events(contracts.token, "Approval");
+    const last = new Map(approvals.map((e) => [`${e.args.owner}-${e.args.spender}`.toLowerCase(), e.args.value]));
+    const indexed = await gql<{ approvals: Items<{ owner: string; spender: string; value: string }> }>(
+      "{ approvals(limit: 1000) { items { owner spender value } } }",
+    );
+    assert.equal(indexed.approvals.items.length, last.size);
+    for (const row of indexed.approvals.items) {
+      assert.equal(row.value, String(last.get(`${row.owner}-${row.spender}`)), `approval ${row.owner} ${row.spender}`);
+    }
+  });
+
   it("drops the rows of blocks a reorganisation removed", async () => {
     const { call } = grid;
     const snapshot = await grid.client.request({ method: "evm_snapshot" as never, params: [] as never });

@@ -77,6 +77,7 @@ export async function connectGrid(rpcUrl: string) {
     nodes: { address: address("NodeRegistry"), abi: abis.NodeRegistry },
     leases: { address: address("LeaseMarket"), abi: abis.LeaseMarket },
     reputation: { address: address("ReputationRegistry"), abi: abis.ReputationRegistry },
+    rewards: { address: address("FarmingRewards"), abi: abis.FarmingRewards },
   } as const;
 
   const mined = async (hash: Hex): Promise<TransactionReceipt> => {
