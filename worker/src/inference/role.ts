@@ -207,19 +207,25 @@ export class InferenceRole {
     let inFlight = jobs.filter((job) => IN_FLIGHT.includes(job.state)).length;
     const steps: Call[] = [];
     const claims: Call[] = [];
-    for (const job of jobs) {
-      if (this.running.has(job.jobId) || Date.now() < (this.notBefore.get(job.jobId) ?? 0)) continue;
-      if (job.state === "seen") {
-        if (this.draining || inFlight >= options.concurrency) continue;
-        const claim = await this.claim(job, now);
-        if (claim !== undefined) {
-          claims.push(claim);
-          inFlight += 1;
+    try {
+      for (const job of jobs) {
+        if (this.running.has(job.jobId) || Date.now() < (this.notBefore.get(job.jobId) ?? 0)) continue;
+        if (job.state === "seen") {
+          if (this.draining || inFlight >= options.concurrency) continue;
+          const claim = await this.claim(job, now);
+          if (claim !== undefined) {
+            claims.push(claim);
+            inFlight += 1;
+          }
+        } else {
+          const step = await this.step(job, now);
+          if (step !== undefined) steps.push(step);
         }
-      } else {
-        const step = await this.step(job, now);
-        if (step !== undefined) steps.push(step);
       }
+    } catch (error) {
+      // Nothing was sent: the calls planned so far learn so (a claim's early model run is dropped), then the round fails.
+      for (const call of [...steps, ...claims]) await call.settle(error).catch(() => {});
+      throw error;
     }
     // Settling calls first: a finalization unlocks stake a claim in the same batch may need.
     await this.send([...steps, ...claims]);
@@ -573,7 +579,9 @@ export class InferenceRole {
   private async send(calls: readonly Call[]): Promise<void> {
     if (calls.length === 0) return;
     const { chain, log, account, metrics } = this.deps;
-    const outcomes = await sendBatch(chain, log, account, this.market, calls);
+    const outcomes = await sendBatch(chain, log, account, this.market, calls).catch((error: unknown) =>
+      calls.map(() => error),
+    );
     let thrown: unknown;
     for (const [i, call] of calls.entries()) {
       const error = outcomes[i];
