@@ -2,41 +2,34 @@
 // the contracts' own (bigint) where a contract numbers things, and `<tx hash>-<log index>` for rows that are events.
 // Each row that comes from an event keeps the block and timestamp it was made at. Enum values are the Solidity names.
 import { index, onchainEnum, onchainTable, primaryKey, relations } from "ponder";
+import {
+  CLAIM_STATES,
+  DATA_PURPOSES,
+  GRANT_STATES,
+  IDENTITY_KINDS,
+  JOB_STATES,
+  KEY_PURPOSES,
+  LEASE_END_REASONS,
+  LEASE_STATES,
+  NODE_STATUSES,
+  OUTCOMES,
+  REJECT_REASONS,
+} from "./lib/enums.ts";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Enums (the contracts' own, without their None members).
 
-export const identityKind = onchainEnum("identity_kind", ["Standard", "Agent"]);
-export const keyPurpose = onchainEnum("key_purpose", ["Node", "Worker", "Agent", "Operator"]);
-export const outcomeKind = onchainEnum("outcome_kind", ["Completed", "Refunded", "Slashed", "ChallengeLost"]);
-export const nodeStatus = onchainEnum("node_status", ["Active", "Standby", "Decommissioned"]);
-export const leaseState = onchainEnum("lease_state", ["Pending", "Active", "Grace", "Ended"]);
-export const leaseEndReason = onchainEnum("lease_end_reason", [
-  "ClosedByTenant",
-  "OutOfFunds",
-  "Reclaimed",
-  "NodeGone",
-  "Rejected",
-  "Cancelled",
-]);
-export const dataPurpose = onchainEnum("data_purpose", ["Training", "Inference", "Analytics"]);
-export const grantState = onchainEnum("grant_state", [
-  "Requested",
-  "Active",
-  "Rejected",
-  "Withdrawn",
-  "Cancelled",
-  "Revoked",
-  "Expired",
-]);
-export const jobState = onchainEnum("job_state", ["Open", "Proposed", "Disputed", "Final", "Refunded"]);
-export const claimState = onchainEnum("claim_state", ["Claimed", "Submitted", "Rejected", "Slashed"]);
-export const rejectReason = onchainEnum("reject_reason", [
-  "InputHashMismatch",
-  "InputUnavailable",
-  "InputMalformed",
-  "InputTooLarge",
-]);
+export const identityKind = onchainEnum("identity_kind", IDENTITY_KINDS);
+export const keyPurpose = onchainEnum("key_purpose", KEY_PURPOSES);
+export const outcomeKind = onchainEnum("outcome_kind", OUTCOMES);
+export const nodeStatus = onchainEnum("node_status", NODE_STATUSES);
+export const leaseState = onchainEnum("lease_state", LEASE_STATES);
+export const leaseEndReason = onchainEnum("lease_end_reason", LEASE_END_REASONS);
+export const dataPurpose = onchainEnum("data_purpose", DATA_PURPOSES);
+export const grantState = onchainEnum("grant_state", GRANT_STATES);
+export const jobState = onchainEnum("job_state", JOB_STATES);
+export const claimState = onchainEnum("claim_state", CLAIM_STATES);
+export const rejectReason = onchainEnum("reject_reason", REJECT_REASONS);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Identities, keys, agents (IdentityRegistry)

@@ -5,6 +5,16 @@ import { dataset, dataUse, grant } from "ponder:schema";
 import { DATA_PURPOSES, GRANT_STATES, label } from "../lib/enums.ts";
 import { withdrawn } from "../lib/shared.ts";
 
+/** A dataset's terms as its columns. */
+const termColumns = (terms: {
+  pricePerDay: bigint;
+  pricePerUse: bigint;
+  maxDuration: number;
+  purposes: number;
+  autoApprove: boolean;
+  licenceHash: `0x${string}`;
+}) => ({ ...terms, maxDuration: BigInt(terms.maxDuration) });
+
 ponder.on("DataMarket:DatasetRegistered", async ({ event, context }) => {
   const { datasetId, ownerId, contentHash, encryptedURI, terms, payees } = event.args;
   await context.db.insert(dataset).values({
@@ -12,12 +22,7 @@ ponder.on("DataMarket:DatasetRegistered", async ({ event, context }) => {
     ownerId,
     contentHash,
     encryptedUri: encryptedURI,
-    pricePerDay: terms.pricePerDay,
-    pricePerUse: terms.pricePerUse,
-    maxDuration: BigInt(terms.maxDuration),
-    purposes: terms.purposes,
-    autoApprove: terms.autoApprove,
-    licenceHash: terms.licenceHash,
+    ...termColumns(terms),
     payees: payees.map((p) => ({ account: p.account, bps: p.bps })),
     delisted: false,
     useCount: 0n,
@@ -29,14 +34,7 @@ ponder.on("DataMarket:DatasetRegistered", async ({ event, context }) => {
 
 ponder.on("DataMarket:TermsUpdated", async ({ event, context }) => {
   const { datasetId, terms } = event.args;
-  await context.db.update(dataset, { id: datasetId }).set({
-    pricePerDay: terms.pricePerDay,
-    pricePerUse: terms.pricePerUse,
-    maxDuration: BigInt(terms.maxDuration),
-    purposes: terms.purposes,
-    autoApprove: terms.autoApprove,
-    licenceHash: terms.licenceHash,
-  });
+  await context.db.update(dataset, { id: datasetId }).set(termColumns(terms));
 });
 
 ponder.on("DataMarket:DatasetDelisted", async ({ event, context }) => {
