@@ -478,6 +478,7 @@ export const job = onchainTable(
     callback: t.hex().notNull(),
     callbackGasLimit: t.bigint().notNull(),
     state: jobState("state").notNull(),
+    /** Claims held now (a rejection releases one), and results submitted: JobMarket's own counts. */
     claimed: t.integer().notNull(),
     submitted: t.integer().notNull(),
     proposedOutputHash: t.hex(),

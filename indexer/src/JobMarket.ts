@@ -111,11 +111,13 @@ ponder.on("JobMarket:JobClaimed", async ({ event, context }) => {
   await context.db.update(job, { id: jobId }).set((row) => ({ claimed: row.claimed + 1 }));
 });
 
+// A rejection releases the claim: the job counts one claim fewer, as JobMarket does (the worker cannot claim it again).
 ponder.on("JobMarket:JobRejected", async ({ event, context }) => {
   const { jobId, workerId, reason } = event.args;
   await context.db
     .update(jobClaim, { jobId, workerId })
     .set({ state: "Rejected", rejectReason: label(REJECT_REASONS, reason) });
+  await context.db.update(job, { id: jobId }).set((row) => ({ claimed: row.claimed - 1 }));
 });
 
 ponder.on("JobMarket:ResultSubmitted", async ({ event, context }) => {

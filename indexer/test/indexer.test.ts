@@ -369,7 +369,7 @@ function suite(kind: "pglite" | "postgres") {
     }
   });
 
-  it("answers a 2-of-3 job's provenance: model, input, verified signatures, the liar slashed, the payments", async () => {
+  it("answers a 2-of-3 job's provenance: model, input, verified signatures, the liar slashed, the payments; and a rejected job", async () => {
     const { contracts, call, client } = grid;
     const owner = grid.wallet(5);
     const ownerId = await grid.register(owner, "model-owner");
@@ -511,6 +511,41 @@ function suite(kind: "pglite" | "postgres") {
       1,
     );
     assert.equal((await rest("/stats?verbose=1")).status, 400);
+
+    // A claimed worker rejects a job's input: the claim is released and the job (k = 1) refunded.
+    const rejectedJob = await call<bigint>(requester, contracts.jobs, "requestJob", [
+      {
+        requesterId,
+        modelId,
+        input: "0x",
+        inputHash,
+        inputURI: "https://files.example/broken.png",
+        grantIds: [],
+        redundancy: 1,
+        maxFeePerWorker: parseEther("2"),
+        deadline: Number((await client.getBlock()).timestamp + 7_200n),
+        callback: zeroAddress,
+        callbackGasLimit: 0,
+      },
+    ]);
+    const rejecter = workers[0] as (typeof workers)[number];
+    await call(grid.wallet(rejecter.key), contracts.jobs, "claimJob", [rejectedJob]);
+    await call(grid.wallet(rejecter.key), contracts.jobs, "rejectJob", [rejectedJob, 3]);
+    await synced();
+    const rejected = await gql<{
+      job: {
+        state: string;
+        claimed: number;
+        refund: string;
+        claims: { items: { state: string; rejectReason: string }[] };
+      };
+    }>(`{ job(id: "${rejectedJob}") { state claimed refund claims { items { state rejectReason } } } }`);
+    assert.deepEqual(rejected.job, {
+      state: "Refunded",
+      claimed: 0,
+      refund: String(parseEther("2")),
+      claims: { items: [{ state: "Rejected", rejectReason: "InputMalformed" }] },
+    });
   });
 
   it("indexes agents and their action logs, operators, receipts, feedback, outcomes, attestations, rewards, data grants and uses, withdrawals and FOLD", async () => {
