@@ -488,7 +488,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
             u.leasedUnits = u.leasedUnits > units ? uint24(u.leasedUnits - units) : 0;
         }
         _storeUsage(nodeId, u);
-        emit CapacityReleased(nodeId, msg.sender, resources);
+        emit CapacityReleased(nodeId, msg.sender, resources, u.leasedUnits);
     }
 
     // The `_store*` functions write a one-slot struct in one store: assigning a struct from memory writes each

@@ -286,7 +286,9 @@ interface INodeRegistry {
     /// @notice A market's lease began running on reserved capacity: its `units` count towards the node's utilisation
     /// bonus until it is released. `leasedUnits` is the node's total afterwards.
     event CapacityInUse(uint256 indexed nodeId, address indexed market, uint256 units, uint256 leasedUnits);
-    event CapacityReleased(uint256 indexed nodeId, address indexed market, Resources resources);
+    /// @notice A market released reserved capacity; if it was in use, its units no longer count. `leasedUnits` is the
+    /// node's total afterwards.
+    event CapacityReleased(uint256 indexed nodeId, address indexed market, Resources resources, uint256 leasedUnits);
 
     /// @notice Creates a farm owned by `ownerIdentityId`, which the caller must own.
     function createFarm(uint256 ownerIdentityId, string calldata name, address payout) external returns (uint256);

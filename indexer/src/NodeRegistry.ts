@@ -140,22 +140,15 @@ ponder.on("NodeRegistry:CapacityInUse", async ({ event, context }) => {
   await context.db.update(node, { id: event.args.nodeId }).set({ leasedUnits: event.args.leasedUnits });
 });
 
-// The event does not carry the node's leased units afterwards: they are read from the registry at this block.
 ponder.on("NodeRegistry:CapacityReleased", async ({ event, context }) => {
-  const { nodeId, resources: r } = event.args;
-  const usage = await context.client.readContract({
-    abi: context.contracts.NodeRegistry.abi,
-    address: event.log.address,
-    functionName: "usage",
-    args: [nodeId],
-  });
+  const { nodeId, resources: r, leasedUnits } = event.args;
   await context.db.update(node, { id: nodeId }).set((row) => ({
     reservedCpu: row.reservedCpu - r.cpu,
     reservedMemoryMiB: row.reservedMemoryMiB - BigInt(r.memoryMiB),
     reservedSsdGiB: row.reservedSsdGiB - BigInt(r.ssdGiB),
     reservedHddGiB: row.reservedHddGiB - BigInt(r.hddGiB),
     reservedGpus: row.reservedGpus - r.gpus,
-    leasedUnits: BigInt(usage.leasedUnits),
+    leasedUnits,
   }));
 });
 

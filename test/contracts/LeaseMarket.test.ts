@@ -700,7 +700,10 @@ describe("LeaseMarket", () => {
       await expect(tx)
         .to.emit(c.rep, "OutcomeRecorded")
         .withArgs(1n, Outcome.Completed, ethers.toBeHex(1n, 32), await c.market.getAddress());
-      await expect(tx).to.emit(c.nodes, "CapacityReleased");
+      // The node's only running lease ends: none of its capacity counts as leased afterwards.
+      await expect(tx)
+        .to.emit(c.nodes, "CapacityReleased")
+        .withArgs(1n, await c.market.getAddress(), LEASE_TUPLE, 0n);
       await expect(tx).to.changeTokenBalances(
         ethers,
         c.token,

@@ -689,7 +689,7 @@ describe("NodeRegistry", () => {
 
       await expect(nodes.connect(market).release(1n, lease, false))
         .to.emit(nodes, "CapacityReleased")
-        .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 1n]);
+        .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 1n], 0n);
       expect((await nodes.capacity(1n)).reserved).to.deep.equal([2n, 4096n, 100n, 0n, 0n]);
       expect((await nodes.node(1n)).activeLeases).to.equal(1n);
     });
@@ -728,7 +728,7 @@ describe("NodeRegistry", () => {
       await at(400n);
       await expect(nodes.connect(market).release(1n, lease, true))
         .to.emit(nodes, "CapacityReleased")
-        .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 0n]);
+        .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 0n], u);
       expect(await nodes.usage(1n)).to.deep.equal([1n, u, epoch, base + 300n, 460n * u, 0n]);
 
       // Its first heartbeat in the next epoch closes this one with those leased seconds, and starts the next.
