@@ -1,7 +1,9 @@
 // `npm run bench:indexer`: the indexer's backfill speed and /nodes latency, written to bench/results/indexer.json.
 //
 // A local chain gets 10,000 nodes (10 farms of 1,000, each node with its own key bound to the farm's identity),
-// 10 rounds of signed heartbeats from every node (heartbeatBatch, 100 to a transaction): over 100,000 events. Then, over the same block range:
+// 10 rounds of signed heartbeats from every node (heartbeatBatch, 100 to a transaction), 1,000 leases opened,
+// acknowledged and closed around them, and 1,000 OCR jobs requested, claimed, answered and finalised: over 100,000
+// events. Then, over the same block range:
 // - getLogsSeconds: a bare eth_getLogs sweep of every Fourfold contract's logs (what any indexer must fetch);
 // - pgliteSeconds / postgresSeconds: `ponder start` on a fresh database until every block is indexed and queryable;
 // - ratioPglite / ratioPostgres: each over getLogsSeconds (goal: ratioPostgres <= 2);
@@ -19,20 +21,26 @@ import {
   type PrivateKeyAccount,
   parseEther,
   parseSignature,
+  sha256,
   signatureToCompactSignature,
   toHex,
+  zeroAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { testDatabase } from "../indexer/test/support/database.ts";
 import { freePort, type Running, runNode, startChain } from "../scripts/test/support.ts";
 import { KeyPurpose, signBindKey } from "../worker/src/identity.ts";
+import { signJobResult } from "../worker/src/inference/job-result.ts";
 import { connectGrid, devAccount, type Grid, ROOT } from "../worker/test/support/grid.ts";
 
 const FARMS = 10;
 const NODES_PER_FARM = 1_000;
 const ROUNDS = 10;
 const HEARTBEATS_PER_TX = 100;
+const LEASES = 1_000;
+const JOBS = 1_000;
 const QUERIES = 200;
+const FINALITY_BLOCKS = 30;
 const PONDER = path.join(ROOT, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
 const RESOURCES = { cpu: 8, memoryMiB: 16_384, ssdGiB: 500, hddGiB: 0, gpus: 0 };
 const REGIONS = ["eu-west", "eu-north", "us-east", "us-west", "ap-south"];
@@ -61,16 +69,24 @@ class Sender {
   }
 
   /** Signs and submits a call; returns its hash (mined by `mine`). */
-  async send(account: PrivateKeyAccount, to: Hex, abi: Abi, functionName: string, args: unknown[], gas: bigint) {
+  send(account: PrivateKeyAccount, to: Hex, abi: Abi, functionName: string, args: unknown[], gas: bigint) {
+    return this.submit(account, { to, data: encodeFunctionData({ abi, functionName, args }), gas });
+  }
+
+  /** Signs and submits a plain ETH transfer; returns its hash (mined by `mine`). */
+  sendValue(account: PrivateKeyAccount, to: Hex, value: bigint) {
+    return this.submit(account, { to, value, gas: 21_000n });
+  }
+
+  /** Takes the account's next nonce synchronously (so concurrent sends, in call order, never share one). */
+  private async submit(account: PrivateKeyAccount, tx: { to: Hex; data?: Hex; value?: bigint; gas: bigint }) {
     const nonce = this.nonces.get(account.address);
     if (nonce === undefined) throw new Error(`${account.address} is not tracked`);
     this.nonces.set(account.address, nonce + 1);
     const raw = await account.signTransaction({
+      ...tx,
       chainId: 31337,
       type: "eip1559",
-      to,
-      data: encodeFunctionData({ abi, functionName, args }),
-      gas,
       nonce,
       maxFeePerGas: 10_000_000_000n,
       maxPriorityFeePerGas: 1n,
@@ -86,7 +102,18 @@ class Sender {
       await client.request({ method: "evm_mine" as never, params: [] as never });
       const receipts = await Promise.all(left.map((hash) => client.getTransactionReceipt({ hash }).catch(() => null)));
       const failed = receipts.find((r) => r !== null && r.status !== "success");
-      if (failed) throw new Error(`transaction ${failed.transactionHash} reverted`);
+      if (failed) {
+        // Replayed on the state before its block, for the custom error (the block's earlier transactions aside).
+        const tx = await client.getTransaction({ hash: failed.transactionHash });
+        const reason = await client
+          .call({ account: tx.from, to: tx.to, data: tx.input, gas: tx.gas, blockNumber: failed.blockNumber - 1n })
+          .then(
+            () => "it succeeds when replayed alone",
+            (error: Error & { shortMessage?: string }) => error.shortMessage ?? error.message,
+          );
+        const gas = `${failed.gasUsed} of ${tx.gas} gas used`;
+        throw new Error(`transaction ${failed.transactionHash} reverted (${gas}): ${reason}`);
+      }
       left = left.filter((_, i) => receipts[i] === null);
     }
   }
@@ -119,9 +146,37 @@ try {
   const deployed = deploymentsOn(31337);
   const startBlock = BigInt(Math.min(...Object.values(deployed).map((d) => d.startBlock)));
   const addresses = Object.values(deployed).map((d) => d.address);
+  const generation = performance.now();
+
+  // The market's other side, set up while blocks are still mined per transaction: two tenants with FOLD approved for
+  // LeaseMarket; a model; two staked workers serving it; a requester with FOLD approved for JobMarket.
+  const tenants = [11, 12].map((i) => grid.wallet(i));
+  const tenantIds: bigint[] = [];
+  for (const [i, tenant] of tenants.entries()) {
+    tenantIds.push(await grid.register(tenant, `tenant-${i}`));
+    await grid.fundFold(tenant, parseEther("100000"), contracts.leases.address);
+  }
+  const modelOwner = grid.wallet(13);
+  const modelHash = keccak256(toHex("bench model weights"));
+  const modelId = await grid.call<bigint>(modelOwner, contracts.jobs, "registerModel", [
+    await grid.register(modelOwner, "model-owner"),
+    modelHash,
+    "ocr",
+    "npm:bench-model",
+    1_000n,
+  ]);
+  const minStake = await client.readContract({ ...contracts.jobs, functionName: "minStake" });
+  const workers: Awaited<ReturnType<Grid["registerWorker"]>>[] = [];
+  const stake = minStake * BigInt(JOBS); // each open claim locks minStake
+  for (const who of [14, 15]) {
+    workers.push(await grid.registerWorker(grid.wallet(who), `worker-${who}`, [modelId], parseEther("1"), stake));
+  }
+  const requester = grid.wallet(16);
+  const requesterId = await grid.register(requester, "requester");
+  await grid.fundFold(requester, parseEther("10000"), contracts.jobs.address);
+
   await client.request({ method: "evm_setAutomine" as never, params: [false] as never });
   const sender = new Sender(grid);
-  const generation = performance.now();
 
   // Farms: an identity and a farm for each of dev accounts 1-10.
   log(`registering ${FARMS} farms and ${FARMS * NODES_PER_FARM} nodes`);
@@ -198,6 +253,64 @@ try {
   const nodeCount = await client.readContract({ ...contracts.nodes, functionName: "nodeCount" });
   if (nodeCount !== BigInt(keys.length)) throw new Error(`${nodeCount} nodes registered, not ${keys.length}`);
 
+  // Leases on the first LEASES nodes once they are online, half from each tenant, each acknowledged by its node's key
+  // (given ETH for gas).
+  const tenantAccounts = tenants.map((t) => t.account as unknown as PrivateKeyAccount);
+  const leased = keys.slice(0, LEASES);
+  await sender.track([...tenantAccounts, ...leased]);
+  const lease = { cpu: 1, memoryMiB: 1_024, ssdGiB: 10, hddGiB: 0, gpus: 0 };
+  const maxPrices = { cpu: parseEther("1"), memoryGiB: parseEther("1"), ssdGiB: parseEther("1"), hddGiB: 0n, gpu: 0n };
+  const tenantOf = (i: number) => i % tenants.length;
+  /** Each lease's tenant, once opened. */
+  const leaseTenants: PrivateKeyAccount[] = [];
+  const openLeases = async () => {
+    await sender.mine([
+      ...(await Promise.all(
+        leased.map((_, i) =>
+          sender.send(
+            tenantAccounts[tenantOf(i)] as PrivateKeyAccount,
+            contracts.leases.address,
+            contracts.leases.abi,
+            "openLease",
+            [
+              tenantIds[tenantOf(i)],
+              BigInt(i + 1),
+              lease,
+              parseEther("10"),
+              maxPrices,
+              keccak256(toHex(`deployment ${i}`)),
+            ],
+            500_000n,
+          ),
+        ),
+      )),
+      ...(await Promise.all(leased.map((key) => sender.sendValue(relayer, key.address, parseEther("1"))))),
+    ]);
+    // Two tenants' transactions are mined interleaved: each lease's node is read back.
+    const leaseIds = leased.map((_, i) => BigInt(i + 1));
+    const leaseNodes = await Promise.all(
+      leaseIds.map((leaseId) => client.readContract({ ...contracts.leases, functionName: "lease", args: [leaseId] })),
+    );
+    for (const record of leaseNodes) {
+      leaseTenants.push(tenantAccounts.find((t) => t.address === record.tenant) as PrivateKeyAccount);
+    }
+    await sender.mine(
+      await Promise.all(
+        leaseIds.map((leaseId, i) =>
+          sender.send(
+            keys[Number(leaseNodes[i]?.nodeId) - 1] as PrivateKeyAccount,
+            contracts.leases.address,
+            contracts.leases.abi,
+            "acknowledgeLease",
+            [leaseId, `https://node-${leaseId}.example`],
+            300_000n,
+          ),
+        ),
+      ),
+    );
+    log(`${LEASES} leases opened and acknowledged`);
+  };
+
   // Heartbeats: every node, ROUNDS times a minute apart, signed by its key, 100 to a batch (up to about 65,000 gas
   // each: the first heartbeat of a node in a new epoch closes the last one).
   const domain = {
@@ -235,6 +348,96 @@ try {
     }
     await sender.mine(hashes);
     log(`heartbeat round ${round + 1}/${ROUNDS}: ${signed.length} heartbeats`);
+    if (round === 0) await openLeases();
+  }
+  await sender.mine(
+    await Promise.all(
+      leaseTenants.map((tenant, i) =>
+        sender.send(tenant, contracts.leases.address, contracts.leases.abi, "closeLease", [BigInt(i + 1)], 500_000n),
+      ),
+    ),
+  );
+  log(`${LEASES} leases closed`);
+
+  // Jobs: requested, claimed by the two workers in turn, answered with signed results, finalised after the window.
+  const requesterAccount = requester.account as unknown as PrivateKeyAccount;
+  const workerKeys = workers.map((w) => w.key);
+  await sender.track([requesterAccount, ...workerKeys]);
+  const jobDeadline = (await client.getBlock()).timestamp + 7_200n;
+  const jobs = Array.from({ length: JOBS }, (_, i) => ({
+    jobId: BigInt(i + 1),
+    inputHash: sha256(toHex(`page ${i}`)),
+    output: toHex(`{"text":"page ${i}"}`),
+    worker: workers[i % workers.length] as (typeof workers)[number],
+  }));
+  const request = (job: (typeof jobs)[number]) => ({
+    requesterId,
+    modelId,
+    input: "0x",
+    inputHash: job.inputHash,
+    inputURI: `https://files.example/page-${job.jobId}.png`,
+    grantIds: [],
+    redundancy: 1,
+    maxFeePerWorker: parseEther("2"),
+    deadline: Number(jobDeadline),
+    callback: zeroAddress,
+    callbackGasLimit: 0,
+  });
+  const jobMarket = contracts.jobs;
+  /** The requester sends `functionName` for every job, in job order (so the nth request becomes job n). */
+  const toRequester = async (functionName: string, args: unknown[][], gas: bigint) =>
+    sender.mine(
+      await Promise.all(
+        jobs.map((_, i) =>
+          sender.send(requesterAccount, jobMarket.address, jobMarket.abi, functionName, args[i] as unknown[], gas),
+        ),
+      ),
+    );
+  await toRequester(
+    "requestJob",
+    jobs.map((job) => [request(job)]),
+    600_000n,
+  );
+  await sender.mine(
+    await Promise.all(
+      jobs.map((job) =>
+        sender.send(job.worker.key, jobMarket.address, jobMarket.abi, "claimJob", [job.jobId], 300_000n),
+      ),
+    ),
+  );
+  const answers = await Promise.all(
+    jobs.map(async (job) => {
+      const outputHash = sha256(job.output);
+      const signature = await signJobResult({
+        key: job.worker.key,
+        chainId: 31337,
+        jobMarket: jobMarket.address,
+        jobId: job.jobId,
+        modelHash,
+        inputHash: job.inputHash,
+        outputHash,
+        workerId: job.worker.workerId,
+        deadline: jobDeadline,
+      });
+      return [job.jobId, job.worker.workerId, outputHash, "", job.output, signature];
+    }),
+  );
+  await toRequester("submitResult", answers, 400_000n);
+  const challengeWindow = await client.readContract({ ...jobMarket, functionName: "challengeWindow" });
+  await client.request({ method: "evm_increaseTime" as never, params: [Number(challengeWindow) + 1] as never });
+  await toRequester(
+    "finalize",
+    jobs.map((job) => [job.jobId, job.output]),
+    400_000n,
+  );
+  log(`${JOBS} jobs requested, claimed, answered and finalised`);
+  // Ponder indexes the chain's last 30 blocks (its finality depth for an unknown chain) one block at a time, as live
+  // blocks, with reorg bookkeeping. On a public chain those are a sliver of the history; here the whole history is
+  // about 120 blocks, so empty blocks are mined on top to make every generated block one of the backfill's.
+  // (One evm_mine each: hardhat_mine's reserved blocks get their parent hashes only once read, which Ponder's live
+  // sync took for a reorg below the finalized block.)
+  for (let i = 0; i < FINALITY_BLOCKS + 2; i++) {
+    await client.request({ method: "evm_mine" as never, params: [] as never });
   }
   const head = await client.getBlockNumber();
   const generationSeconds = (performance.now() - generation) / 1000;
@@ -361,6 +564,8 @@ try {
   Object.assign(result, {
     nodes: keys.length,
     heartbeats: keys.length * ROUNDS,
+    leases: LEASES,
+    jobs: JOBS,
     blocks: Number(head - startBlock + 1n),
     generationSeconds: round1(generationSeconds),
     node: process.version,

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { keccak256, parseEther, sha256, toHex, zeroAddress } from "viem";
 import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
 import { KeyPurpose } from "../../worker/src/identity.ts";
@@ -47,9 +48,15 @@ function suite(kind: "pglite" | "postgres") {
 
   /** Starts Ponder on this test's database; resolves once it serves HTTP. */
   async function startIndexer(): Promise<Running> {
+    const started = await launch(["--schema", schema]);
+    apiUrl = started.url;
+    return started.running;
+  }
+
+  /** Runs `ponder start` with `args` (a schema, maybe a views schema) on a port of its own, until it serves HTTP. */
+  async function launch(args: string[]): Promise<{ running: Running; url: string }> {
     const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    const running = runNode([PONDER, "start", "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"], {
+    const running = runNode([PONDER, "start", ...args, "--port", String(port), "--hostname", "127.0.0.1"], {
       cwd: INDEXER,
       env: {
         PONDER_TELEMETRY_DISABLED: "1",
@@ -60,7 +67,7 @@ function suite(kind: "pglite" | "postgres") {
       },
     });
     await running.until(/Created HTTP server/, 120_000);
-    return running;
+    return { running, url: `http://127.0.0.1:${port}` };
   }
 
   async function stopIndexer(): Promise<void> {
@@ -851,5 +858,41 @@ function suite(kind: "pglite" | "postgres") {
     assert.match(indexer.output(), /Detected crash recovery/);
     const from = indexer.output().match(/Started backfill indexing chain=fourfold block_range=\[(\d+),/)?.[1];
     assert.ok(Number(from) > 1, `the backfill starts at block ${from}, not at the deployment`);
+  });
+
+  // docs/indexer.md's redeployment recipe: a second deployment in a schema of its own, beside the first, publishes
+  // its tables under a stable views schema once it is ready; SQL readers use that one name. Postgres only: a PGlite
+  // database belongs to one process, so there is no second deployment beside the first.
+  if (kind !== "postgres") return;
+  it("publishes a redeployment's tables under a stable views schema", async () => {
+    const views = `${schema}_views`;
+    const redeployed = await launch(["--schema", `${schema}_v2`, "--views-schema", views]);
+    const sql = new pg.Client({ connectionString: database.env.DATABASE_URL });
+    try {
+      await sql.connect();
+      await eventually(
+        "the redeployment is ready",
+        async () => ((await fetch(`${redeployed.url}/ready`)).status === 200 ? true : undefined),
+        60_000,
+      );
+      const latest = await grid.register(grid.wallet(6), "seen-through-views");
+      await eventually("the new identity in the views schema", async () => {
+        const { rows } = await sql.query(`SELECT handle FROM "${views}".identity WHERE id = $1`, [String(latest)]);
+        return rows[0]?.handle === "seen-through-views" ? true : undefined;
+      });
+      await synced();
+      // The views show the redeployment's rows, which are the first deployment's: the same chain, indexed again.
+      const counts = async (from: string) => {
+        const { rows } = await sql.query(
+          `SELECT (SELECT count(*) FROM "${from}".identity) AS identities, (SELECT count(*) FROM "${from}".node_uptime_hour) AS hours, (SELECT count(*) FROM "${from}".token_transfer) AS transfers`,
+        );
+        return rows[0];
+      };
+      assert.deepEqual(await counts(views), await counts(schema));
+    } finally {
+      await sql.end().catch(() => {});
+      redeployed.running.child.kill("SIGINT");
+      await redeployed.running.exited;
+    }
   });
 }
