@@ -28,7 +28,8 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { testDatabase } from "../indexer/test/support/database.ts";
-import { freePort, type Running, runNode, startChain } from "../scripts/test/support.ts";
+import { startPonder, stop } from "../indexer/test/support/ponder.ts";
+import { freePort, type Running, startChain } from "../scripts/test/support.ts";
 import { KeyPurpose, signBindKey } from "../worker/src/identity.ts";
 import { signJobResult } from "../worker/src/inference/job-result.ts";
 import { connectGrid, devAccount, type Grid, ROOT } from "../worker/test/support/grid.ts";
@@ -41,7 +42,6 @@ const LEASES = 1_000;
 const JOBS = 1_000;
 const QUERIES = 200;
 const FINALITY_BLOCKS = 30;
-const PONDER = path.join(ROOT, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
 const RESOURCES = { cpu: 8, memoryMiB: 16_384, ssdGiB: 500, hddGiB: 0, gpus: 0 };
 const REGIONS = ["eu-west", "eu-north", "us-east", "us-west", "ap-south"];
 
@@ -468,22 +468,13 @@ try {
 
   /** Starts Ponder on `database` and returns the seconds until the head block is indexed, and the running process. */
   const index = async (name: string, env: Record<string, string>) => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     const started = performance.now();
-    const ponder = runNode(
-      [PONDER, "start", "--schema", `bench_${name}`, "--port", String(port), "--hostname", "127.0.0.1"],
-      {
-        cwd: path.join(ROOT, "indexer"),
-        env: {
-          PONDER_TELEMETRY_DISABLED: "1",
-          PONDER_RPC_URL_31337: rpcUrl,
-          FOURFOLD_INDEXER_PGLITE_DIR: path.join(dir, `pglite-${name}`),
-          FOURFOLD_INDEXER_POLLING_MS: "100",
-          ...env,
-        },
-      },
-    );
+    const { running: ponder, url } = await startPonder({
+      rpcUrl,
+      dataDir: path.join(dir, name),
+      args: ["--schema", `bench_${name}`],
+      env,
+    });
     running.push(ponder);
     for (;;) {
       if (ponder.child.exitCode !== null) throw new Error(`ponder (${name}) exited:\n${ponder.output().slice(-3_000)}`);
@@ -501,10 +492,6 @@ try {
     const seconds = (performance.now() - started) / 1000;
     log(`ponder on ${name}: all ${events} events queryable after ${seconds.toFixed(1)} s`);
     return { seconds, url, ponder };
-  };
-  const stop = async (ponder: Running) => {
-    ponder.child.kill("SIGINT");
-    await ponder.exited;
   };
 
   const pglite = await index("pglite", {});
@@ -579,11 +566,6 @@ try {
     `wrote ${path.relative(process.cwd(), out)}; ratioPostgres <= 2: ${met(typeof result.ratioPostgres === "number" && result.ratioPostgres <= 2)}; nodesQueryP95Ms < 50: ${met((result.nodesQueryP95Ms as number) < 50)}`,
   );
 } finally {
-  for (const child of running.reverse()) {
-    if (child.child.exitCode === null && child.child.signalCode === null) {
-      child.child.kill("SIGINT");
-      await child.exited;
-    }
-  }
+  for (const child of running.reverse()) await stop(child);
   await rm(dir, { recursive: true, force: true });
 }

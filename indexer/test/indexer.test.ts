@@ -9,14 +9,13 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { keccak256, parseEther, sha256, toHex, zeroAddress } from "viem";
-import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
+import { freePort, type Running, startChain } from "../../scripts/test/support.ts";
 import { KeyPurpose } from "../../worker/src/identity.ts";
 import { signJobResult } from "../../worker/src/inference/job-result.ts";
-import { connectGrid, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
+import { connectGrid, eventually, type Grid } from "../../worker/test/support/grid.ts";
 import { postgresUrl, type TestDatabase, testDatabase } from "./support/database.ts";
+import { startPonder, stop } from "./support/ponder.ts";
 
-const INDEXER = path.join(ROOT, "indexer");
-const PONDER = path.join(ROOT, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
 const RESOURCES = { cpu: 8, memoryMiB: 16_384, ssdGiB: 500, hddGiB: 0, gpus: 0 };
 const PRICES = {
   cpu: parseEther("0.01"),
@@ -53,28 +52,10 @@ function suite(kind: "pglite" | "postgres") {
     return started.running;
   }
 
-  /** Runs `ponder start` with `args` (a schema, maybe a views schema) on a port of its own, until it serves HTTP. */
-  async function launch(args: string[]): Promise<{ running: Running; url: string }> {
-    const port = await freePort();
-    const running = runNode([PONDER, "start", ...args, "--port", String(port), "--hostname", "127.0.0.1"], {
-      cwd: INDEXER,
-      env: {
-        PONDER_TELEMETRY_DISABLED: "1",
-        PONDER_RPC_URL_31337: rpcUrl,
-        FOURFOLD_INDEXER_PGLITE_DIR: path.join(dir, "pglite"),
-        FOURFOLD_INDEXER_POLLING_MS: "100",
-        ...database.env,
-      },
-    });
-    await running.until(/Created HTTP server/, 120_000);
-    return { running, url: `http://127.0.0.1:${port}` };
-  }
+  /** Runs `ponder start` with `args` (a schema, maybe a views schema) on this test's chain and database. */
+  const launch = (args: string[]) => startPonder({ rpcUrl, dataDir: dir, args, env: database.env });
 
-  async function stopIndexer(): Promise<void> {
-    if (indexer === undefined || indexer.child.exitCode !== null) return;
-    indexer.child.kill("SIGINT");
-    await indexer.exited;
-  }
+  const stopIndexer = () => stop(indexer);
 
   /** A GraphQL query's data; its errors fail the test. */
   async function gql<T = Record<string, unknown>>(query: string): Promise<T> {
@@ -122,10 +103,7 @@ function suite(kind: "pglite" | "postgres") {
 
   after(async () => {
     await stopIndexer();
-    if (chain.child.exitCode === null) {
-      chain.child.kill("SIGINT");
-      await chain.exited;
-    }
+    await stop(chain);
     await database.drop();
     await rm(dir, { recursive: true, force: true });
   });
@@ -333,11 +311,14 @@ function suite(kind: "pglite" | "postgres") {
         ids[i],
       ]);
     await synced();
-    type Nodes = { total: number; nodes: { id: string; online: boolean; hourlyPrice: string | null }[] };
+    type Nodes = { now: string; total: number; nodes: { id: string; online: boolean; hourlyPrice: string | null }[] };
     const idsOf = (body: Nodes) => body.nodes.map((n) => n.id);
     const all = await rest<Nodes>("/nodes");
     assert.equal(all.status, 200);
     assert.equal(all.body.total, 3);
+    // The chain's time the answer was made at (its latest block's, read at most a second before).
+    const head = await grid.client.getBlock();
+    assert.ok(BigInt(all.body.now) <= head.timestamp && BigInt(all.body.now) > head.timestamp - 600n, all.body.now);
     assert.deepEqual(idsOf(all.body), ids.map(String));
     assert.deepEqual(
       all.body.nodes.map((n) => n.online),
@@ -891,8 +872,7 @@ function suite(kind: "pglite" | "postgres") {
       assert.deepEqual(await counts(views), await counts(schema));
     } finally {
       await sql.end().catch(() => {});
-      redeployed.running.child.kill("SIGINT");
-      await redeployed.running.exited;
+      await stop(redeployed.running);
     }
   });
 }

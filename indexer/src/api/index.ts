@@ -45,7 +45,8 @@ app.use("/graphql", graphql({ db, schema }));
 app.get("/nodes", async (c) => {
   const query = parse(nodesQuery, queryOf(c));
   const { now, offlineAfter } = await chainTime();
-  return c.json(json(await findNodes(query, now, offlineAfter)));
+  // `now` is the chain's time the answer was made at: what `online` and a heartbeat's age are measured from.
+  return c.json(json({ now, ...(await findNodes(query, now, offlineAfter)) }));
 });
 
 app.get("/jobs/:id/provenance", async (c) => {
