@@ -1,0 +1,39 @@
+import type { Metadata, Viewport } from "next";
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { appSettings } from "@/lib/settings";
+import "./globals.css";
+import { Providers } from "./providers";
+
+export const metadata: Metadata = {
+  title: "Fourfold",
+  description: "An open grid for compute, data and AI: explore nodes, lease capacity, share data and run AI jobs.",
+};
+export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+
+// The settings are read per request, so one build serves any chain and indexer.
+export const dynamic = "force-dynamic";
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  const { chainId, rpcUrl } = appSettings();
+  return (
+    <html lang="en">
+      <body>
+        <a className="skip" href="#main">
+          Skip to content
+        </a>
+        <header className="bar">
+          <Link href="/" className="brand">
+            Fourfold
+          </Link>
+          <nav aria-label="Main">
+            <Link href="/">Explore</Link>
+          </nav>
+        </header>
+        <Providers chain={{ chainId, rpcUrl }}>
+          <main id="main">{children}</main>
+        </Providers>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,42 @@
+"use client";
+// The browser side's clients: TanStack Query for the indexer's answers, and wagmi (over viem) for the chain, with
+// injected wallets found by EIP-6963 discovery. The chain comes from the server's settings, per request.
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { type ReactNode, useState } from "react";
+import { defineChain } from "viem";
+import { createConfig, http, WagmiProvider } from "wagmi";
+import { injected } from "wagmi/connectors";
+
+export interface ChainSettings {
+  chainId: number;
+  rpcUrl: string;
+}
+
+function wagmiConfig({ chainId, rpcUrl }: ChainSettings) {
+  const chain = defineChain({
+    id: chainId,
+    name: chainId === 31337 ? "Fourfold local chain" : `Fourfold on chain ${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+  return createConfig({
+    chains: [chain],
+    connectors: [injected()],
+    transports: { [chain.id]: http(rpcUrl) },
+    // The local chain mines on demand: poll it often so a transaction's state shows at once.
+    pollingInterval: chainId === 31337 ? 500 : 4_000,
+    ssr: true,
+  });
+}
+
+export function Providers({ chain, children }: { chain: ChainSettings; children: ReactNode }) {
+  const [config] = useState(() => wagmiConfig(chain));
+  const [queries] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, refetchOnWindowFocus: false } } }),
+  );
+  return (
+    <WagmiProvider config={config}>
+      <QueryClientProvider client={queries}>{children}</QueryClientProvider>
+    </WagmiProvider>
+  );
+}

@@ -1,0 +1,214 @@
+"use client";
+// Explore: the indexer's GET /nodes with filters, sorted and paginated. The form is checked before a query is sent;
+// loading, empty and failed states each say what is happening.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { type FormEvent, useId, useState } from "react";
+import { ago, disk, fold, memory } from "@/lib/format";
+import { type FilterForm, NO_FILTERS, type NodesPage, nodesQuery, SORTS } from "@/lib/nodes";
+
+const PAGE = 50;
+
+async function fetchNodes(query: string): Promise<NodesPage> {
+  const response = await fetch(`/indexer/nodes?${query}`);
+  const body = (await response.json().catch(() => ({}))) as NodesPage & { error?: string };
+  if (!response.ok) throw new Error(body.error ?? `the indexer answered ${response.status}`);
+  return body;
+}
+
+export function NodeExplorer() {
+  const [form, setForm] = useState<FilterForm>(NO_FILTERS);
+  const [applied, setApplied] = useState<FilterForm>(NO_FILTERS);
+  const [offset, setOffset] = useState(0);
+  const [formError, setFormError] = useState<string>();
+  const { query } = nodesQuery(applied, { limit: PAGE, offset });
+  const nodes = useQuery({
+    queryKey: ["nodes", query],
+    queryFn: () => fetchNodes(query ?? ""),
+    enabled: query !== undefined,
+    placeholderData: keepPreviousData,
+    refetchInterval: 15_000,
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const checked = nodesQuery(form, { limit: PAGE, offset: 0 });
+    setFormError(checked.error);
+    if (checked.error === undefined) {
+      setApplied(form);
+      setOffset(0);
+    }
+  };
+  const field = (name: keyof FilterForm) => ({
+    name,
+    value: form[name],
+    onChange: (event: { target: { value: string } }) => setForm({ ...form, [name]: event.target.value }),
+  });
+
+  return (
+    <section aria-label="Nodes">
+      <form className="filters" onSubmit={submit} noValidate>
+        <Field label="CPU cores (at least)">
+          {(id) => <input id={id} inputMode="numeric" placeholder="any" {...field("minCpu")} />}
+        </Field>
+        <Field label="Memory GiB (at least)">
+          {(id) => <input id={id} inputMode="numeric" placeholder="any" {...field("minMemoryGiB")} />}
+        </Field>
+        <Field label="SSD GiB (at least)">
+          {(id) => <input id={id} inputMode="numeric" placeholder="any" {...field("minSsdGiB")} />}
+        </Field>
+        <Field label="GPUs (at least)">
+          {(id) => <input id={id} inputMode="numeric" placeholder="any" {...field("minGpus")} />}
+        </Field>
+        <Field label="Region">{(id) => <input id={id} placeholder="e.g. eu-west" {...field("region")} />}</Field>
+        <Field label="Country">
+          {(id) => <input id={id} placeholder="e.g. NL" maxLength={2} {...field("country")} />}
+        </Field>
+        <Field label="Max FOLD an hour">
+          {(id) => <input id={id} inputMode="decimal" placeholder="any" {...field("maxHourlyFold")} />}
+        </Field>
+        <Field label="Online">
+          {(id) => (
+            <select id={id} {...field("online")}>
+              <option value="any">Any</option>
+              <option value="true">Online</option>
+              <option value="false">Offline</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Sort by">
+          {(id) => (
+            <select id={id} {...field("sort")}>
+              {Object.entries(SORTS).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Order">
+          {(id) => (
+            <select id={id} {...field("order")}>
+              <option value="asc">Ascending</option>
+              <option value="desc">Descending</option>
+            </select>
+          )}
+        </Field>
+        <div className="actions">
+          <button type="submit">Apply filters</button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setForm(NO_FILTERS);
+              setApplied(NO_FILTERS);
+              setOffset(0);
+              setFormError(undefined);
+            }}
+          >
+            Clear
+          </button>
+        </div>
+        {formError && (
+          <p role="alert" className="error">
+            {formError}
+          </p>
+        )}
+      </form>
+      <Results state={nodes} offset={offset} onPage={setOffset} />
+    </section>
+  );
+}
+
+function Field({ label, children }: { label: string; children: (id: string) => React.ReactNode }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children(id)}
+    </div>
+  );
+}
+
+function Results({
+  state,
+  offset,
+  onPage,
+}: {
+  state: ReturnType<typeof useQuery<NodesPage>>;
+  offset: number;
+  onPage: (offset: number) => void;
+}) {
+  if (state.isPending) return <p aria-live="polite">Loading nodes…</p>;
+  if (state.isError)
+    return (
+      <p role="alert" className="error">
+        Could not load nodes: {state.error.message}
+      </p>
+    );
+  const page = state.data;
+  if (page.total === 0) return <p aria-live="polite">No node matches these filters.</p>;
+  const now = Number(page.now);
+  const priced = page.nodes.some((n) => n.hourlyPrice !== null);
+  return (
+    <>
+      <p aria-live="polite" className="count">
+        {page.total.toLocaleString("en")} node{page.total === 1 ? "" : "s"}
+        {page.total > page.nodes.length && `, showing ${offset + 1}–${offset + page.nodes.length}`}
+      </p>
+      <div className="table-scroll">
+        <table data-testid="node-list">
+          <thead>
+            <tr>
+              <th scope="col">Node</th>
+              <th scope="col">Where</th>
+              <th scope="col">Free CPU</th>
+              <th scope="col">Free memory</th>
+              <th scope="col">Free SSD</th>
+              <th scope="col">GPUs</th>
+              <th scope="col">{priced ? "Your hour costs" : "Per core-hour"}</th>
+              <th scope="col">State</th>
+              <th scope="col">Last heartbeat</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.nodes.map((n) => (
+              <tr key={n.id}>
+                <th scope="row">
+                  #{n.id} <span className="muted">farm {n.farmId}</span>
+                </th>
+                <td>
+                  {n.region} <span className="muted">{n.country}</span>
+                </td>
+                <td>
+                  {n.free.cpu} / {n.cpu}
+                </td>
+                <td>
+                  {memory(n.free.memoryMiB)} / {memory(n.memoryMiB)}
+                </td>
+                <td>{disk(n.free.ssdGiB)}</td>
+                <td>{n.free.gpus}</td>
+                <td>{fold(n.hourlyPrice ?? n.priceCpu)} FOLD</td>
+                <td>
+                  <span className={n.online ? "pill online" : "pill offline"}>{n.online ? "Online" : "Offline"}</span>
+                  {n.status !== "Active" && <span className="muted"> {n.status}</span>}
+                </td>
+                <td>{ago(n.lastHeartbeat, now)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {page.total > PAGE && (
+        <nav className="pager" aria-label="Pages">
+          <button type="button" disabled={offset === 0} onClick={() => onPage(Math.max(0, offset - PAGE))}>
+            Previous
+          </button>
+          <button type="button" disabled={offset + PAGE >= page.total} onClick={() => onPage(offset + PAGE)}>
+            Next
+          </button>
+        </nav>
+      )}
+    </>
+  );
+}
