@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { Wallet } from "@/components/wallet";
 import { appSettings } from "@/lib/settings";
 import "./globals.css";
 import { Providers } from "./providers";
@@ -22,15 +23,16 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         <a className="skip" href="#main">
           Skip to content
         </a>
-        <header className="bar">
-          <Link href="/" className="brand">
-            Fourfold
-          </Link>
-          <nav aria-label="Main">
-            <Link href="/">Explore</Link>
-          </nav>
-        </header>
         <Providers chain={{ chainId, rpcUrl }}>
+          <header className="bar">
+            <Link href="/" className="brand">
+              Fourfold
+            </Link>
+            <nav aria-label="Main">
+              <Link href="/">Explore</Link>
+            </nav>
+            <Wallet chainId={chainId} />
+          </header>
           <main id="main">{children}</main>
         </Providers>
       </body>

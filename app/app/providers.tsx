@@ -1,11 +1,12 @@
 "use client";
 // The browser side's clients: TanStack Query for the indexer's answers, and wagmi (over viem) for the chain, with
-// injected wallets found by EIP-6963 discovery. The chain comes from the server's settings, per request.
+// injected wallets found by EIP-6963 discovery (and, on the local chain, a burner wallet). The chain comes from the
+// server's settings, per request.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
 import { defineChain } from "viem";
 import { createConfig, http, WagmiProvider } from "wagmi";
-import { injected } from "wagmi/connectors";
+import { burner } from "@/lib/burner";
 
 export interface ChainSettings {
   chainId: number;
@@ -21,7 +22,8 @@ function wagmiConfig({ chainId, rpcUrl }: ChainSettings) {
   });
   return createConfig({
     chains: [chain],
-    connectors: [injected()],
+    // Injected wallets each appear by EIP-6963 discovery; the burner only where its funding exists, the local chain.
+    connectors: chainId === 31337 ? [burner()] : [],
     transports: { [chain.id]: http(rpcUrl) },
     // The local chain mines on demand: poll it often so a transaction's state shows at once.
     pollingInterval: chainId === 31337 ? 500 : 4_000,

@@ -2,18 +2,13 @@
 // Explore: the indexer's GET /nodes with filters, sorted and paginated. The form is checked before a query is sent;
 // loading, empty and failed states each say what is happening.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { type FormEvent, useId, useState } from "react";
 import { ago, disk, fold, memory } from "@/lib/format";
+import { rest } from "@/lib/indexer";
 import { type FilterForm, NO_FILTERS, type NodesPage, nodesQuery, SORTS } from "@/lib/nodes";
 
 const PAGE = 50;
-
-async function fetchNodes(query: string): Promise<NodesPage> {
-  const response = await fetch(`/indexer/nodes?${query}`);
-  const body = (await response.json().catch(() => ({}))) as NodesPage & { error?: string };
-  if (!response.ok) throw new Error(body.error ?? `the indexer answered ${response.status}`);
-  return body;
-}
 
 export function NodeExplorer() {
   const [form, setForm] = useState<FilterForm>(NO_FILTERS);
@@ -23,7 +18,7 @@ export function NodeExplorer() {
   const { query } = nodesQuery(applied, { limit: PAGE, offset });
   const nodes = useQuery({
     queryKey: ["nodes", query],
-    queryFn: () => fetchNodes(query ?? ""),
+    queryFn: () => rest<NodesPage>(`nodes?${query}`),
     enabled: query !== undefined,
     placeholderData: keepPreviousData,
     refetchInterval: 15_000,
@@ -175,7 +170,7 @@ function Results({
             {page.nodes.map((n) => (
               <tr key={n.id}>
                 <th scope="row">
-                  #{n.id} <span className="muted">farm {n.farmId}</span>
+                  <Link href={`/nodes/${n.id}`}>#{n.id}</Link> <span className="muted">farm {n.farmId}</span>
                 </th>
                 <td>
                   {n.region} <span className="muted">{n.country}</span>

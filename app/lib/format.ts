@@ -1,13 +1,17 @@
 // How amounts, sizes and times read in the app. FOLD has 18 decimals; the indexer sends amounts as decimal strings.
 import { formatUnits } from "viem";
 
-/** `wei` (a decimal string or bigint) as FOLD with at most `digits` decimals, trailing zeros dropped. */
+/** An 18-decimal amount (FOLD or ETH, in wei, as a decimal string or bigint) with at most `digits` decimals, trailing
+ * zeros dropped and the whole part grouped by thousands, e.g. "10,000" or "0.25"; dust below the last digit shown
+ * reads "< 0.0001". */
 export function fold(wei: string | bigint, digits = 4): string {
-  const [whole, fraction = ""] = formatUnits(BigInt(wei), 18).split(".");
+  const [whole = "0", fraction = ""] = formatUnits(BigInt(wei), 18).split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   const shown = fraction.slice(0, digits).replace(/0+$/, "");
-  if (shown === "" && fraction.replace(/0+$/, "") !== "")
+  if (shown === "" && whole === "0" && fraction.replace(/0+$/, "") !== "") {
     return `< ${digits === 0 ? "1" : `0.${"0".repeat(digits - 1)}1`}`;
-  return shown === "" ? (whole ?? "0") : `${whole}.${shown}`;
+  }
+  return shown === "" ? grouped : `${grouped}.${shown}`;
 }
 
 /** MiB as GiB (or TiB), e.g. "16 GiB". */

@@ -3,28 +3,24 @@
 // up in the list with its free capacity, price and online state; filters narrow it; a bad filter is refused before
 // anything is sent. Any console error in the page fails the test. Screenshots go to app/test/screenshots/.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { parseEther, toHex } from "viem";
 import { type Indexer, startPonder, stop } from "../../indexer/test/support/ponder.ts";
-import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
+import { freePort, type Running, startChain } from "../../scripts/test/support.ts";
 import { KeyPurpose } from "../../worker/src/identity.ts";
 import { connectGrid, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
+import { launchChromium, noChromium, startApp } from "./support/browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const NEXT = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
 const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
 
 /** What the page shows in `locator`'s elements, as a person reads it. */
 const textOf = async (locator: Locator) => (await locator.allInnerTexts()).join("\n");
 
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`;
+const skip = noChromium();
 if (skip) console.log(`# app browser tests skipped: ${skip}`);
 
 describe("Explore (browser)", { timeout: 300_000, skip }, () => {
@@ -37,42 +33,20 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
   let grid: Grid;
   let dir: string;
   const consoleErrors: string[] = [];
+  /** The node key of the farmer's node (node 1), bound in the first test. */
+  let nodeKey: Awaited<ReturnType<Grid["bindFreshKey"]>>;
 
   before(async () => {
-    if (!existsSync(path.join(ROOT, "app", ".next", "BUILD_ID"))) {
-      throw new Error("the app is not built: run `npm run build:app` first (npm test does)");
-    }
     dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-app-"));
     const rpcPort = await freePort();
     const rpcUrl = `http://127.0.0.1:${rpcPort}`;
     chain = await startChain(rpcPort);
     grid = await connectGrid(rpcUrl);
     indexer = await startPonder({ rpcUrl, dataDir: dir, args: ["--schema", "app_test"] });
-    const appPort = await freePort();
-    appUrl = `http://127.0.0.1:${appPort}`;
-    app = runNode([NEXT, "start", "--hostname", "127.0.0.1", "--port", String(appPort)], {
-      cwd: path.join(ROOT, "app"),
-      env: {
-        NEXT_TELEMETRY_DISABLED: "1",
-        FOURFOLD_CHAIN_ID: "31337",
-        FOURFOLD_RPC_URL: rpcUrl,
-        FOURFOLD_INDEXER_URL: indexer.url,
-      },
-    });
-    await app.until(/Ready in/, 60_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const started = await startApp({ rpcUrl, indexerUrl: indexer.url });
+    app = started.running;
+    appUrl = started.url;
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on("console", (message) => {
       if (message.type() === "error") consoleErrors.push(message.text());
@@ -98,6 +72,7 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
     const { contracts, call } = grid;
     const farmerId = await grid.register(farmer, "explore-farmer");
     const key = await grid.bindFreshKey(farmer, farmerId, KeyPurpose.Node);
+    nodeKey = key;
     const farmId = await call<bigint>(farmer, contracts.nodes, "createFarm", [
       farmerId,
       "North",
@@ -155,6 +130,63 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
     await page.screenshot({ path: path.join(SCREENSHOTS, "explore-375.png"), fullPage: true });
 
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it("shows a node's detail: capacity, prices, online by the chain's clock, uptime per hour, farm reputation", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(appUrl);
+    await page.getByTestId("node-list").getByRole("link", { name: "#1" }).click();
+    await page.getByRole("heading", { name: /Node #1/ }).waitFor();
+    await page.getByRole("heading", { name: /Online/ }).waitFor();
+    assert.match(await textOf(page.locator(".lead")), /eu-west, NL · Active · farm North \(explore-farmer\)/);
+    const capacity = page.getByRole("region", { name: "Capacity" });
+    assert.match(await textOf(capacity.getByRole("row", { name: /CPU cores/ })), /CPU cores\s+8\s+0\s+8/);
+    const prices = page.getByRole("region", { name: "Prices per hour" });
+    assert.match(await textOf(prices), /CPU core\s+0\.25 FOLD/);
+    // A second heartbeat a minute after the first proves that minute: the chart's newest hour is not empty.
+    await grid.advanceTime(60);
+    await grid.call(grid.wallet(nodeKey), grid.contracts.nodes, "heartbeat", [1n]);
+    const record = page.getByRole("region", { name: "Record" });
+    await eventually("the second heartbeat on the page", async () =>
+      /Heartbeats\s+2\b/.test(await textOf(record)) ? true : undefined,
+    );
+    await page.getByRole("img", { name: /Proven uptime over the last 48 hours/ }).waitFor();
+    const newest = await page.locator("svg rect title").last().textContent();
+    assert.match(newest ?? "", /UTC: [1-9]\d*% \(\d+ heartbeats?\)$/);
+    await page.getByRole("region", { name: "Farm reputation" }).getByText("none yet").waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, "node.png"), fullPage: true });
+
+    // A node that does not exist, and a node number that is not one, each say so.
+    await page.goto(`${appUrl}/nodes/999`);
+    await page.getByText("There is no node #999 on this chain (yet).").waitFor();
+    await page.goto(`${appUrl}/nodes/abc`);
+    await page.getByText("“abc” is not a node number: node numbers are whole numbers from 1.").waitFor();
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it("connects a burner wallet on the local chain, funded with ETH for gas and FOLD, and keeps it across reloads", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(appUrl);
+    await page.getByRole("button", { name: "Connect Burner wallet (local chain)" }).click();
+    const shown = page.getByTestId("wallet-address");
+    await shown.waitFor();
+    const address = (await shown.getAttribute("title")) as `0x${string}`;
+    await page.getByText("10 ETH · 10,000 FOLD").waitFor();
+    assert.equal(await grid.client.getBalance({ address }), parseEther("10"));
+    const fold = await grid.client.readContract({
+      ...grid.contracts.token,
+      functionName: "balanceOf",
+      args: [address],
+    });
+    assert.equal(fold, parseEther("10000"));
+    // The same key after a reload, and no second grant.
+    await page.reload();
+    await page.getByText("10 ETH · 10,000 FOLD").waitFor();
+    assert.equal(await page.getByTestId("wallet-address").getAttribute("title"), address);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "burner.png") });
+    await page.getByRole("button", { name: "Disconnect" }).click();
+    await page.getByRole("button", { name: "Connect Burner wallet (local chain)" }).waitFor();
     assert.deepEqual(consoleErrors, []);
   });
 });

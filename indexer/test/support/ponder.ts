@@ -45,3 +45,24 @@ export async function stop(running: Running | undefined): Promise<void> {
   running.child.kill("SIGINT");
   await running.exited;
 }
+
+/** Waits until the indexer at `url` has indexed block `head` (its GraphQL `_meta`); fails if `running` exits. */
+export async function untilIndexed(indexer: Indexer, head: bigint, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (indexer.running.child.exitCode !== null) {
+      throw new Error(`the indexer exited:\n${indexer.running.output().slice(-3_000)}`);
+    }
+    const response = await fetch(`${indexer.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ _meta { status } }" }),
+    }).catch(() => undefined);
+    const body = (await response?.json().catch(() => undefined)) as
+      | { data?: { _meta: { status: { fourfold?: { block?: { number: number } } } } } }
+      | undefined;
+    if ((body?.data?._meta.status.fourfold?.block?.number ?? 0) >= Number(head)) return;
+    if (Date.now() > deadline) throw new Error(`block ${head} not indexed within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
