@@ -5,8 +5,11 @@
 // chromium:
 // - exploreFirstLoadKbGzip: the JavaScript of Explore's first load (every script the page fetched, each gzipped
 //   at level 6, summed, in kB of 1,000 bytes); goal at most 250;
-// - exploreReadyMsP50: from the start of navigation to the node list's first row on screen, in a fresh browser
-//   context each time (nothing cached), 5 loads, the median; goal at most 1,500 ms.
+// - exploreReadyMsP50: from the start of navigation to the paint of the node list's first row, as the browser's
+//   Element Timing API reports it (the row carries elementtiming="first-node"), in a fresh browser context each time
+//   (nothing cached), 5 loads, the median; goal at most 1,500 ms;
+// - exploreVisibleToPlaywrightMsP50: the same loads timed from outside, from page.goto until Playwright sees the row
+//   visible; this adds the automation's polling, which waits while the page's main thread is busy starting up.
 // The app must be built first (`npm run build:app`).
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -53,6 +56,7 @@ try {
     await warm.close();
 
     const loads: number[] = [];
+    const seen: number[] = [];
     let scripts: { url: string; bytes: number; gzipBytes: number }[] = [];
     for (let i = 0; i < LOADS; i++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -69,18 +73,31 @@ try {
       const started = performance.now();
       await page.goto(app.url, { waitUntil: "commit" });
       await page.getByTestId("node-list").locator("tbody tr").first().waitFor({ timeout: 60_000 });
-      loads.push(performance.now() - started);
+      seen.push(performance.now() - started);
+      const painted = (await page.evaluate(`new Promise((resolve) => {
+        new PerformanceObserver((list) => {
+          const entry = list.getEntries().find((e) => e.identifier === "first-node");
+          if (entry) resolve(entry.renderTime || entry.loadTime);
+        }).observe({ type: "element", buffered: true });
+        setTimeout(() => resolve(null), 5000);
+      })`)) as number | null;
+      if (painted === null) throw new Error("the browser reported no paint of the node list's first row");
+      loads.push(painted);
       const total = await page.getByText(/^10,000 nodes/).count();
       if (total !== 1) throw new Error("Explore did not report the 10,000 nodes");
       await page.waitForLoadState("networkidle");
       if (i === 0) scripts = await Promise.all(fetched);
       await context.close();
-      log(`load ${i + 1}/${LOADS}: node list after ${loads.at(-1)?.toFixed(0)} ms`);
+      log(
+        `load ${i + 1}/${LOADS}: node list painted at ${loads.at(-1)?.toFixed(0)} ms, seen at ${seen.at(-1)?.toFixed(0)} ms`,
+      );
     }
     const result = {
       exploreFirstLoadKbGzip: round1(scripts.reduce((sum, s) => sum + s.gzipBytes, 0) / 1_000),
       exploreReadyMsP50: round1(percentile(loads, 50)),
       loadsMs: loads.map(round1),
+      exploreVisibleToPlaywrightMsP50: round1(percentile(seen, 50)),
+      visibleMs: seen.map(round1),
       scripts: scripts.length,
       scriptsKbRaw: round1(scripts.reduce((sum, s) => sum + s.bytes, 0) / 1_000),
       nodes: FARMS * NODES_PER_FARM,

@@ -30,6 +30,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             </Link>
             <nav aria-label="Main">
               <Link href="/">Explore</Link>
+              <Link href="/farm">Farm</Link>
             </nav>
             <Wallet chainId={chainId} />
           </header>

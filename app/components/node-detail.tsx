@@ -1,7 +1,7 @@
 "use client";
 // A node: where it is, its capacity (total, reserved by leases, free), its prices, whether it is online by the
 // chain's clock, its proven uptime per hour, its rewards, and its farm's reputation (outcomes and feedback).
-import { abis, deploymentsOn } from "@fourfold/contracts";
+import { deploymentsOn, nodeRegistryAbi } from "@fourfold/contracts";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useBlock, useChainId, useReadContract } from "wagmi";
@@ -87,7 +87,7 @@ export function NodeDetail({ id }: { id: string }) {
   const block = useBlock({ watch: true });
   const offlineAfter = useReadContract({
     address: registry?.address,
-    abi: abis.NodeRegistry,
+    abi: nodeRegistryAbi,
     functionName: "offlineAfter",
     query: { enabled: registry !== undefined },
   });

@@ -1,7 +1,7 @@
 "use client";
 // The header's wallet: connect an injected wallet (each one EIP-6963 discovery found) or, on the local chain, the
 // burner wallet; once connected, the address, ETH for gas and FOLD, and a way to disconnect.
-import { abis, deploymentsOn } from "@fourfold/contracts";
+import { deploymentsOn, foldTokenAbi } from "@fourfold/contracts";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useBalance, useConnect, useConnection, useConnectors, useDisconnect, useReadContract } from "wagmi";
@@ -21,7 +21,7 @@ export function Wallet({ chainId }: { chainId: number }) {
   const eth = useBalance({ address, query: { enabled: address !== undefined } });
   const folds = useReadContract({
     address: token?.address,
-    abi: abis.FoldToken,
+    abi: foldTokenAbi,
     functionName: "balanceOf",
     args: address === undefined ? undefined : [address],
     query: { enabled: address !== undefined && token !== undefined },

@@ -2,36 +2,47 @@
 // server from a Hardhat development account (POST /api/burner). It lets `npm start` be used without a wallet
 // extension. Never offered on any other chain: its key is only as safe as this browser's storage.
 import { type Address, createWalletClient, type EIP1193RequestFn, type Hex, http, numberToHex } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createConnector } from "wagmi";
 
 const KEY = "fourfold.burner.key";
 const CONNECTED = "fourfold.burner.connected";
+const ADDRESS = "fourfold.burner.address";
 
-/** This browser's burner account, made on first use. */
-function burnerAccount() {
+/** This browser's burner account, made on first use. The signing code (viem/accounts, secp256k1) loads only now:
+ * most visits never use the burner, and it would weigh on every page's first load. */
+async function burnerAccount() {
+  const { generatePrivateKey, privateKeyToAccount } = await import("viem/accounts");
   let key = localStorage.getItem(KEY) as Hex | null;
   if (key === null) {
     key = generatePrivateKey();
     localStorage.setItem(KEY, key);
   }
-  return privateKeyToAccount(key);
+  const account = privateKeyToAccount(key);
+  localStorage.setItem(ADDRESS, account.address);
+  return account;
+}
+
+/** The burner's address, without loading the signing code once it is known. */
+async function burnerAddress(): Promise<Address> {
+  const known = localStorage.getItem(ADDRESS) as Address | null;
+  if (known !== null && localStorage.getItem(KEY) !== null) return known;
+  return (await burnerAccount()).address;
 }
 
 export function burner() {
   return createConnector((config) => {
     const chain = config.chains[0];
-    const client = () =>
-      createWalletClient({ account: burnerAccount(), chain, transport: http(chain.rpcUrls.default.http[0]) });
-    const accounts = (): readonly Address[] =>
-      localStorage.getItem(CONNECTED) === "1" ? [burnerAccount().address] : [];
+    const client = async () =>
+      createWalletClient({ account: await burnerAccount(), chain, transport: http(chain.rpcUrls.default.http[0]) });
+    const accounts = async (): Promise<readonly Address[]> =>
+      localStorage.getItem(CONNECTED) === "1" ? [await burnerAddress()] : [];
     return {
       id: "burner",
       name: "Burner wallet (local chain)",
       type: "burner",
       async connect(parameters) {
         localStorage.setItem(CONNECTED, "1");
-        const address = burnerAccount().address;
+        const address = await burnerAddress();
         const connected = parameters?.withCapabilities ? [{ address, capabilities: {} }] : [address];
         return { accounts: connected as never, chainId: chain.id };
       },
@@ -45,7 +56,7 @@ export function burner() {
         return chain.id;
       },
       async isAuthorized() {
-        return accounts().length > 0;
+        return (await accounts()).length > 0;
       },
       // wagmi signs and sends through this client: the key signs here, and the chain's node only sees raw transactions.
       async getClient() {
@@ -53,9 +64,9 @@ export function burner() {
       },
       async getProvider() {
         const request: EIP1193RequestFn = async ({ method, params }) => {
-          if (method === "eth_accounts" || method === "eth_requestAccounts") return accounts() as never;
+          if (method === "eth_accounts" || method === "eth_requestAccounts") return (await accounts()) as never;
           if (method === "eth_chainId") return numberToHex(chain.id) as never;
-          return client().request({ method, params } as never) as never;
+          return (await client()).request({ method, params } as never) as never;
         };
         return { request };
       },

@@ -1,6 +1,5 @@
 // The Explore page's filters: the form's text, checked before anything is sent, turned into GET /nodes's query.
 import { parseUnits } from "viem";
-import { z } from "zod";
 
 export interface NodeRow {
   id: string;
@@ -29,6 +28,9 @@ export interface NodesPage {
   nodes: NodeRow[];
 }
 
+/** Nodes to a page. */
+export const PAGE = 50;
+
 export const SORTS = {
   id: "Node number",
   price: "Price",
@@ -38,37 +40,51 @@ export const SORTS = {
   onlineSeconds: "Proven uptime",
 } as const;
 
-const count = (what: string) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d{0,9}$/, `${what}: a whole number, or empty`);
+// The form is checked with plain patterns, not zod: this module is in Explore's first load, where every kB counts.
+const WHOLE = /^\d{0,9}$/;
+const FOLD_AMOUNT = /^(\d{1,12}(\.\d{1,18})?)?$/;
+const ORDERS = ["asc", "desc"] as const;
+const ONLINE = ["any", "true", "false"] as const;
 
-export const filterForm = z
-  .object({
-    minCpu: count("CPU cores"),
-    minMemoryGiB: count("Memory"),
-    minSsdGiB: count("SSD"),
-    minGpus: count("GPUs"),
-    region: z.string().trim().max(64, "Region: at most 64 characters"),
-    country: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(/^([A-Z]{2})?$/, "Country: two letters, like NL, or empty"),
-    maxHourlyFold: z
-      .string()
-      .trim()
-      .regex(/^(\d{1,12}(\.\d{1,18})?)?$/, "Max price: an amount of FOLD, like 0.5, or empty"),
-    online: z.enum(["any", "true", "false"]),
-    sort: z.enum(Object.keys(SORTS) as [keyof typeof SORTS]),
-    order: z.enum(["asc", "desc"]),
-  })
-  .refine((f) => f.maxHourlyFold === "" || [f.minCpu, f.minMemoryGiB, f.minSsdGiB, f.minGpus].some((v) => v !== ""), {
-    path: ["maxHourlyFold"],
-    message: "Max price: say which resources to price (CPU, memory, SSD or GPUs)",
-  });
-export type FilterForm = z.input<typeof filterForm>;
+export interface FilterForm {
+  minCpu: string;
+  minMemoryGiB: string;
+  minSsdGiB: string;
+  minGpus: string;
+  region: string;
+  country: string;
+  maxHourlyFold: string;
+  online: (typeof ONLINE)[number];
+  sort: keyof typeof SORTS;
+  order: (typeof ORDERS)[number];
+}
+
+/** The form's values trimmed (the country upper-cased), or its first problem in words. */
+function checkFilters(form: FilterForm): { ok: true; value: FilterForm } | { ok: false; error: string } {
+  const f = Object.fromEntries(Object.entries(form).map(([k, v]) => [k, String(v).trim()])) as unknown as FilterForm;
+  f.country = f.country.toUpperCase();
+  const counts: [keyof FilterForm, string][] = [
+    ["minCpu", "CPU cores"],
+    ["minMemoryGiB", "Memory"],
+    ["minSsdGiB", "SSD"],
+    ["minGpus", "GPUs"],
+  ];
+  for (const [field, what] of counts) {
+    if (!WHOLE.test(f[field])) return { ok: false, error: `${what}: a whole number, or empty` };
+  }
+  if (f.region.length > 64) return { ok: false, error: "Region: at most 64 characters" };
+  if (!/^([A-Z]{2})?$/.test(f.country)) return { ok: false, error: "Country: two letters, like NL, or empty" };
+  if (!FOLD_AMOUNT.test(f.maxHourlyFold)) {
+    return { ok: false, error: "Max price: an amount of FOLD, like 0.5, or empty" };
+  }
+  if (f.maxHourlyFold !== "" && counts.every(([field]) => f[field] === "")) {
+    return { ok: false, error: "Max price: say which resources to price (CPU, memory, SSD or GPUs)" };
+  }
+  if (!ONLINE.includes(f.online) || !(f.sort in SORTS) || !ORDERS.includes(f.order)) {
+    return { ok: false, error: "the filters are not valid" };
+  }
+  return { ok: true, value: f };
+}
 
 export const NO_FILTERS: FilterForm = {
   minCpu: "",
@@ -88,9 +104,9 @@ export function nodesQuery(
   form: FilterForm,
   page: { limit: number; offset: number },
 ): { query?: string; error?: string } {
-  const parsed = filterForm.safeParse(form);
-  if (!parsed.success) return { error: parsed.error.issues[0]?.message ?? "the filters are not valid" };
-  const f = parsed.data;
+  const checked = checkFilters(form);
+  if (!checked.ok) return { error: checked.error };
+  const f = checked.value;
   const q = new URLSearchParams();
   if (f.minCpu !== "") q.set("minCpu", f.minCpu);
   if (f.minMemoryGiB !== "") q.set("minMemoryMiB", String(BigInt(f.minMemoryGiB) * 1024n));

@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Locator, Page } from "playwright-core";
 import { parseEther, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { type Indexer, startPonder, stop } from "../../indexer/test/support/ponder.ts";
 import { freePort, type Running, startChain } from "../../scripts/test/support.ts";
 import { KeyPurpose } from "../../worker/src/identity.ts";
@@ -187,6 +188,73 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, "burner.png") });
     await page.getByRole("button", { name: "Disconnect" }).click();
     await page.getByRole("button", { name: "Connect Burner wallet (local chain)" }).waitFor();
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it("lets a farmer register an identity, a farm and a node (its key made and signed in the browser)", async () => {
+    await page.goto(`${appUrl}/farm`);
+    await page.getByText("Connect a wallet (at the top of the page)").waitFor();
+    await page.getByRole("button", { name: "Connect Burner wallet (local chain)" }).click();
+    const address = (await page.getByTestId("wallet-address").getAttribute("title")) as `0x${string}`;
+
+    // A bad handle is refused in the form; a good one is registered, and the page follows the indexer.
+    const handle = page.getByLabel("Handle");
+    await handle.fill("Not A Handle");
+    await page.getByRole("button", { name: "Register identity" }).click();
+    assert.match(await textOf(page.locator("main").getByRole("alert")), /^Handle: 3 to 32 lower-case letters/);
+    await handle.fill("browser-farmer");
+    await page.getByRole("button", { name: "Register identity" }).click();
+    await page.getByText("You are browser-farmer").waitFor({ timeout: 30_000 });
+
+    await page.getByLabel("Farm name").fill("South");
+    assert.equal(await page.getByLabel("Payout address (lease payments and rewards)").inputValue(), address);
+    await page.getByRole("button", { name: "Create farm" }).click();
+    await page.getByText("Creating the farm: confirmed.").waitFor();
+    await page.getByRole("region", { name: "Your farms" }).getByText("South").waitFor({ timeout: 30_000 });
+
+    // A node in Sweden, its key bound and registered in two transactions the burner signs.
+    const form = page.getByRole("region", { name: "Register a node" });
+    await form.getByLabel("Country").fill("S");
+    await form.getByRole("button", { name: "Register node" }).click();
+    assert.equal(await textOf(form.getByRole("alert")), "Country: two letters, like NL");
+    await form.getByLabel("Country").fill("se");
+    await form.getByLabel("Region").fill("eu-north");
+    await form.getByLabel("CPU cores").fill("16");
+    await form.getByRole("button", { name: "Register node" }).click();
+    const done = page.getByTestId("node-registered");
+    await done.waitFor({ timeout: 30_000 });
+    const nodeId = BigInt((await textOf(done)).match(/Node #(\d+) is registered/)?.[1] ?? "0");
+    const onChain = await grid.client.readContract({ ...grid.contracts.nodes, functionName: "node", args: [nodeId] });
+    assert.equal(onChain.country, toHex("SE", { size: 2 }));
+    const download = await done.getByRole("link", { name: `Download node-${nodeId}.key` }).getAttribute("href");
+    const key = decodeURIComponent((download ?? "").replace("data:text/plain;charset=utf-8,", "")).trim();
+    assert.equal(privateKeyToAccount(key as `0x${string}`).address, onChain.key);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "farm.png"), fullPage: true });
+
+    // A second browser's burner asking for a taken handle gets the contract's refusal in words, before paying.
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    otherPage.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    await otherPage.goto(`${appUrl}/farm`);
+    await otherPage.getByRole("button", { name: "Connect Burner wallet (local chain)" }).click();
+    await otherPage.getByLabel("Handle").fill("browser-farmer");
+    await otherPage.getByRole("button", { name: "Register identity" }).click();
+    await otherPage
+      .getByText(/Registering your identity failed: The handle “browser-farmer” is taken \(identity \d+\)/)
+      .waitFor();
+    await other.close();
+
+    // Explore lists the new node; it has not sent a heartbeat, so it is offline.
+    await page.goto(appUrl);
+    await page.getByLabel("Region").fill("eu-north");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const row = page.getByTestId("node-list").locator("tbody tr").first();
+    await eventually("the new node on Explore", async () =>
+      (await textOf(row)).includes(`#${nodeId}`) ? true : undefined,
+    );
+    assert.match(await textOf(row), /16 \/ 16[\s\S]*Offline/);
     assert.deepEqual(consoleErrors, []);
   });
 });

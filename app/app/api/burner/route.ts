@@ -1,7 +1,7 @@
 // POST /api/burner {address}: gives a burner wallet on the local chain ETH for gas and FOLD to spend, from Hardhat's
 // published development account #0 (which holds the local chain's genesis FOLD). Only on chain 31337: those keys
 // are public, and this route refuses every other chain.
-import { abis, deploymentsOn } from "@fourfold/contracts";
+import { deploymentsOn, foldTokenAbi } from "@fourfold/contracts";
 import { createPublicClient, createWalletClient, defineChain, http, isAddress, parseEther } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { appSettings } from "@/lib/settings";
@@ -39,7 +39,7 @@ export async function POST(request: Request): Promise<Response> {
       await dev.sendTransaction({ to: address, value: BURNER_GRANT.eth }),
       await dev.writeContract({
         address: token.address,
-        abi: abis.FoldToken,
+        abi: foldTokenAbi,
         functionName: "transfer",
         args: [address, BURNER_GRANT.fold],
       }),

@@ -1,0 +1,292 @@
+"use client";
+// The farmer's console: an identity (a handle), farms under it, and nodes registered in them. A node's key is made
+// here, in the browser: it signs its consent to be bound to the farm's identity (EIP-712 BindKey), the farmer's
+// wallet sends bindKey and registerNode, and the key is handed over as a file for the node agent.
+import { deploymentsOn, identityRegistryAbi, nodeRegistryAbi } from "@fourfold/contracts";
+import { KeyPurpose, signBindKey } from "@fourfold/worker/identity";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { type FormEvent, useState } from "react";
+import type { Address, Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { useChainId, useConnection, usePublicClient } from "wagmi";
+import { check, farmForm, handle, NEW_NODE, type NodeFormInput, nodeArgs, nodeForm } from "@/lib/farm";
+import { graphql } from "@/lib/indexer";
+import { useSend } from "@/lib/use-send";
+import { Field, FormFooter } from "./field";
+
+interface Farmer {
+  identitys: {
+    items: {
+      id: string;
+      handle: string;
+      farms: {
+        items: {
+          id: string;
+          name: string;
+          payout: string;
+          nodes: { items: { id: string; region: string; country: string; status: string }[] };
+        }[];
+      };
+    }[];
+  };
+}
+
+const FARMER = `query Farmer($owner: String!) {
+  identitys(where: { owner: $owner }, orderBy: "id") {
+    items { id handle farms { items { id name payout nodes { items { id region country status } } } } }
+  }
+}`;
+
+export function FarmConsole() {
+  const { address, status } = useConnection();
+  if (status !== "connected" || address === undefined) {
+    return <p>Connect a wallet (at the top of the page) to register an identity, farms and nodes.</p>;
+  }
+  return <Farmer owner={address} />;
+}
+
+function Farmer({ owner }: { owner: Address }) {
+  const farmer = useQuery({
+    queryKey: ["farmer", owner],
+    queryFn: () => graphql<Farmer>(FARMER, { owner: owner.toLowerCase() }),
+    refetchInterval: 3_000,
+  });
+  if (farmer.isPending) return <p aria-live="polite">Loading your identities and farms…</p>;
+  if (farmer.isError)
+    return (
+      <p role="alert" className="error">
+        Could not load your farms: {farmer.error.message}
+      </p>
+    );
+  const identity = farmer.data.identitys.items[0];
+  if (identity === undefined) return <RegisterIdentity />;
+  const farms = identity.farms.items;
+  return (
+    <>
+      <p>
+        You are <strong>{identity.handle}</strong> (identity {identity.id}).
+      </p>
+      <section aria-labelledby="farms-title">
+        <h2 id="farms-title">Your farms</h2>
+        {farms.length === 0 ? (
+          <p>No farm yet: create one below.</p>
+        ) : (
+          <ul>
+            {farms.map((farm) => (
+              <li key={farm.id}>
+                <strong>{farm.name}</strong> (farm {farm.id}): {farm.nodes.items.length} node
+                {farm.nodes.items.length === 1 ? "" : "s"}
+                {farm.nodes.items.map((n) => (
+                  <span key={n.id}>
+                    {" "}
+                    · <Link href={`/nodes/${n.id}`}>#{n.id}</Link> {n.region} {n.country}
+                  </span>
+                ))}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <CreateFarm identityId={identity.id} owner={owner} />
+      {farms.length > 0 && <RegisterNode identityId={identity.id} farms={farms} />}
+    </>
+  );
+}
+
+function RegisterIdentity() {
+  const [value, setValue] = useState("");
+  const [problem, setProblem] = useState<string>();
+  const tx = useSend();
+  const queries = useQueryClient();
+  const registry = deploymentsOn(useChainId()).IdentityRegistry;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const checked = check(handle, value);
+    setProblem(checked.ok ? undefined : checked.error);
+    if (!checked.ok || registry === undefined) return;
+    const sent = await tx.send("Registering your identity", {
+      address: registry.address,
+      abi: identityRegistryAbi,
+      functionName: "register",
+      args: [checked.value, ""],
+    });
+    if (sent) await queries.invalidateQueries({ queryKey: ["farmer"] });
+  };
+  return (
+    <section aria-labelledby="identity-title">
+      <h2 id="identity-title">Your identity</h2>
+      <p>Farms belong to an identity: a handle others see, owned by your address.</p>
+      <form className="stack" onSubmit={submit} noValidate>
+        <Field label="Handle">
+          {(id) => (
+            <input id={id} value={value} onChange={(e) => setValue(e.target.value)} placeholder="e.g. green-acres" />
+          )}
+        </Field>
+        <FormFooter submit="Register identity" busy={tx.busy} problem={problem} state={tx.state} />
+      </form>
+    </section>
+  );
+}
+
+function CreateFarm({ identityId, owner }: { identityId: string; owner: Address }) {
+  const [form, setForm] = useState({ name: "", payout: owner as string });
+  const [problem, setProblem] = useState<string>();
+  const tx = useSend();
+  const queries = useQueryClient();
+  const registry = deploymentsOn(useChainId()).NodeRegistry;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const checked = check(farmForm, form);
+    setProblem(checked.ok ? undefined : checked.error);
+    if (!checked.ok || registry === undefined) return;
+    const sent = await tx.send("Creating the farm", {
+      address: registry.address,
+      abi: nodeRegistryAbi,
+      functionName: "createFarm",
+      args: [BigInt(identityId), checked.value.name, checked.value.payout],
+    });
+    if (sent) {
+      setForm({ name: "", payout: owner });
+      await queries.invalidateQueries({ queryKey: ["farmer"] });
+    }
+  };
+  return (
+    <section aria-labelledby="create-farm-title">
+      <h2 id="create-farm-title">Create a farm</h2>
+      <form className="stack" onSubmit={submit} noValidate>
+        <Field label="Farm name">
+          {(id) => <input id={id} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
+        </Field>
+        <Field label="Payout address (lease payments and rewards)">
+          {(id) => <input id={id} value={form.payout} onChange={(e) => setForm({ ...form, payout: e.target.value })} />}
+        </Field>
+        <FormFooter submit="Create farm" busy={tx.busy} problem={problem} state={tx.state} />
+      </form>
+    </section>
+  );
+}
+
+const NODE_FIELDS: [keyof NodeFormInput, string][] = [
+  ["cpu", "CPU cores"],
+  ["memoryGiB", "Memory GiB"],
+  ["ssdGiB", "SSD GiB"],
+  ["hddGiB", "HDD GiB"],
+  ["gpus", "GPUs"],
+  ["country", "Country"],
+  ["region", "Region"],
+  ["priceCpu", "FOLD per core-hour"],
+  ["priceMemoryGiB", "FOLD per GiB-hour of memory"],
+  ["priceSsdGiB", "FOLD per GiB-hour of SSD"],
+  ["priceHddGiB", "FOLD per GiB-hour of HDD"],
+  ["priceGpu", "FOLD per GPU-hour"],
+];
+
+function RegisterNode({ identityId, farms }: { identityId: string; farms: { id: string; name: string }[] }) {
+  const chainId = useChainId();
+  const client = usePublicClient();
+  const deployed = deploymentsOn(chainId);
+  const [farmId, setFarmId] = useState(farms[0]?.id ?? "");
+  const [form, setForm] = useState<NodeFormInput>(NEW_NODE);
+  const [problem, setProblem] = useState<string>();
+  // The node's key, made once per node: a retry after a failed registration reuses the key already bound.
+  const [key, setKey] = useState<Hex>(() => generatePrivateKey());
+  const [registered, setRegistered] = useState<{ nodeId: bigint; key: Hex }>();
+  const tx = useSend();
+  const queries = useQueryClient();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const checked = check(nodeForm, form);
+    setProblem(checked.ok ? undefined : checked.error);
+    if (!checked.ok || client === undefined || !deployed.IdentityRegistry || !deployed.NodeRegistry) return;
+    const identities = { address: deployed.IdentityRegistry.address, abi: identityRegistryAbi };
+    const account = privateKeyToAccount(key);
+    try {
+      const [boundTo, , active] = await client.readContract({
+        ...identities,
+        functionName: "keyInfo",
+        args: [account.address],
+      });
+      if (!(active && boundTo === BigInt(identityId))) {
+        // The key's consent, good for an hour of chain time.
+        const deadline = (await client.getBlock()).timestamp + 3_600n;
+        const nonce = await client.readContract({ ...identities, functionName: "keyNonce", args: [account.address] });
+        const signature = await signBindKey({
+          key: account,
+          chainId,
+          registry: identities.address,
+          identityId: BigInt(identityId),
+          purpose: KeyPurpose.Node,
+          nonce,
+          deadline,
+        });
+        const bound = await tx.send("Binding the node's key", {
+          ...identities,
+          functionName: "bindKey",
+          args: [BigInt(identityId), account.address, KeyPurpose.Node, deadline, signature],
+        });
+        if (!bound) return;
+      }
+    } catch (error) {
+      tx.fail("Binding the node's key", (error as Error).message);
+      return;
+    }
+    const { resources, location, prices } = nodeArgs(checked.value);
+    const sent = await tx.send<bigint>("Registering the node", {
+      address: deployed.NodeRegistry.address,
+      abi: nodeRegistryAbi,
+      functionName: "registerNode",
+      args: [BigInt(farmId), account.address, resources, location, prices],
+    });
+    if (sent) {
+      setRegistered({ nodeId: sent.result, key });
+      setKey(generatePrivateKey());
+      await queries.invalidateQueries({ queryKey: ["farmer"] });
+    }
+  };
+  return (
+    <section aria-labelledby="register-node-title">
+      <h2 id="register-node-title">Register a node</h2>
+      <form className="filters" onSubmit={submit} noValidate>
+        <Field label="Farm">
+          {(id) => (
+            <select id={id} value={farmId} onChange={(e) => setFarmId(e.target.value)}>
+              {farms.map((f) => (
+                <option key={f.id} value={f.id}>
+                  {f.name} (farm {f.id})
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {NODE_FIELDS.map(([name, label]) => (
+          <Field key={name} label={label}>
+            {(id) => (
+              <input id={id} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
+            )}
+          </Field>
+        ))}
+        <FormFooter submit="Register node" busy={tx.busy} problem={problem} state={tx.state} />
+      </form>
+      {registered && (
+        <div className="card" data-testid="node-registered">
+          <p>
+            Node <Link href={`/nodes/${registered.nodeId}`}>#{String(registered.nodeId)}</Link> is registered. Its key
+            signs the node's heartbeats: give it to the node agent, and keep it secret.
+          </p>
+          <a
+            href={`data:text/plain;charset=utf-8,${registered.key}%0A`}
+            download={`node-${registered.nodeId}.key`}
+            className="button"
+          >
+            Download node-{String(registered.nodeId)}.key
+          </a>
+          <p className="muted">
+            Then: <code>npm run worker -- node --config node.json --key-file node-{String(registered.nodeId)}.key</code>{" "}
+            (see docs/node-agent.md).
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

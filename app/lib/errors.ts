@@ -1,0 +1,44 @@
+// A failed call or transaction in words: the contract's custom error decoded (its name and arguments, and for the
+// ones people meet most, what to do), a rejection in the wallet, or a lack of ETH for gas.
+import { BaseError, ContractFunctionRevertedError, InsufficientFundsError, UserRejectedRequestError } from "viem";
+
+const WORDS: Record<string, (args: readonly unknown[]) => string> = {
+  IdentityHandleTaken: (a) => `The handle “${a[0]}” is taken (identity ${a[1]}): choose another.`,
+  IdentityInvalidHandle: (a) =>
+    `“${a[0]}” is not a handle: 3 to 32 lower-case letters, digits and hyphens, not starting or ending with one.`,
+  IdentityNotOwner: (a) => `Only identity ${a[0]}'s owner may do that.`,
+  IdentityKeyAlreadyBound: (a) => `The key ${a[0]} is already bound to identity ${a[1]}.`,
+  IdentitySignatureExpired: () => "The key's signature expired: sign again.",
+  IdentityInvalidSignature: (a) => `The signature is not the key ${a[0]}'s.`,
+  FarmNotIdentityOwner: (a) => `Only identity ${a[0]}'s owner may create its farms.`,
+  FarmInvalidName: () => "A farm's name is 1 to 64 bytes.",
+  FarmZeroPayout: () => "The payout address cannot be zero.",
+  FarmNotOwner: (a) => `Only farm ${a[0]}'s owner may do that.`,
+  NodeKeyInUse: (a) => `The key ${a[0]} is already node ${a[1]}'s.`,
+  NodeKeyNotBound: (a) => `The key ${a[0]} is not a Node key of identity ${a[1]}.`,
+  NodeInvalidResources: () => "A node needs some capacity: at least one CPU core and some memory.",
+  NodeInvalidCountry: () => "The country must be two capital letters, like NL.",
+  NodeInvalidRegion: () => "A region is at most 64 bytes.",
+  NodeOffline: (a) => `Node ${a[0]} is offline: it has not sent a heartbeat recently.`,
+  NodeInsufficientCapacity: (a) => `Node ${a[0]} does not have that much free capacity.`,
+  ERC20InsufficientBalance: (a) => `Not enough FOLD: you have ${a[1]} wei and need ${a[2]} wei.`,
+  ERC20InsufficientAllowance: (a) => `The contract may spend only ${a[1]} wei of your FOLD; it needs ${a[2]} wei.`,
+};
+
+/** What went wrong, for a person. */
+export function explain(error: unknown): string {
+  if (!(error instanceof BaseError)) return error instanceof Error ? error.message : String(error);
+  if (error.walk((e) => e instanceof UserRejectedRequestError)) return "You rejected the request in your wallet.";
+  if (error.walk((e) => e instanceof InsufficientFundsError)) return "Not enough ETH to pay for gas.";
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+    const { errorName, args = [] } = reverted.data;
+    const words = WORDS[errorName]?.(args);
+    const call = `${errorName}(${args.map((a) => String(a)).join(", ")})`;
+    return words ? `${words} (${call})` : `The contract refused: ${call}.`;
+  }
+  if (reverted instanceof ContractFunctionRevertedError && reverted.reason) {
+    return `The contract refused: ${reverted.reason}.`;
+  }
+  return error.shortMessage;
+}

@@ -1,0 +1,46 @@
+"use client";
+// Sending a contract call from the connected wallet, with its state for the page: signing (waiting for the wallet),
+// pending (sent, waiting to be mined), confirmed, or failed with the reason in words. The call is simulated first,
+// so a refusal shows the contract's custom error before anything is signed or paid for.
+import { useState } from "react";
+import type { Abi, Address, Hex } from "viem";
+import { useConfig } from "wagmi";
+import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
+import { explain } from "./errors";
+
+export type TxState =
+  | { status: "idle" }
+  | { status: "signing"; what: string }
+  | { status: "pending"; what: string; hash: Hex }
+  | { status: "confirmed"; what: string; hash: Hex }
+  | { status: "failed"; what: string; message: string };
+
+export interface Call {
+  address: Address;
+  abi: Abi;
+  functionName: string;
+  args: readonly unknown[];
+}
+
+export function useSend() {
+  const config = useConfig();
+  const [state, setState] = useState<TxState>({ status: "idle" });
+  /** Simulates, sends and waits for `call`; returns its result, or undefined if it failed (the state says why). */
+  async function send<T = unknown>(what: string, call: Call): Promise<{ result: T } | undefined> {
+    try {
+      setState({ status: "signing", what });
+      const { request, result } = await simulateContract(config, call as never);
+      const hash = await writeContract(config, request as never);
+      setState({ status: "pending", what, hash });
+      const receipt = await waitForTransactionReceipt(config, { hash });
+      if (receipt.status !== "success") throw new Error(`the transaction ${hash} reverted`);
+      setState({ status: "confirmed", what, hash });
+      return { result: result as T };
+    } catch (error) {
+      setState({ status: "failed", what, message: explain(error) });
+      return undefined;
+    }
+  }
+  const busy = state.status === "signing" || state.status === "pending";
+  return { state, send, busy, fail: (what: string, message: string) => setState({ status: "failed", what, message }) };
+}
