@@ -5,7 +5,7 @@ import { deploymentsOn, nodeRegistryAbi } from "@fourfold/contracts";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useBlock, useChainId, useReadContract } from "wagmi";
-import { ago, disk, fold, memory } from "@/lib/format";
+import { ago, disk, duration, fold, memory } from "@/lib/format";
 import { graphql } from "@/lib/indexer";
 import { UptimeChart, type UptimeHour } from "./uptime-chart";
 
@@ -204,7 +204,7 @@ export function NodeDetail({ id }: { id: string }) {
             <dt>Heartbeats</dt>
             <dd>{Number(n.heartbeats).toLocaleString("en")}</dd>
             <dt>Proven online</dt>
-            <dd>{(Number(n.onlineSeconds) / 3_600).toFixed(1)} h</dd>
+            <dd>{duration(n.onlineSeconds)}</dd>
             <dt>Rewards owed / taken</dt>
             <dd>
               {fold(n.rewardsOwed, 2)} / {fold(n.rewardsTaken, 2)} FOLD

@@ -36,4 +36,13 @@ export function ago(seconds: string | number | null, now: number): string {
   return `${Math.floor(d / 86_400)} d ago`;
 }
 
+/** A span of seconds, e.g. "45 s", "12 min", "2.5 h" or "3.2 d". */
+export function duration(seconds: string | number | bigint): string {
+  const s = Number(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3_600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${round(Math.floor(s / 360) / 10)} h`;
+  return `${round(Math.floor(s / 8_640) / 10)} d`;
+}
+
 const round = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseEther } from "viem";
-import { ago, disk, fold, memory } from "../lib/format.ts";
+import { ago, disk, duration, fold, memory } from "../lib/format.ts";
 import { NO_FILTERS, nodesQuery } from "../lib/nodes.ts";
 
 describe("format", () => {
@@ -25,6 +25,10 @@ describe("format", () => {
     assert.equal(ago(null, 1_000), "never");
     assert.equal(ago(990, 1_000), "10 s ago");
     assert.equal(ago(1_000 - 7_200, 1_000), "2 h ago");
+    assert.equal(duration(45), "45 s");
+    assert.equal(duration(60n), "1 min");
+    assert.equal(duration("9000"), "2.5 h");
+    assert.equal(duration(3 * 86_400 + 20_000), "3.2 d");
   });
 });
 

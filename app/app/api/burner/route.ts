@@ -9,7 +9,7 @@ import { appSettings } from "@/lib/settings";
 export const dynamic = "force-dynamic";
 
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-export const BURNER_GRANT = { eth: parseEther("10"), fold: parseEther("10000") };
+const BURNER_GRANT = { eth: parseEther("10"), fold: parseEther("10000") };
 
 export async function POST(request: Request): Promise<Response> {
   const { chainId, rpcUrl } = appSettings();
