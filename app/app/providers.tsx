@@ -7,6 +7,8 @@ import { type ReactNode, useState } from "react";
 import { defineChain } from "viem";
 import { createConfig, http, WagmiProvider } from "wagmi";
 import { burner } from "@/lib/burner";
+import { ContractsProvider } from "@/lib/contracts";
+import type { Addresses } from "@/lib/deployment";
 
 export interface ChainSettings {
   chainId: number;
@@ -31,14 +33,24 @@ function wagmiConfig({ chainId, rpcUrl }: ChainSettings) {
   });
 }
 
-export function Providers({ chain, children }: { chain: ChainSettings; children: ReactNode }) {
+export function Providers({
+  chain,
+  addresses,
+  children,
+}: {
+  chain: ChainSettings;
+  addresses: Addresses;
+  children: ReactNode;
+}) {
   const [config] = useState(() => wagmiConfig(chain));
   const [queries] = useState(
     () => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, refetchOnWindowFocus: false } } }),
   );
   return (
     <WagmiProvider config={config}>
-      <QueryClientProvider client={queries}>{children}</QueryClientProvider>
+      <QueryClientProvider client={queries}>
+        <ContractsProvider addresses={addresses}>{children}</ContractsProvider>
+      </QueryClientProvider>
     </WagmiProvider>
   );
 }

@@ -2,7 +2,7 @@
 // The farmer's console: an identity (a handle), farms under it, and nodes registered in them. A node's key is made
 // here, in the browser: it signs its consent to be bound to the farm's identity (EIP-712 BindKey), the farmer's
 // wallet sends bindKey and registerNode, and the key is handed over as a file for the node agent.
-import { deploymentsOn, identityRegistryAbi, nodeRegistryAbi } from "@fourfold/contracts";
+import { identityRegistryAbi, nodeRegistryAbi } from "@fourfold/contracts";
 import { KeyPurpose, signBindKey } from "@fourfold/worker/identity";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
@@ -10,6 +10,7 @@ import { type FormEvent, useState } from "react";
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { useChainId, useConnection, usePublicClient } from "wagmi";
+import { useContracts } from "@/lib/contracts";
 import { check, farmForm, handle, NEW_NODE, type NodeFormInput, nodeArgs, nodeForm } from "@/lib/farm";
 import { graphql } from "@/lib/indexer";
 import { useSend } from "@/lib/use-send";
@@ -99,14 +100,14 @@ function RegisterIdentity() {
   const [problem, setProblem] = useState<string>();
   const tx = useSend();
   const queries = useQueryClient();
-  const registry = deploymentsOn(useChainId()).IdentityRegistry;
+  const registry = useContracts().IdentityRegistry;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const checked = check(handle, value);
     setProblem(checked.ok ? undefined : checked.error);
     if (!checked.ok || registry === undefined) return;
     const sent = await tx.send("Registering your identity", {
-      address: registry.address,
+      address: registry,
       abi: identityRegistryAbi,
       functionName: "register",
       args: [checked.value, ""],
@@ -134,14 +135,14 @@ function CreateFarm({ identityId, owner }: { identityId: string; owner: Address 
   const [problem, setProblem] = useState<string>();
   const tx = useSend();
   const queries = useQueryClient();
-  const registry = deploymentsOn(useChainId()).NodeRegistry;
+  const registry = useContracts().NodeRegistry;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const checked = check(farmForm, form);
     setProblem(checked.ok ? undefined : checked.error);
     if (!checked.ok || registry === undefined) return;
     const sent = await tx.send("Creating the farm", {
-      address: registry.address,
+      address: registry,
       abi: nodeRegistryAbi,
       functionName: "createFarm",
       args: [BigInt(identityId), checked.value.name, checked.value.payout],
@@ -185,7 +186,7 @@ const NODE_FIELDS: [keyof NodeFormInput, string][] = [
 function RegisterNode({ identityId, farms }: { identityId: string; farms: { id: string; name: string }[] }) {
   const chainId = useChainId();
   const client = usePublicClient();
-  const deployed = deploymentsOn(chainId);
+  const deployed = useContracts();
   const [farmId, setFarmId] = useState(farms[0]?.id ?? "");
   const [form, setForm] = useState<NodeFormInput>(NEW_NODE);
   const [problem, setProblem] = useState<string>();
@@ -199,7 +200,7 @@ function RegisterNode({ identityId, farms }: { identityId: string; farms: { id: 
     const checked = check(nodeForm, form);
     setProblem(checked.ok ? undefined : checked.error);
     if (!checked.ok || client === undefined || !deployed.IdentityRegistry || !deployed.NodeRegistry) return;
-    const identities = { address: deployed.IdentityRegistry.address, abi: identityRegistryAbi };
+    const identities = { address: deployed.IdentityRegistry, abi: identityRegistryAbi };
     const account = privateKeyToAccount(key);
     try {
       const [boundTo, , active] = await client.readContract({
@@ -233,7 +234,7 @@ function RegisterNode({ identityId, farms }: { identityId: string; farms: { id: 
     }
     const { resources, location, prices } = nodeArgs(checked.value);
     const sent = await tx.send<bigint>("Registering the node", {
-      address: deployed.NodeRegistry.address,
+      address: deployed.NodeRegistry,
       abi: nodeRegistryAbi,
       functionName: "registerNode",
       args: [BigInt(farmId), account.address, resources, location, prices],

@@ -1,10 +1,11 @@
 "use client";
 // A node: where it is, its capacity (total, reserved by leases, free), its prices, whether it is online by the
 // chain's clock, its proven uptime per hour, its rewards, and its farm's reputation (outcomes and feedback).
-import { deploymentsOn, nodeRegistryAbi } from "@fourfold/contracts";
+import { nodeRegistryAbi } from "@fourfold/contracts";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useBlock, useChainId, useReadContract } from "wagmi";
+import { useBlock, useReadContract } from "wagmi";
+import { useContracts } from "@/lib/contracts";
 import { ago, disk, duration, fold, memory } from "@/lib/format";
 import { graphql } from "@/lib/indexer";
 import { UptimeChart, type UptimeHour } from "./uptime-chart";
@@ -70,8 +71,7 @@ interface Reputation {
 }
 
 export function NodeDetail({ id }: { id: string }) {
-  const chainId = useChainId();
-  const registry = deploymentsOn(chainId).NodeRegistry;
+  const registry = useContracts().NodeRegistry;
   const found = useQuery({
     queryKey: ["node", id],
     queryFn: () => graphql<NodeData>(NODE, { id }),
@@ -86,7 +86,7 @@ export function NodeDetail({ id }: { id: string }) {
   // Online is judged by the chain's clock and NodeRegistry's own threshold, as the contract judges it.
   const block = useBlock({ watch: true });
   const offlineAfter = useReadContract({
-    address: registry?.address,
+    address: registry,
     abi: nodeRegistryAbi,
     functionName: "offlineAfter",
     query: { enabled: registry !== undefined },

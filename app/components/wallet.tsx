@@ -1,10 +1,11 @@
 "use client";
 // The header's wallet: connect an injected wallet (each one EIP-6963 discovery found) or, on the local chain, the
 // burner wallet; once connected, the address, ETH for gas and FOLD, and a way to disconnect.
-import { deploymentsOn, foldTokenAbi } from "@fourfold/contracts";
+import { foldTokenAbi } from "@fourfold/contracts";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useBalance, useConnect, useConnection, useConnectors, useDisconnect, useReadContract } from "wagmi";
+import { useContracts } from "@/lib/contracts";
 import { fold } from "@/lib/format";
 
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
@@ -16,11 +17,11 @@ export function Wallet({ chainId }: { chainId: number }) {
   const disconnect = useDisconnect();
   const queries = useQueryClient();
   const [problem, setProblem] = useState<string>();
-  const token = deploymentsOn(chainId).FoldToken;
+  const token = useContracts().FoldToken;
   const address = connection.address;
   const eth = useBalance({ address, query: { enabled: address !== undefined } });
   const folds = useReadContract({
-    address: token?.address,
+    address: token,
     abi: foldTokenAbi,
     functionName: "balanceOf",
     args: address === undefined ? undefined : [address],

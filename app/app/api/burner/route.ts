@@ -1,9 +1,10 @@
 // POST /api/burner {address}: gives a burner wallet on the local chain ETH for gas and FOLD to spend, from Hardhat's
 // published development account #0 (which holds the local chain's genesis FOLD). Only on chain 31337: those keys
 // are public, and this route refuses every other chain.
-import { deploymentsOn, foldTokenAbi } from "@fourfold/contracts";
+import { foldTokenAbi } from "@fourfold/contracts";
 import { createPublicClient, createWalletClient, defineChain, http, isAddress, parseEther } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { readDeployment } from "@/lib/deployment";
 import { appSettings } from "@/lib/settings";
 
 export const dynamic = "force-dynamic";
@@ -12,7 +13,7 @@ const DEV_MNEMONIC = "test test test test test test test test test test test jun
 const BURNER_GRANT = { eth: parseEther("10"), fold: parseEther("10000") };
 
 export async function POST(request: Request): Promise<Response> {
-  const { chainId, rpcUrl } = appSettings();
+  const { chainId, rpcUrl, deploymentsDir } = appSettings();
   if (chainId !== 31337) {
     return Response.json({ error: "the burner wallet exists only on the local chain (31337)" }, { status: 404 });
   }
@@ -21,9 +22,13 @@ export async function POST(request: Request): Promise<Response> {
   if (typeof address !== "string" || !isAddress(address, { strict: false })) {
     return Response.json({ error: "address: expected a 0x-prefixed 20-byte hex address" }, { status: 400 });
   }
-  const token = deploymentsOn(31337).FoldToken;
-  if (token === undefined)
+  const token = await readDeployment(31337, deploymentsDir).then(
+    (addresses) => addresses.FoldToken,
+    () => undefined,
+  );
+  if (token === undefined) {
     return Response.json({ error: "FoldToken is not deployed on the local chain" }, { status: 503 });
+  }
   const chain = defineChain({
     id: 31337,
     name: "local",
@@ -38,7 +43,7 @@ export async function POST(request: Request): Promise<Response> {
     const hashes = [
       await dev.sendTransaction({ to: address, value: BURNER_GRANT.eth }),
       await dev.writeContract({
-        address: token.address,
+        address: token,
         abi: foldTokenAbi,
         functionName: "transfer",
         args: [address, BURNER_GRANT.fold],
