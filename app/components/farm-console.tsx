@@ -4,7 +4,7 @@
 // wallet sends bindKey and registerNode, and the key is handed over as a file for the node agent.
 import { identityRegistryAbi, nodeRegistryAbi } from "@fourfold/contracts";
 import { KeyPurpose, signBindKey } from "@fourfold/worker/identity";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import type { Address, Hex } from "viem";
@@ -99,20 +99,18 @@ function RegisterIdentity() {
   const [value, setValue] = useState("");
   const [problem, setProblem] = useState<string>();
   const tx = useSend();
-  const queries = useQueryClient();
   const registry = useContracts().IdentityRegistry;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const checked = check(handle, value);
     setProblem(checked.ok ? undefined : checked.error);
     if (!checked.ok || registry === undefined) return;
-    const sent = await tx.send("Registering your identity", {
+    await tx.send("Registering your identity", {
       address: registry,
       abi: identityRegistryAbi,
       functionName: "register",
       args: [checked.value, ""],
     });
-    if (sent) await queries.invalidateQueries({ queryKey: ["farmer"] });
   };
   return (
     <section aria-labelledby="identity-title">
@@ -134,7 +132,6 @@ function CreateFarm({ identityId, owner }: { identityId: string; owner: Address 
   const [form, setForm] = useState({ name: "", payout: owner as string });
   const [problem, setProblem] = useState<string>();
   const tx = useSend();
-  const queries = useQueryClient();
   const registry = useContracts().NodeRegistry;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -147,10 +144,7 @@ function CreateFarm({ identityId, owner }: { identityId: string; owner: Address 
       functionName: "createFarm",
       args: [BigInt(identityId), checked.value.name, checked.value.payout],
     });
-    if (sent) {
-      setForm({ name: "", payout: owner });
-      await queries.invalidateQueries({ queryKey: ["farmer"] });
-    }
+    if (sent) setForm({ name: "", payout: owner });
   };
   return (
     <section aria-labelledby="create-farm-title">
@@ -194,7 +188,6 @@ function RegisterNode({ identityId, farms }: { identityId: string; farms: { id: 
   const [key, setKey] = useState<Hex>(() => generatePrivateKey());
   const [registered, setRegistered] = useState<{ nodeId: bigint; key: Hex }>();
   const tx = useSend();
-  const queries = useQueryClient();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const checked = check(nodeForm, form);
@@ -242,7 +235,6 @@ function RegisterNode({ identityId, farms }: { identityId: string; farms: { id: 
     if (sent) {
       setRegistered({ nodeId: sent.result, key });
       setKey(generatePrivateKey());
-      await queries.invalidateQueries({ queryKey: ["farmer"] });
     }
   };
   return (

@@ -2,6 +2,7 @@
 // Sending a contract call from the connected wallet, with its state for the page: signing (waiting for the wallet),
 // pending (sent, waiting to be mined), confirmed, or failed with the reason in words. The call is simulated first,
 // so a refusal shows the contract's custom error before anything is signed or paid for.
+import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { Abi, Address, Hex } from "viem";
 import { useConfig } from "wagmi";
@@ -24,6 +25,7 @@ export interface Call {
 
 export function useSend() {
   const config = useConfig();
+  const queries = useQueryClient();
   const [state, setState] = useState<TxState>({ status: "idle" });
   /** Simulates, sends and waits for `call`; returns its result, or undefined if it failed (the state says why). */
   async function send<T = unknown>(what: string, call: Call): Promise<{ result: T } | undefined> {
@@ -35,6 +37,8 @@ export function useSend() {
       const receipt = await waitForTransactionReceipt(config, { hash });
       if (receipt.status !== "success") throw new Error(`the transaction ${hash} reverted`);
       setState({ status: "confirmed", what, hash });
+      // Whatever the page shows may have changed: balances, reads, the indexer's answers (refetched as they lag).
+      await queries.invalidateQueries();
       return { result: result as T };
     } catch (error) {
       setState({ status: "failed", what, message: explain(error) });

@@ -14,7 +14,7 @@ import { KeyPurpose } from "../../worker/src/identity.ts";
 import { signJobResult } from "../../worker/src/inference/job-result.ts";
 import { connectGrid, eventually, type Grid } from "../../worker/test/support/grid.ts";
 import { postgresUrl, type TestDatabase, testDatabase } from "./support/database.ts";
-import { startPonder, stop } from "./support/ponder.ts";
+import { startPonder, stop, untilIndexed } from "./support/ponder.ts";
 
 const RESOURCES = { cpu: 8, memoryMiB: 16_384, ssdGiB: 500, hddGiB: 0, gpus: 0 };
 const PRICES = {
@@ -78,17 +78,7 @@ function suite(kind: "pglite" | "postgres") {
   /** Waits until the indexer has indexed the chain's latest block. */
   async function synced(): Promise<void> {
     const head = await grid.client.getBlockNumber({ cacheTime: 0 });
-    await eventually(
-      `indexed up to block ${head}`,
-      async () => {
-        const data = await gql<{ _meta: { status: { fourfold: { block: { number: number } | null } } } }>(
-          "{ _meta { status } }",
-        );
-        const indexed = data._meta.status.fourfold.block?.number ?? 0;
-        return indexed >= Number(head) ? true : undefined;
-      },
-      60_000,
-    );
+    await untilIndexed({ running: indexer as Running, url: apiUrl }, head, 60_000);
   }
 
   before(async () => {
