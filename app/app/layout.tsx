@@ -35,6 +35,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </Link>
             <nav aria-label="Main">
               <Link href="/">Explore</Link>
+              <Link href="/leases">My leases</Link>
               <Link href="/farm">Farm</Link>
             </nav>
             <Wallet chainId={chainId} />

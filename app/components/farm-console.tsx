@@ -11,10 +11,12 @@ import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { useChainId, useConnection, usePublicClient } from "wagmi";
 import { useContracts } from "@/lib/contracts";
-import { check, farmForm, handle, NEW_NODE, type NodeFormInput, nodeArgs, nodeForm } from "@/lib/farm";
+import { farmForm, NEW_NODE, type NodeFormInput, nodeArgs, nodeForm } from "@/lib/farm";
+import { check } from "@/lib/forms";
 import { graphql } from "@/lib/indexer";
 import { useSend } from "@/lib/use-send";
 import { Field, FormFooter } from "./field";
+import { RegisterIdentity } from "./identity";
 
 interface Farmer {
   identitys: {
@@ -61,7 +63,9 @@ function Farmer({ owner }: { owner: Address }) {
       </p>
     );
   const identity = farmer.data.identitys.items[0];
-  if (identity === undefined) return <RegisterIdentity />;
+  if (identity === undefined) {
+    return <RegisterIdentity why="Farms belong to an identity: a handle others see, owned by your address." />;
+  }
   const farms = identity.farms.items;
   return (
     <>
@@ -92,39 +96,6 @@ function Farmer({ owner }: { owner: Address }) {
       <CreateFarm identityId={identity.id} owner={owner} />
       {farms.length > 0 && <RegisterNode identityId={identity.id} farms={farms} />}
     </>
-  );
-}
-
-function RegisterIdentity() {
-  const [value, setValue] = useState("");
-  const [problem, setProblem] = useState<string>();
-  const tx = useSend();
-  const registry = useContracts().IdentityRegistry;
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const checked = check(handle, value);
-    setProblem(checked.ok ? undefined : checked.error);
-    if (!checked.ok || registry === undefined) return;
-    await tx.send("Registering your identity", {
-      address: registry,
-      abi: identityRegistryAbi,
-      functionName: "register",
-      args: [checked.value, ""],
-    });
-  };
-  return (
-    <section aria-labelledby="identity-title">
-      <h2 id="identity-title">Your identity</h2>
-      <p>Farms belong to an identity: a handle others see, owned by your address.</p>
-      <form className="stack" onSubmit={submit} noValidate>
-        <Field label="Handle">
-          {(id) => (
-            <input id={id} value={value} onChange={(e) => setValue(e.target.value)} placeholder="e.g. green-acres" />
-          )}
-        </Field>
-        <FormFooter submit="Register identity" busy={tx.busy} problem={problem} state={tx.state} />
-      </form>
-    </section>
   );
 }
 

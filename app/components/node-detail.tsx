@@ -247,6 +247,13 @@ export function NodeDetail({ id }: { id: string }) {
           <UptimeChart rows={n.uptime.items} now={now} />
         )}
       </section>
+      {n.status === "Active" && (
+        <p>
+          <Link className="button" href={`/nodes/${n.id}/lease`}>
+            Lease capacity on this node
+          </Link>
+        </p>
+      )}
       <p className="muted">Node key {n.key}</p>
     </article>
   );

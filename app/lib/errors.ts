@@ -1,6 +1,8 @@
 // A failed call or transaction in words: the contract's custom error decoded (its name and arguments, and for the
 // ones people meet most, what to do), a rejection in the wallet, or a lack of ETH for gas.
 import { BaseError, ContractFunctionRevertedError, InsufficientFundsError, UserRejectedRequestError } from "viem";
+import { fold } from "./format";
+import { LEASE_STATES } from "./lease-states";
 
 const WORDS: Record<string, (args: readonly unknown[]) => string> = {
   IdentityHandleTaken: (a) => `The handle “${a[0]}” is taken (identity ${a[1]}): choose another.`,
@@ -21,8 +23,22 @@ const WORDS: Record<string, (args: readonly unknown[]) => string> = {
   NodeInvalidRegion: () => "A region is at most 64 bytes.",
   NodeOffline: (a) => `Node ${a[0]} is offline: it has not sent a heartbeat recently.`,
   NodeInsufficientCapacity: (a) => `Node ${a[0]} does not have that much free capacity.`,
-  ERC20InsufficientBalance: (a) => `Not enough FOLD: you have ${a[1]} wei and need ${a[2]} wei.`,
-  ERC20InsufficientAllowance: (a) => `The contract may spend only ${a[1]} wei of your FOLD; it needs ${a[2]} wei.`,
+  ERC20InsufficientBalance: (a) =>
+    `Not enough FOLD: you have ${fold(a[1] as bigint)} and need ${fold(a[2] as bigint)}.`,
+  ERC20InsufficientAllowance: (a) =>
+    `The contract may take only ${fold(a[1] as bigint)} of your FOLD; it needs ${fold(a[2] as bigint)}.`,
+  LeaseNotTenantIdentity: (a) => `You neither own identity ${a[0]} nor hold one of its Operator or Agent keys.`,
+  LeaseEmptyResources: () => "A lease must hold some capacity.",
+  LeasePriceAboveMax: (a) => `Node ${a[0]}'s prices went up since you looked: check the new cost and try again.`,
+  LeaseDepositTooLow: (a) =>
+    `The deposit, ${fold(a[0] as bigint)} FOLD, does not cover the grace period: the least is ${fold(a[1] as bigint)} FOLD.`,
+  LeaseUnknown: (a) => `There is no lease ${a[0]}.`,
+  LeaseWrongState: (a) => `Lease ${a[0]} is ${LEASE_STATES[Number(a[1])] ?? "in another state"}: not now.`,
+  LeaseNotTenant: (a) => `Only lease ${a[0]}'s tenant may do that.`,
+  LeaseAwaitingAck: (a) =>
+    `The node has until ${new Date(Number(a[1]) * 1000).toISOString().slice(11, 16)} UTC to acknowledge lease ${a[0]}: you may cancel it from then, with a full refund.`,
+  LeaseZeroTopUp: () => "A top-up must be more than zero.",
+  LeaseInvalidManifest: (a) => `A sealed manifest this size (${a[0]} bytes) is not accepted.`,
 };
 
 /** What went wrong, for a person. */

@@ -1,6 +1,7 @@
 // The Farm page's forms, checked before anything is sent: the same rules the contracts apply, in words.
-import { isAddress, parseUnits, toHex } from "viem";
+import { isAddress, toHex } from "viem";
 import { z } from "zod";
+import { foldAmount, whole } from "./forms.ts";
 
 export const handle = z
   .string()
@@ -22,20 +23,6 @@ export const farmForm = z.object({
     .refine((v) => isAddress(v, { strict: false }), "Payout: a 0x address of 40 hex digits"),
 });
 
-const whole = (what: string, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d{1,10}$/, `${what}: a whole number`)
-    .transform(Number)
-    .refine((n) => n <= max, `${what}: at most ${max.toLocaleString("en")}`);
-const price = (what: string) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d{1,9}(\.\d{1,18})?$/, `${what}: an amount of FOLD, like 0.01`)
-    .transform((v) => parseUnits(v, 18));
-
 export const nodeForm = z.object({
   cpu: whole("CPU cores", 65_535).refine((n) => n > 0, "CPU cores: at least 1"),
   memoryGiB: whole("Memory", 4_194_303).refine((n) => n > 0, "Memory: at least 1 GiB"),
@@ -52,11 +39,11 @@ export const nodeForm = z.object({
     .trim()
     .min(1, "Region: say where it is, like eu-west")
     .refine((v) => new TextEncoder().encode(v).length <= 64, "Region: at most 64 bytes"),
-  priceCpu: price("Price per core-hour"),
-  priceMemoryGiB: price("Price per GiB-hour of memory"),
-  priceSsdGiB: price("Price per GiB-hour of SSD"),
-  priceHddGiB: price("Price per GiB-hour of HDD"),
-  priceGpu: price("Price per GPU-hour"),
+  priceCpu: foldAmount("Price per core-hour"),
+  priceMemoryGiB: foldAmount("Price per GiB-hour of memory"),
+  priceSsdGiB: foldAmount("Price per GiB-hour of SSD"),
+  priceHddGiB: foldAmount("Price per GiB-hour of HDD"),
+  priceGpu: foldAmount("Price per GPU-hour"),
 });
 export type NodeFormInput = z.input<typeof nodeForm>;
 
@@ -88,15 +75,4 @@ export function nodeArgs(n: z.output<typeof nodeForm>) {
       gpu: n.priceGpu,
     },
   };
-}
-
-/** The first problem with `value` under `schema`, or its parsed value. */
-export function check<T extends z.ZodType>(
-  schema: T,
-  value: unknown,
-): { ok: true; value: z.output<T> } | { ok: false; error: string } {
-  const parsed = schema.safeParse(value);
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : { ok: false, error: parsed.error.issues[0]?.message ?? "not valid" };
 }

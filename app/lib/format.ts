@@ -14,8 +14,9 @@ export function fold(wei: string | bigint, digits = 4): string {
   return shown === "" ? grouped : `${grouped}.${shown}`;
 }
 
-/** MiB as GiB (or TiB), e.g. "16 GiB". */
+/** MiB as GiB (or TiB, or MiB below a GiB), e.g. "16 GiB" or "256 MiB". */
 export function memory(mib: string | number | bigint): string {
+  if (Number(mib) < 1024) return `${Number(mib)} MiB`;
   const gib = Number(mib) / 1024;
   return gib >= 1024 ? `${round(gib / 1024)} TiB` : `${round(gib)} GiB`;
 }

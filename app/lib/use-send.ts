@@ -45,6 +45,17 @@ export function useSend() {
       return undefined;
     }
   }
+  /** Asks the wallet for a signature (`ask`, e.g. an ERC-2612 permit); returns it, or undefined if it failed. */
+  async function sign<T>(what: string, ask: () => Promise<T>): Promise<T | undefined> {
+    try {
+      setState({ status: "signing", what });
+      return await ask();
+    } catch (error) {
+      setState({ status: "failed", what, message: explain(error) });
+      return undefined;
+    }
+  }
   const busy = state.status === "signing" || state.status === "pending";
-  return { state, send, busy, fail: (what: string, message: string) => setState({ status: "failed", what, message }) };
+  const fail = (what: string, message: string) => setState({ status: "failed", what, message });
+  return { state, send, sign, busy, fail };
 }

@@ -1,8 +1,20 @@
-// The app's pure pieces: how amounts, sizes and ages read, and how the Explore form becomes GET /nodes's query.
+// The app's pure pieces: how amounts, sizes and ages read, how the Explore form becomes GET /nodes's query, and how
+// the lease form is checked and priced.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseEther } from "viem";
+import { keccak256, parseEther, toBytes } from "viem";
 import { ago, disk, duration, fold, memory } from "../lib/format.ts";
+import { check } from "../lib/forms.ts";
+import {
+  costOf,
+  leaseTerms,
+  leaseWorkload,
+  manifestOf,
+  NEW_LEASE,
+  perHour,
+  resourcesOf,
+  secondsFor,
+} from "../lib/lease.ts";
 import { NO_FILTERS, nodesQuery } from "../lib/nodes.ts";
 
 describe("format", () => {
@@ -20,6 +32,8 @@ describe("format", () => {
     assert.equal(memory(16_384), "16 GiB");
     assert.equal(memory("1536"), "1.5 GiB");
     assert.equal(memory(2_097_152n), "2 TiB");
+    assert.equal(memory(256), "256 MiB");
+    assert.equal(memory(0), "0 MiB");
     assert.equal(disk(500), "500 GiB");
     assert.equal(disk("2048"), "2 TiB");
     assert.equal(ago(null, 1_000), "never");
@@ -65,5 +79,65 @@ describe("nodesQuery", () => {
     assert.deepEqual(refused({ maxHourlyFold: "1" }), {
       error: "Max price: say which resources to price (CPU, memory, SSD or GPUs)",
     });
+  });
+});
+
+describe("the lease form", () => {
+  const terms = (form: Partial<typeof NEW_LEASE>) => check(leaseTerms, { ...NEW_LEASE, ...form });
+  const workload = (form: Partial<typeof NEW_LEASE>) => check(leaseWorkload, { ...NEW_LEASE, ...form });
+
+  it("reads resources as openLease takes them: memory in whole MiB", () => {
+    const checked = terms({ cpu: "2", memoryGiB: "0.25", ssdGiB: "10", hours: "1.5" });
+    assert.ok(checked.ok);
+    assert.deepEqual(resourcesOf(checked.value), { cpu: 2, memoryMiB: 256, ssdGiB: 10, hddGiB: 0, gpus: 0 });
+    assert.equal(checked.value.hours, 1.5);
+  });
+
+  it("refuses bad resources and hours, naming the field", () => {
+    assert.deepEqual(terms({ memoryGiB: "0.3" }), {
+      ok: false,
+      error: "Memory: a whole number of MiB, like 0.25, 0.5 or 2 GiB",
+    });
+    assert.deepEqual(terms({ memoryGiB: "a lot" }), { ok: false, error: "Memory: GiB, like 0.5 or 2" });
+    assert.deepEqual(terms({ cpu: "-1" }), { ok: false, error: "CPU cores: a whole number" });
+    assert.deepEqual(terms({ gpus: "70000" }), { ok: false, error: "GPUs: at most 65,535" });
+    assert.deepEqual(terms({ hours: "0" }), { ok: false, error: "Prepaid hours: more than zero" });
+    assert.deepEqual(terms({ cpu: "0", memoryGiB: "0" }), {
+      ok: false,
+      error: "Resources: ask for some capacity, like 1 CPU core and 1 GiB of memory",
+    });
+  });
+
+  it("reads the workload's parameters: numbers as numbers, quoted or other values as strings", () => {
+    assert.deepEqual(workload({ template: "http-echo", params: 'message=hello there\nport = 8080\n\nid="42"' }), {
+      ok: true,
+      value: { template: "http-echo", params: { message: "hello there", port: 8080, id: "42" } },
+    });
+    assert.deepEqual(workload({ template: "" }), {
+      ok: false,
+      error: "Workload: the name of one of the farm's templates, like http-echo",
+    });
+    assert.deepEqual(workload({ template: "x", params: "a=1\nnonsense" }), {
+      ok: false,
+      error: "Parameters, line 2: write name=value, like message=hello",
+    });
+    assert.deepEqual(workload({ template: "x", params: "a=1\na=2" }), {
+      ok: false,
+      error: "Parameters: a is given twice",
+    });
+  });
+
+  it("hashes the manifest the node will read, and prices hours as the market does", () => {
+    const manifest = manifestOf("http-echo", { message: "hi" });
+    assert.equal(new TextDecoder().decode(manifest.bytes), '{"template":"http-echo","params":{"message":"hi"}}');
+    assert.equal(manifest.hash, keccak256(toBytes('{"template":"http-echo","params":{"message":"hi"}}')));
+    // 0.525 FOLD an hour, scaled by 1,024.
+    const scaled = parseEther("0.525") * 1_024n;
+    assert.equal(perHour(scaled), parseEther("0.525"));
+    assert.equal(costOf(scaled, 2), parseEther("1.05"));
+    assert.equal(costOf(scaled, 0.5), parseEther("0.2625"));
+    assert.equal(costOf(1n, 1), 1n, "a cost rounds up to a whole base unit");
+    assert.equal(secondsFor(parseEther("1.05"), scaled), 7_200);
+    assert.equal(secondsFor(1n, 0n), Number.POSITIVE_INFINITY);
   });
 });

@@ -1,7 +1,7 @@
 // The node agent end to end: the real agent program against a real local chain (scripts/start.ts on a port this test
 // chose), a tenant leasing through the real contracts, and the agent killed and restarted in the middle.
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -19,6 +19,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
 import { seal } from "../src/crypto/seal.ts";
+import { HTTP_ECHO, workloadsOf } from "./support/agent.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 // Hardhat's published test accounts: on the local chain only.
@@ -37,17 +38,6 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
     await sleep(200);
   }
-}
-
-/** The workloads (processes) carrying this test's agent marker, found by their environment. */
-async function workloadsOf(agent: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const environ = await readFile(`/proc/${name}/environ`, "latin1").catch(() => "");
-    if (environ.split("\0").some((entry) => entry.startsWith(`FOURFOLD_LEASE=${agent}:`))) found.push(Number(name));
-  }
-  return found;
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -150,18 +140,7 @@ describe("node agent (integration)", { timeout: 240_000 }, () => {
         pollIntervalMs: 200,
         settleIntervalSeconds: 0,
         templates: {
-          "http-echo": {
-            command: "node",
-            args: [
-              path.join(ROOT, "worker", "templates", "http-echo.ts"),
-              "--port",
-              "{port}",
-              "--message",
-              "{message}",
-            ],
-            params: { message: { type: "string", maxLength: 64 } },
-            endpoint: "http://{host}:{port}",
-          },
+          "http-echo": HTTP_ECHO,
         },
       }),
     );

@@ -1,0 +1,257 @@
+// Leasing in a real browser (Debian's chromium, driven by playwright-core) against the real local stack: a chain from
+// scripts/start.ts, the indexer (Ponder on PGlite), the built app, and a real node agent (worker/src/main.ts node)
+// that registered its own farm and node, heartbeats, runs workloads and acknowledges leases. A tenant finds the node
+// on Explore, opens a lease (its manifest sealed in the browser, its deposit paid by permit) and sees it Active with
+// its endpoint serving; then tops it up and closes it. Any console error in the page fails the test.
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Browser, Locator, Page } from "playwright-core";
+import { type Address, parseEther, toHex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { type Indexer, startPonder, stop } from "../../indexer/test/support/ponder.ts";
+import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
+import { HTTP_ECHO, workloadsOf } from "../../worker/test/support/agent.ts";
+import { connectGrid, devAccount, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
+import { launchChromium, noChromium, startApp } from "./support/browser.ts";
+
+const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
+const textOf = async (locator: Locator) => (await locator.allInnerTexts()).join("\n");
+
+const skip = noChromium();
+if (skip) console.log(`# app lease tests skipped: ${skip}`);
+
+describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
+  let chain: Running;
+  let indexer: Indexer;
+  let app: Running;
+  let agent: Running;
+  let appUrl: string;
+  let browser: Browser;
+  let page: Page;
+  let grid: Grid;
+  let dir: string;
+  let nodeId: bigint;
+  let tenant: Address;
+  const nodeKey = generatePrivateKey();
+  const nodeAddress = privateKeyToAccount(nodeKey).address;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-app-lease-"));
+    const rpcPort = await freePort();
+    const rpcUrl = `http://127.0.0.1:${rpcPort}`;
+    chain = await startChain(rpcPort);
+    grid = await connectGrid(rpcUrl);
+    indexer = await startPonder({ rpcUrl, dataDir: dir, args: ["--schema", "app_lease_test"] });
+    const started = await startApp({ rpcUrl, indexerUrl: indexer.url });
+    app = started.running;
+    appUrl = started.url;
+
+    // The farmer's node agent: dev account 1 owns the farm; the node key needs ETH for its heartbeats.
+    await grid.mined(await grid.deployer.sendTransaction({ to: nodeAddress, value: parseEther("10") }));
+    const ownerKey = toHex(devAccount(1).getHdKey().privateKey ?? new Uint8Array());
+    await writeFile(path.join(dir, "node.key"), `${nodeKey}\n`, { mode: 0o600 });
+    await writeFile(path.join(dir, "owner.key"), `${ownerKey}\n`, { mode: 0o600 });
+    await writeFile(
+      path.join(dir, "node.json"),
+      JSON.stringify({
+        farm: { handle: "lease-farm", name: "Antwerp" },
+        node: {
+          country: "BE",
+          region: "eu-central",
+          resources: { cpu: 4, memoryMiB: 4_096, ssdGiB: 20 },
+          prices: { cpu: "0.5", memoryGiB: "0.1", ssdGiB: "0", hddGiB: "0", gpu: "0" },
+        },
+        heartbeatIntervalSeconds: 2,
+        pollIntervalMs: 200,
+        settleIntervalSeconds: 0,
+        templates: { "http-echo": HTTP_ECHO },
+      }),
+    );
+    agent = runNode(
+      [
+        path.join(ROOT, "worker", "src", "main.ts"),
+        "node",
+        "--config",
+        path.join(dir, "node.json"),
+        "--key-file",
+        path.join(dir, "node.key"),
+        "--owner-key-file",
+        path.join(dir, "owner.key"),
+        "--rpc-url",
+        rpcUrl,
+        "--state-dir",
+        path.join(dir, "agent"),
+      ],
+      { cwd: ROOT },
+    );
+    nodeId = await eventually(
+      "the agent's node registered",
+      async () => {
+        const id = await grid.client.readContract({
+          ...grid.contracts.nodes,
+          functionName: "nodeOfKey",
+          args: [nodeAddress],
+        });
+        return id === 0n ? undefined : id;
+      },
+      60_000,
+    );
+    await eventually("the node in the indexer, online", async () => {
+      const body = (await (await fetch(`${indexer.url}/nodes?online=true`)).json()) as { total: number };
+      return body.total === 1 ? true : undefined;
+    });
+
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => consoleErrors.push(error.message));
+    page.on("response", (response) => {
+      if (response.status() >= 400) consoleErrors.push(`${response.status()} ${response.url()}`);
+    });
+    await mkdir(SCREENSHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stop(app);
+    await stop(agent);
+    for (const pid of await workloadsOf(nodeAddress)) process.kill(pid, "SIGKILL");
+    await stop(indexer?.running);
+    await stop(chain);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("finds the node on Explore, opens a lease with a sealed manifest and a permit, and sees it Active and serving", async () => {
+    await page.goto(appUrl);
+    await page.getByRole("button", { name: "Connect Burner wallet (local chain)" }).click();
+    await page.getByText("10 ETH · 10,000 FOLD").waitFor();
+    tenant = (await page.getByTestId("wallet-address").getAttribute("title")) as Address;
+    await page
+      .getByTestId("node-list")
+      .getByRole("link", { name: `#${nodeId}` })
+      .click();
+    await page.getByRole("link", { name: "Lease capacity on this node" }).click();
+    await page.getByRole("heading", { name: `Lease capacity on node #${nodeId}` }).waitFor();
+    await page
+      .getByText(/eu-central, BE · farm Antwerp \(lease-farm\) · free: 4 cores, 4 GiB memory, 20 GiB SSD/)
+      .waitFor();
+
+    // Leases belong to an identity: the page asks for one first.
+    await page.getByLabel("Handle").fill("tenant-one");
+    await page.getByRole("button", { name: "Register identity" }).click();
+    const form = page.getByRole("region", { name: "Open a lease" });
+    await form.waitFor({ timeout: 30_000 });
+
+    // One core and 256 MiB at 0.5 FOLD per core-hour and 0.1 per GiB-hour: 0.525 FOLD an hour, 1.05 for two hours.
+    await form.getByLabel("CPU cores").fill("1");
+    await form.getByLabel("Memory GiB").fill("0.25");
+    await form.getByLabel("Prepaid hours").fill("2");
+    const quote = form.getByTestId("lease-quote");
+    await eventually("the quote", async () => ((await textOf(quote)).includes("0.525 FOLD") ? true : undefined)).catch(
+      async (error) => {
+        throw new Error(`${error.message}; it reads: ${await textOf(quote)}`);
+      },
+    );
+    assert.match(await textOf(quote), /Deposit for 2 h\s+1\.05 FOLD/);
+    assert.match(await textOf(quote), /Least deposit\s+0\.0875 FOLD \(10 min of grace\)/);
+
+    // Bad input is refused in the form, naming the field, and nothing is sent.
+    await form.getByRole("button", { name: "Open lease" }).click();
+    assert.match(await textOf(form.getByRole("alert")), /^Workload: the name of one of the farm's templates/);
+    await form.getByLabel("Workload template").fill("http-echo");
+    await form.getByLabel("Parameters (name=value per line)").fill("just words");
+    await form.getByRole("button", { name: "Open lease" }).click();
+    assert.equal(await textOf(form.getByRole("alert")), "Parameters, line 1: write name=value, like message=hello");
+    await form.getByLabel("Memory GiB").fill("0.3");
+    await form.getByLabel("Parameters (name=value per line)").fill("message=hello from the browser");
+    await form.getByRole("button", { name: "Open lease" }).click();
+    assert.match(await textOf(form.getByRole("alert")), /^Memory: a whole number of MiB/);
+    assert.equal(await grid.client.readContract({ ...grid.contracts.leases, functionName: "leaseCount" }), 0n);
+
+    await form.getByLabel("Memory GiB").fill("0.25");
+    await form.getByRole("button", { name: "Open lease" }).click();
+    await page.getByTestId("lease-opened").waitFor({ timeout: 30_000 });
+    await form.getByText("Posting the sealed manifest: confirmed.").waitFor({ timeout: 30_000 });
+    const opened = await grid.client.readContract({ ...grid.contracts.leases, functionName: "lease", args: [1n] });
+    assert.equal(opened.tenant, tenant);
+    assert.equal(opened.nodeId, Number(nodeId));
+    assert.deepEqual({ ...opened.resources }, { cpu: 1, memoryMiB: 256, ssdGiB: 0, hddGiB: 0, gpus: 0 });
+    assert.equal(opened.escrow + opened.paid, parseEther("1.05"));
+    const balance = await grid.client.readContract({
+      ...grid.contracts.token,
+      functionName: "balanceOf",
+      args: [tenant],
+    });
+    assert.equal(balance, parseEther("10000") - parseEther("1.05"));
+
+    // The node agent decrypts the manifest, starts the workload and acknowledges: My leases shows it Active.
+    await page.getByRole("link", { name: "My leases" }).first().click();
+    const card = page.getByTestId("lease-1");
+    await card.getByText("Active", { exact: true }).waitFor({ timeout: 60_000 });
+    const endpoint = card.getByTestId("lease-endpoint");
+    await endpoint.waitFor({ timeout: 30_000 });
+    const served = await eventually("the workload answers", async () => {
+      const response = await fetch((await endpoint.textContent()) ?? "");
+      return (await response.json()) as unknown;
+    });
+    assert.deepEqual(served, { message: "hello from the browser", lease: "1" });
+    // Two hours of prepaid time is well under a day: the page warns.
+    await card.getByText(/^Low balance: it pays for about [\d.]+ (h|min) more of online time/).waitFor();
+    assert.match(await textOf(card), /Per hour online\s+0\.525 FOLD/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "leases.png"), fullPage: true });
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it("tops the lease up and closes it: the tenant gets back all but what the node's online time cost", async () => {
+    const card = page.getByTestId("lease-1");
+    const topUp = card.getByRole("form", { name: "Top up lease #1" });
+    await topUp.getByLabel("Top up (FOLD)").fill("0");
+    await topUp.getByRole("button", { name: "Top up" }).click();
+    assert.equal(await textOf(topUp.getByRole("alert")), "Amount: more than zero");
+    await topUp.getByLabel("Top up (FOLD)").fill("5");
+    await topUp.getByRole("button", { name: "Top up" }).click();
+    await topUp.getByText("Topping up: confirmed.").waitFor({ timeout: 30_000 });
+    const toppedUp = await grid.client.readContract({ ...grid.contracts.leases, functionName: "lease", args: [1n] });
+    assert.equal(toppedUp.escrow + toppedUp.paid, parseEther("6.05"));
+
+    // Heartbeats after the acknowledgement prove online time, which the lease owes.
+    await eventually("online time owed", async () =>
+      (await grid.client.readContract({ ...grid.contracts.leases, functionName: "due", args: [1n] })) > 0n
+        ? true
+        : undefined,
+    );
+    const close = card.getByRole("form", { name: "Close lease #1" });
+    await close.getByRole("button", { name: "Close lease" }).click();
+    await close.getByText("Closing the lease: confirmed.").waitFor({ timeout: 30_000 });
+    await card.getByText("Ended", { exact: true }).waitFor();
+    await card.getByText(/^Ended: closed by you · [\d.]+ FOLD refunded/).waitFor({ timeout: 30_000 });
+    const ended = await grid.client.readContract({ ...grid.contracts.leases, functionName: "lease", args: [1n] });
+    assert.equal(ended.state, 4);
+    assert.equal(ended.endReason, 1);
+    assert.equal(ended.escrow, 0n);
+    assert.ok(ended.paid > 0n, "the node's proven online time was paid for");
+    const balance = await grid.client.readContract({
+      ...grid.contracts.token,
+      functionName: "balanceOf",
+      args: [tenant],
+    });
+    assert.equal(balance + ended.paid, parseEther("10000"));
+    assert.match(await textOf(card.getByTestId("lease-cost")), /^[\d.]+ FOLD$/);
+    await eventually("the workload stopped", async () =>
+      (await workloadsOf(nodeAddress)).length === 0 ? true : undefined,
+    );
+
+    // At 375 px wide the leases still fit.
+    await page.setViewportSize({ width: 375, height: 800 });
+    const overflow = (await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")) as number;
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "leases-ended-375.png"), fullPage: true });
+    assert.deepEqual(consoleErrors, []);
+  });
+});
