@@ -45,7 +45,7 @@ try {
   const indexer = await startPonder({ rpcUrl, dataDir: dir, args: ["--schema", "bench_app"] });
   running.push(indexer.running);
   await untilIndexed(indexer, head, 600_000);
-  const app = await startApp({ rpcUrl, indexerUrl: indexer.url });
+  const app = await startApp({ rpcUrl, indexerUrl: indexer.url, blobsDir: path.join(dir, "blobs") });
   running.push(app.running);
 
   const browser = await launchChromium();

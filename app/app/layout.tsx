@@ -36,6 +36,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <nav aria-label="Main">
               <Link href="/">Explore</Link>
               <Link href="/leases">My leases</Link>
+              <Link href="/jobs">AI jobs</Link>
               <Link href="/farm">Farm</Link>
             </nav>
             <Wallet chainId={chainId} />

@@ -4,6 +4,7 @@
 // balance runs low. The list comes from the indexer; each open lease's money is read live from the chain (escrow
 // less what a settlement now would pay). Top up, close, or post the sealed manifest again from here.
 import { foldTokenAbi, identityRegistryAbi, leaseMarketAbi } from "@fourfold/contracts";
+import { LEASE_END_REASONS, LEASE_STATES, label } from "@fourfold/indexer/enums";
 import { seal } from "@fourfold/worker/seal";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -15,8 +16,15 @@ import { useContracts } from "@/lib/contracts";
 import { disk, duration, fold, memory } from "@/lib/format";
 import { check } from "@/lib/forms";
 import { graphql } from "@/lib/indexer";
-import { forgetManifest, LOW_BALANCE_SECONDS, perHour, recallManifest, secondsFor, topUpAmount } from "@/lib/lease";
-import { END_REASONS, ENDED_BECAUSE, LEASE_STATES } from "@/lib/lease-states";
+import {
+  ENDED_BECAUSE,
+  forgetManifest,
+  LOW_BALANCE_SECONDS,
+  perHour,
+  recallManifest,
+  secondsFor,
+  topUpAmount,
+} from "@/lib/lease";
 import { useSend } from "@/lib/use-send";
 import { Field, FormFooter } from "./field";
 
@@ -122,7 +130,7 @@ function LeaseCard({
   });
   const onChain = live.data;
   // The chain is ahead of the indexer: its state wins once read.
-  const state = onChain ? LEASE_STATES[onChain.state] : lease.state;
+  const state = onChain ? label(LEASE_STATES, onChain.state) : lease.state;
   const owed = due.data ?? 0n;
   const balance = onChain ? onChain.escrow - owed : undefined;
   const timeLeft = onChain && balance !== undefined ? secondsFor(balance, onChain.scaledRate) : undefined;
@@ -153,7 +161,8 @@ function LeaseCard({
       )}
       {state === "Ended" && (
         <p>
-          Ended: {ENDED_BECAUSE[onChain ? END_REASONS[onChain.endReason] : (lease.endReason ?? "")] ?? "unknown"}
+          Ended:{" "}
+          {ENDED_BECAUSE[onChain ? label(LEASE_END_REASONS, onChain.endReason) : (lease.endReason ?? "")] ?? "unknown"}
           {lease.rejection ? ` (“${lease.rejection}”)` : ""}
           {lease.refund !== null ? ` · ${fold(lease.refund)} FOLD refunded` : ""}
         </p>

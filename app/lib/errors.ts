@@ -1,8 +1,9 @@
 // A failed call or transaction in words: the contract's custom error decoded (its name and arguments, and for the
 // ones people meet most, what to do), a rejection in the wallet, or a lack of ETH for gas.
+
+import { JOB_STATES, LEASE_STATES } from "@fourfold/indexer/enums";
 import { BaseError, ContractFunctionRevertedError, InsufficientFundsError, UserRejectedRequestError } from "viem";
 import { fold } from "./format";
-import { LEASE_STATES } from "./lease-states";
 
 const WORDS: Record<string, (args: readonly unknown[]) => string> = {
   IdentityHandleTaken: (a) => `The handle “${a[0]}” is taken (identity ${a[1]}): choose another.`,
@@ -33,7 +34,17 @@ const WORDS: Record<string, (args: readonly unknown[]) => string> = {
   LeaseDepositTooLow: (a) =>
     `The deposit, ${fold(a[0] as bigint)} FOLD, does not cover the grace period: the least is ${fold(a[1] as bigint)} FOLD.`,
   LeaseUnknown: (a) => `There is no lease ${a[0]}.`,
-  LeaseWrongState: (a) => `Lease ${a[0]} is ${LEASE_STATES[Number(a[1])] ?? "in another state"}: not now.`,
+  LeaseWrongState: (a) => `Lease ${a[0]} is ${LEASE_STATES[Number(a[1]) - 1] ?? "in another state"}: not now.`,
+  JobNotIdentityController: (a) => `You neither own identity ${a[0]} nor hold one of its Operator or Agent keys.`,
+  JobUnknownModel: (a) => `There is no model ${a[0]}.`,
+  JobModelInactive: (a) => `Model ${a[0]} takes no new jobs.`,
+  JobInvalidInput: () => "A job's input is inline (at most 4,096 bytes) or at a URI, with its sha256.",
+  JobInvalidRedundancy: (a) => `A job is run by 1 to 5 workers, not ${a[0]}.`,
+  JobInvalidTerms: () => "The fee must be more than zero and the deadline within 30 days from now.",
+  JobUnknownJob: (a) => `There is no job ${a[0]}.`,
+  JobWrongState: (a) => `Job ${a[0]} is ${JOB_STATES[Number(a[1]) - 1] ?? "in another state"}: not now.`,
+  JobWindow: (a) => `Job ${a[0]}'s challenge window is still open.`,
+  JobAlreadyChallenged: (a) => `Job ${a[0]} has been challenged already.`,
   LeaseNotTenant: (a) => `Only lease ${a[0]}'s tenant may do that.`,
   LeaseAwaitingAck: (a) =>
     `The node has until ${new Date(Number(a[1]) * 1000).toISOString().slice(11, 16)} UTC to acknowledge lease ${a[0]}: you may cancel it from then, with a full refund.`,

@@ -113,6 +113,16 @@ export const secondsFor = (amount: bigint, scaledRate: bigint) =>
 /** A lease shows a low-balance warning when what is left pays for less than this much online time. */
 export const LOW_BALANCE_SECONDS = 24 * 3_600;
 
+/** Why a lease ended, in words, by LeaseMarket's EndReason names. */
+export const ENDED_BECAUSE: Record<string, string> = {
+  ClosedByTenant: "closed by you",
+  OutOfFunds: "out of funds",
+  Reclaimed: "reclaimed by the farm",
+  NodeGone: "the node went offline",
+  Rejected: "rejected by the node",
+  Cancelled: "cancelled: the node did not acknowledge it",
+};
+
 /** A top-up amount in FOLD. */
 export const topUpAmount = foldAmount("Amount", "5").refine((v) => v > 0n, "Amount: more than zero");
 

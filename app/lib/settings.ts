@@ -11,6 +11,8 @@ const schema = z.object({
   FOURFOLD_INDEXER_URL: url.default("http://127.0.0.1:42069"),
   // Ignition's deployments folder (the app server runs in app/).
   FOURFOLD_DEPLOYMENTS_DIR: z.string().min(1).default("../deploy/deployments"),
+  // Where POST /api/blobs keeps what it stores (job inputs, encrypted datasets), by sha256.
+  FOURFOLD_BLOBS_DIR: z.string().min(1).default("../.fourfold/blobs"),
 });
 
 export interface AppSettings {
@@ -21,6 +23,8 @@ export interface AppSettings {
   indexerUrl: string;
   /** Ignition's deployments folder, absolute. */
   deploymentsDir: string;
+  /** The blob store's folder, absolute. */
+  blobsDir: string;
 }
 
 /** The settings, or an error naming each bad variable. */
@@ -36,5 +40,6 @@ export function appSettings(env: Record<string, string | undefined> = process.en
     rpcUrl: s.FOURFOLD_RPC_URL,
     indexerUrl: s.FOURFOLD_INDEXER_URL,
     deploymentsDir: path.resolve(s.FOURFOLD_DEPLOYMENTS_DIR),
+    blobsDir: path.resolve(s.FOURFOLD_BLOBS_DIR),
   };
 }

@@ -46,7 +46,7 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
     chain = await startChain(rpcPort);
     grid = await connectGrid(rpcUrl);
     indexer = await startPonder({ rpcUrl, dataDir: dir, args: ["--schema", "app_lease_test"] });
-    const started = await startApp({ rpcUrl, indexerUrl: indexer.url });
+    const started = await startApp({ rpcUrl, indexerUrl: indexer.url, blobsDir: path.join(dir, "blobs") });
     app = started.running;
     appUrl = started.url;
 

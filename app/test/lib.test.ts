@@ -2,9 +2,10 @@
 // the lease form is checked and priced.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { keccak256, parseEther, toBytes } from "viem";
+import { keccak256, parseEther, sha256, toBytes, toHex } from "viem";
 import { ago, disk, duration, fold, memory } from "../lib/format.ts";
 import { check } from "../lib/forms.ts";
+import { jobForm, jobInput, NEW_JOB, placeInput, readOutput } from "../lib/jobs.ts";
 import {
   costOf,
   leaseTerms,
@@ -139,5 +140,47 @@ describe("the lease form", () => {
     assert.equal(costOf(1n, 1), 1n, "a cost rounds up to a whole base unit");
     assert.equal(secondsFor(parseEther("1.05"), scaled), 7_200);
     assert.equal(secondsFor(1n, 0n), Number.POSITIVE_INFINITY);
+  });
+});
+
+describe("the job form", () => {
+  it("checks the terms, naming the field", () => {
+    const terms = (form: Partial<typeof NEW_JOB>) =>
+      check(jobForm, { ...NEW_JOB, modelId: "1", maxFeePerWorker: "2", ...form });
+    assert.deepEqual(terms({}), {
+      ok: true,
+      value: { modelId: "1", redundancy: 1, maxFeePerWorker: parseEther("2"), hours: 2 },
+    });
+    assert.deepEqual(terms({ redundancy: "0" }), { ok: false, error: "Workers: at least 1" });
+    assert.deepEqual(terms({ redundancy: "6" }), { ok: false, error: "Workers: at most 5" });
+    assert.deepEqual(terms({ maxFeePerWorker: "0" }), { ok: false, error: "Most per worker: more than zero" });
+    assert.deepEqual(terms({ maxFeePerWorker: "two" }), {
+      ok: false,
+      error: "Most per worker: an amount of FOLD, like 2",
+    });
+    assert.deepEqual(terms({ hours: "721" }), { ok: false, error: "Deadline: at most 720" });
+    assert.deepEqual(terms({ modelId: "" }), { ok: false, error: "Model: choose one" });
+  });
+
+  it("takes a file or text as the input, exactly one, and puts it inline only when it fits on-chain", () => {
+    assert.deepEqual(jobInput(undefined, "  "), { ok: false, error: "Input: choose an image file, or type text" });
+    assert.deepEqual(jobInput(new Uint8Array([1]), "text"), {
+      ok: false,
+      error: "Input: give a file or text, not both",
+    });
+    assert.deepEqual(jobInput(new Uint8Array(), ""), { ok: false, error: "Input: the file is empty" });
+    assert.deepEqual(jobInput(undefined, "Bonjour"), { ok: true, bytes: new TextEncoder().encode("Bonjour") });
+    const small = placeInput(new Uint8Array(4_096).fill(7));
+    assert.equal(small.inline, true);
+    assert.equal(small.input.length, 2 + 2 * 4_096);
+    assert.equal(small.hash, sha256(new Uint8Array(4_096).fill(7)));
+    const large = placeInput(new Uint8Array(4_097));
+    assert.deepEqual({ inline: large.inline, input: large.input }, { inline: false, input: "0x" });
+  });
+
+  it("reads an output's JSON fields, or its text when it is not a JSON object", () => {
+    assert.deepEqual(readOutput(toHex('{"text":"INVOICE 4711"}')), { text: "INVOICE 4711" });
+    assert.equal(readOutput(toHex("plain words")), "plain words");
+    assert.equal(readOutput(toHex("[1,2]")), "[1,2]");
   });
 });

@@ -15,10 +15,11 @@ export const noChromium = (): string | false =>
     ? false
     : `no ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does`;
 
-/** Runs the built app against `rpcUrl` and `indexerUrl`; resolves once it is ready. */
+/** Runs the built app against `rpcUrl` and `indexerUrl`, its blob store in `blobsDir`; resolves once it is ready. */
 export async function startApp(options: {
   rpcUrl: string;
   indexerUrl: string;
+  blobsDir: string;
 }): Promise<{ running: Running; url: string }> {
   if (!existsSync(path.join(ROOT, "app", ".next", "BUILD_ID"))) {
     throw new Error("the app is not built: run `npm run build:app` first (npm test does)");
@@ -31,6 +32,7 @@ export async function startApp(options: {
       FOURFOLD_CHAIN_ID: "31337",
       FOURFOLD_RPC_URL: options.rpcUrl,
       FOURFOLD_INDEXER_URL: options.indexerUrl,
+      FOURFOLD_BLOBS_DIR: options.blobsDir,
     },
   });
   await running.until(/Ready in/, 60_000);

@@ -1,7 +1,8 @@
 import { NodeDetail } from "@/components/node-detail";
-import { isNodeId, NotANode } from "./not-a-node";
+import { isId } from "@/lib/ids";
+import { NotANode } from "./not-a-node";
 
 export default async function NodePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  return isNodeId(id) ? <NodeDetail id={id} /> : <NotANode id={id} />;
+  return isId(id) ? <NodeDetail id={id} /> : <NotANode id={id} />;
 }
