@@ -37,6 +37,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <Link href="/">Explore</Link>
               <Link href="/leases">My leases</Link>
               <Link href="/jobs">AI jobs</Link>
+              <Link href="/data">Data</Link>
               <Link href="/farm">Farm</Link>
             </nav>
             <Wallet chainId={chainId} />

@@ -26,6 +26,7 @@ import {
   topUpAmount,
 } from "@/lib/lease";
 import { useSend } from "@/lib/use-send";
+import { Action } from "./action";
 import { Field, FormFooter } from "./field";
 
 interface IndexedLease {
@@ -206,7 +207,16 @@ function LeaseCard({
         />
       )}
       {open && <TopUp leaseId={BigInt(lease.id)} tenant={tenant} />}
-      {open && <Close leaseId={BigInt(lease.id)} />}
+      {open && (
+        <Action
+          label="Close lease"
+          what="Closing the lease"
+          note="Closing pays for the online time so far and refunds the rest."
+          call={
+            market && { address: market, abi: leaseMarketAbi, functionName: "closeLease", args: [BigInt(lease.id)] }
+          }
+        />
+      )}
     </section>
   );
 }
@@ -251,27 +261,6 @@ function TopUp({ leaseId, tenant }: { leaseId: bigint; tenant: Address }) {
         {(id) => <input id={id} inputMode="decimal" value={value} onChange={(e) => setValue(e.target.value)} />}
       </Field>
       <FormFooter submit="Top up" busy={tx.busy} problem={problem} state={tx.state} />
-    </form>
-  );
-}
-
-function Close({ leaseId }: { leaseId: bigint }) {
-  const market = useContracts().LeaseMarket;
-  const tx = useSend();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!market) return;
-    await tx.send("Closing the lease", {
-      address: market,
-      abi: leaseMarketAbi,
-      functionName: "closeLease",
-      args: [leaseId],
-    });
-  };
-  return (
-    <form className="inline" onSubmit={submit} aria-label={`Close lease #${leaseId}`}>
-      <p className="muted">Closing pays for the online time so far and refunds the rest.</p>
-      <FormFooter submit="Close lease" busy={tx.busy} problem={undefined} state={tx.state} />
     </form>
   );
 }

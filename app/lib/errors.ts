@@ -1,7 +1,7 @@
 // A failed call or transaction in words: the contract's custom error decoded (its name and arguments, and for the
 // ones people meet most, what to do), a rejection in the wallet, or a lack of ETH for gas.
 
-import { JOB_STATES, LEASE_STATES } from "@fourfold/indexer/enums";
+import { GRANT_STATES, JOB_STATES, LEASE_STATES } from "@fourfold/indexer/enums";
 import { BaseError, ContractFunctionRevertedError, InsufficientFundsError, UserRejectedRequestError } from "viem";
 import { fold } from "./format";
 
@@ -41,6 +41,22 @@ const WORDS: Record<string, (args: readonly unknown[]) => string> = {
   JobInvalidInput: () => "A job's input is inline (at most 4,096 bytes) or at a URI, with its sha256.",
   JobInvalidRedundancy: (a) => `A job is run by 1 to 5 workers, not ${a[0]}.`,
   JobInvalidTerms: () => "The fee must be more than zero and the deadline within 30 days from now.",
+  DataNotIdentityController: (a) => `You neither own identity ${a[0]} nor hold one of its Operator keys.`,
+  DataUnknownDataset: (a) => `There is no dataset ${a[0]}.`,
+  DataDatasetDelisted: (a) => `Dataset ${a[0]} is off the market.`,
+  DataInvalidTerms: () => "Terms: a longest access of at least a second, and at least one purpose allowed.",
+  DataWrongState: (a) => `Grant ${a[0]} is ${GRANT_STATES[Number(a[1]) - 1] ?? "in another state"}: not now.`,
+  DataPurposeNotAllowed: (a) => `Dataset ${a[0]} does not allow that purpose.`,
+  DataInvalidDuration: (a) => `Access is at most ${Number(a[1]) / 86_400} days for this dataset.`,
+  DataPriceAboveMax: (a) =>
+    `The price rose to ${fold(a[0] as bigint)} FOLD, above your ${fold(a[1] as bigint)}: try again.`,
+  DataResponsePending: (a) =>
+    `The owner has until ${new Date(Number(a[1]) * 1000).toISOString().slice(11, 16)} UTC to answer grant ${a[0]}.`,
+  DataDeliveryPending: (a) =>
+    `The owner has until ${new Date(Number(a[1]) * 1000).toISOString().slice(11, 16)} UTC to deliver grant ${a[0]}'s key.`,
+  DataKeyAlreadyDelivered: (a) => `Grant ${a[0]}'s key was delivered already.`,
+  DataNoEncryptionKey: (a) =>
+    `Identity ${a[0]} has no encryption key, so no dataset key could be delivered to it: create one first.`,
   JobUnknownJob: (a) => `There is no job ${a[0]}.`,
   JobWrongState: (a) => `Job ${a[0]} is ${JOB_STATES[Number(a[1]) - 1] ?? "in another state"}: not now.`,
   JobWindow: (a) => `Job ${a[0]}'s challenge window is still open.`,

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { keccak256, parseEther, sha256, toBytes, toHex } from "viem";
+import { accessForm, allowedPurposes, datasetForm, NEW_DATASET, purposeBits, termsOf } from "../lib/data.ts";
 import { ago, disk, duration, fold, memory } from "../lib/format.ts";
 import { check } from "../lib/forms.ts";
 import { jobForm, jobInput, NEW_JOB, placeInput, readOutput } from "../lib/jobs.ts";
@@ -182,5 +183,54 @@ describe("the job form", () => {
     assert.deepEqual(readOutput(toHex('{"text":"INVOICE 4711"}')), { text: "INVOICE 4711" });
     assert.equal(readOutput(toHex("plain words")), "plain words");
     assert.equal(readOutput(toHex("[1,2]")), "[1,2]");
+  });
+});
+
+describe("the data forms", () => {
+  it("maps purposes to DataMarket's bits and back", () => {
+    assert.equal(purposeBits(["Inference"]), 4);
+    assert.equal(purposeBits(["Training", "Analytics"]), 2 | 8);
+    assert.deepEqual(allowedPurposes(2 | 4 | 8), ["Training", "Inference", "Analytics"]);
+    assert.deepEqual(allowedPurposes(1), []);
+  });
+
+  it("checks a dataset's terms, naming the field, and turns days into seconds and the licence into its hash", () => {
+    const terms = (form: Partial<typeof NEW_DATASET>) => check(datasetForm, { ...NEW_DATASET, licence: "ok", ...form });
+    const checked = terms({ maxDays: "2" });
+    assert.ok(checked.ok);
+    assert.deepEqual(termsOf(checked.value), {
+      pricePerDay: parseEther("1"),
+      pricePerUse: parseEther("0.1"),
+      maxDuration: 172_800,
+      purposes: 4,
+      autoApprove: false,
+      licenceHash: keccak256(toBytes("ok")),
+    });
+    assert.deepEqual(terms({ purposes: [] }), { ok: false, error: "Purposes: allow at least one" });
+    assert.deepEqual(terms({ maxDays: "0" }), { ok: false, error: "Longest access (days): at least 1" });
+    assert.deepEqual(terms({ licence: " " }), {
+      ok: false,
+      error: "Licence: say what a grantee may do with the data, or link to it",
+    });
+  });
+
+  it("checks an access request against the dataset's terms", () => {
+    const request = accessForm(30 * 86_400, ["Inference"]);
+    assert.deepEqual(check(request, { purpose: "Inference", days: "1.5", uses: "3" }), {
+      ok: true,
+      value: { purpose: "Inference", days: 1.5, uses: 3 },
+    });
+    assert.deepEqual(check(request, { purpose: "Training", days: "1", uses: "0" }), {
+      ok: false,
+      error: "Purpose: not one this dataset allows",
+    });
+    assert.deepEqual(check(request, { purpose: "Inference", days: "31", uses: "0" }), {
+      ok: false,
+      error: "Days: at most 30 for this dataset",
+    });
+    assert.deepEqual(check(request, { purpose: "Inference", days: "0", uses: "0" }), {
+      ok: false,
+      error: "Days: more than zero",
+    });
   });
 });
