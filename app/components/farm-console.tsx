@@ -15,6 +15,7 @@ import { farmForm, NEW_NODE, type NodeFormInput, nodeArgs, nodeForm } from "@/li
 import { check } from "@/lib/forms";
 import { graphql } from "@/lib/indexer";
 import { useSend } from "@/lib/use-send";
+import { FarmCard, type FarmRow } from "./farm-card";
 import { Field, FormFooter } from "./field";
 import { RegisterIdentity } from "./identity";
 
@@ -24,12 +25,7 @@ interface Farmer {
       id: string;
       handle: string;
       farms: {
-        items: {
-          id: string;
-          name: string;
-          payout: string;
-          nodes: { items: { id: string; region: string; country: string; status: string }[] };
-        }[];
+        items: FarmRow[];
       };
     }[];
   };
@@ -37,7 +33,7 @@ interface Farmer {
 
 const FARMER = `query Farmer($owner: String!) {
   identitys(where: { owner: $owner }, orderBy: "id") {
-    items { id handle farms { items { id name payout nodes { items { id region country status } } } } }
+    items { id handle farms { items { id name payout nodes { items { id region country status heartbeats onlineSeconds } } } } }
   }
 }`;
 
@@ -77,20 +73,7 @@ function Farmer({ owner }: { owner: Address }) {
         {farms.length === 0 ? (
           <p>No farm yet: create one below.</p>
         ) : (
-          <ul>
-            {farms.map((farm) => (
-              <li key={farm.id}>
-                <strong>{farm.name}</strong> (farm {farm.id}): {farm.nodes.items.length} node
-                {farm.nodes.items.length === 1 ? "" : "s"}
-                {farm.nodes.items.map((n) => (
-                  <span key={n.id}>
-                    {" "}
-                    · <Link href={`/nodes/${n.id}`}>#{n.id}</Link> {n.region} {n.country}
-                  </span>
-                ))}
-              </li>
-            ))}
-          </ul>
+          farms.map((farm) => <FarmCard key={farm.id} farm={farm} />)
         )}
       </section>
       <CreateFarm identityId={identity.id} owner={owner} />

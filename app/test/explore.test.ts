@@ -14,6 +14,7 @@ import { type Indexer, startPonder, stop } from "../../indexer/test/support/pond
 import { freePort, type Running, startChain } from "../../scripts/test/support.ts";
 import { KeyPurpose } from "../../worker/src/identity.ts";
 import { connectGrid, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
+import { fold } from "../lib/format.ts";
 import { launchChromium, noChromium, startApp } from "./support/browser.ts";
 
 const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
@@ -191,7 +192,7 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
     assert.deepEqual(consoleErrors, []);
   });
 
-  it("lets a farmer register an identity, a farm and a node (its key made and signed in the browser)", async () => {
+  it("lets a farmer register an identity, a farm and a node (its key made and signed in the browser), and claim its rewards", async () => {
     await page.goto(`${appUrl}/farm`);
     await page.getByText("Connect a wallet (at the top of the page)").waitFor();
     await page.getByRole("button", { name: "Connect Burner wallet (local chain)" }).click();
@@ -246,7 +247,46 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
       .waitFor();
     await other.close();
 
-    // Explore lists the new node; it has not sent a heartbeat, so it is offline.
+    // The node proves itself online with heartbeats (its key from the download) across reward epochs: the farm's
+    // card shows its rewards to claim, a claim mints them to the payout address (the burner), and the epoch chart shows.
+    const node = grid.wallet(privateKeyToAccount(key as `0x${string}`));
+    await grid.mined(await grid.deployer.sendTransaction({ to: node.account.address, value: parseEther("1") }));
+    const pending = () =>
+      grid.client.readContract({ ...grid.contracts.rewards, functionName: "pendingRewards", args: [nodeId] });
+    for (let round = 0; round < 16 && (await pending()) === 0n; round++) {
+      await grid.call(node, grid.contracts.nodes, "heartbeat", [nodeId]);
+      await grid.advanceTime(250);
+    }
+    const owed = await pending();
+    assert.ok(owed > 0n, "the node earned farming rewards");
+    const balanceOf = () =>
+      grid.client.readContract({ ...grid.contracts.token, functionName: "balanceOf", args: [address] });
+    const before = await balanceOf();
+    await page.goto(`${appUrl}/farm`);
+    const card = page.locator('[data-testid^="farm-"]', { hasText: "South" });
+    const rewards = card.getByTestId(`rewards-${nodeId}`);
+    await rewards.getByRole("button", { name: `Claim node #${nodeId}'s rewards` }).click({ timeout: 30_000 });
+    await rewards.getByText(/^0 FOLD$/).waitFor({ timeout: 30_000 });
+    const [claimed] = await grid.client.getContractEvents({
+      ...grid.contracts.rewards,
+      eventName: "RewardsClaimed",
+      args: { nodeId },
+      fromBlock: 0n,
+    });
+    assert.equal(claimed?.args.payout, address);
+    assert.ok((claimed?.args.amount ?? 0n) >= owed);
+    assert.equal(await balanceOf(), before + (claimed?.args.amount ?? 0n));
+    await card
+      .getByRole("img", { name: /^Farming rewards per epoch, epochs \d+ to \d+$/ })
+      .waitFor({ timeout: 30_000 });
+    const minted = fold(claimed?.args.amount ?? 0n);
+    await card
+      .getByText(`farming rewards ${minted} FOLD, of which claimed ${minted} FOLD`)
+      .waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "farm-rewards.png"), fullPage: true });
+
+    // Explore lists the new node; after 5 minutes without a heartbeat, it is offline.
+    await grid.advanceTime(301);
     await page.goto(appUrl);
     await page.getByLabel("Region").fill("eu-north");
     await page.getByRole("button", { name: "Apply filters" }).click();
