@@ -39,6 +39,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <Link href="/jobs">AI jobs</Link>
               <Link href="/data">Data</Link>
               <Link href="/farm">Farm</Link>
+              <Link href="/identity">Identity</Link>
             </nav>
             <Wallet chainId={chainId} />
           </header>

@@ -15,10 +15,9 @@ import {
   openDatasetKey,
   sealDatasetKey,
 } from "@fourfold/worker/dataset";
-import { generateKeyPair, publicKeyOf } from "@fourfold/worker/seal";
 import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { type Address, bytesToHex, hexToBytes, toHex } from "viem";
+import { type Address, hexToBytes, toHex } from "viem";
 import { useBlock, useChainId, useConfig, useConnection, useReadContract } from "wagmi";
 import { getBlock, readContract } from "wagmi/actions";
 import { useContracts } from "@/lib/contracts";
@@ -31,7 +30,6 @@ import {
   datasetKey,
   identitySecret,
   keepDatasetKey,
-  keepIdentitySecret,
   NEW_DATASET,
   PURPOSES,
   type PurposeName,
@@ -45,6 +43,7 @@ import { graphql } from "@/lib/indexer";
 import { signPermit } from "@/lib/permit";
 import { useSend } from "@/lib/use-send";
 import { Action } from "./action";
+import { EncryptionKey } from "./encryption-key";
 import { Field, FormFooter } from "./field";
 import { WithIdentity } from "./identity";
 
@@ -162,56 +161,6 @@ function Data({ identityId, account }: { identityId: string; account: Address })
         </>
       )}
     </>
-  );
-}
-
-/** The identity's X25519 key: dataset keys are sealed to it. Its secret is made and kept in this browser. */
-function EncryptionKey({ identityId }: { identityId: string }) {
-  const chainId = useChainId();
-  const registry = useContracts().IdentityRegistry;
-  const tx = useSend();
-  const onChain = useReadContract({
-    address: registry,
-    abi: identityRegistryAbi,
-    functionName: "encryptionKeyOf",
-    args: [BigInt(identityId)],
-    query: { enabled: registry !== undefined },
-  });
-  if (onChain.data === undefined) return null;
-  const secret = identitySecret(chainId, identityId);
-  const here = secret !== undefined && bytesToHex(publicKeyOf(secret)) === onChain.data.toLowerCase();
-  const create = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!registry) return;
-    const pair = generateKeyPair();
-    // The secret is kept before the public half is published: a crash in between loses nothing that matters.
-    keepIdentitySecret(chainId, identityId, pair.secretKey);
-    await tx.send("Publishing your encryption key", {
-      address: registry,
-      abi: identityRegistryAbi,
-      functionName: "setEncryptionKey",
-      args: [BigInt(identityId), toHex(pair.publicKey)],
-    });
-  };
-  return (
-    <section aria-labelledby="encryption-title">
-      <h2 id="encryption-title">Your encryption key</h2>
-      {here ? (
-        <p data-testid="encryption-key">
-          Set: dataset keys delivered to you are sealed to it, and its secret is in this browser.
-        </p>
-      ) : (
-        <form className="inline" onSubmit={create}>
-          <p>
-            {BigInt(onChain.data) === 0n
-              ? "You have none yet: owners seal dataset keys to it, so you need one to receive access."
-              : "Your identity's key was made in another browser: keys sealed to it open only there. A new one replaces it for future deliveries."}{" "}
-            Its secret stays in this browser.
-          </p>
-          <FormFooter submit="Create an encryption key" busy={tx.busy} problem={undefined} state={tx.state} />
-        </form>
-      )}
-    </section>
   );
 }
 

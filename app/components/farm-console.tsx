@@ -2,18 +2,19 @@
 // The farmer's console: an identity (a handle), farms under it, and nodes registered in them. A node's key is made
 // here, in the browser: it signs its consent to be bound to the farm's identity (EIP-712 BindKey), the farmer's
 // wallet sends bindKey and registerNode, and the key is handed over as a file for the node agent.
-import { identityRegistryAbi, nodeRegistryAbi } from "@fourfold/contracts";
-import { KeyPurpose, signBindKey } from "@fourfold/worker/identity";
+import { nodeRegistryAbi } from "@fourfold/contracts";
+import { KeyPurpose } from "@fourfold/worker/identity";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
-import type { Address, Hex } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { useChainId, useConnection, usePublicClient } from "wagmi";
 import { useContracts } from "@/lib/contracts";
 import { farmForm, NEW_NODE, type NodeFormInput, nodeArgs, nodeForm } from "@/lib/farm";
 import { check } from "@/lib/forms";
 import { graphql } from "@/lib/indexer";
+import { bindKeyCall } from "@/lib/keys";
 import { useSend } from "@/lib/use-send";
 import { FarmCard, type FarmRow } from "./farm-card";
 import { Field, FormFooter } from "./field";
@@ -147,34 +148,17 @@ function RegisterNode({ identityId, farms }: { identityId: string; farms: { id: 
     const checked = check(nodeForm, form);
     setProblem(checked.ok ? undefined : checked.error);
     if (!checked.ok || client === undefined || !deployed.IdentityRegistry || !deployed.NodeRegistry) return;
-    const identities = { address: deployed.IdentityRegistry, abi: identityRegistryAbi };
     const account = privateKeyToAccount(key);
     try {
-      const [boundTo, , active] = await client.readContract({
-        ...identities,
-        functionName: "keyInfo",
-        args: [account.address],
+      const bind = await bindKeyCall({
+        client: client as PublicClient,
+        chainId,
+        registry: deployed.IdentityRegistry,
+        identityId: BigInt(identityId),
+        purpose: KeyPurpose.Node,
+        key,
       });
-      if (!(active && boundTo === BigInt(identityId))) {
-        // The key's consent, good for an hour of chain time.
-        const deadline = (await client.getBlock()).timestamp + 3_600n;
-        const nonce = await client.readContract({ ...identities, functionName: "keyNonce", args: [account.address] });
-        const signature = await signBindKey({
-          key: account,
-          chainId,
-          registry: identities.address,
-          identityId: BigInt(identityId),
-          purpose: KeyPurpose.Node,
-          nonce,
-          deadline,
-        });
-        const bound = await tx.send("Binding the node's key", {
-          ...identities,
-          functionName: "bindKey",
-          args: [BigInt(identityId), account.address, KeyPurpose.Node, deadline, signature],
-        });
-        if (!bound) return;
-      }
+      if (bind !== undefined && !(await tx.send("Binding the node's key", bind))) return;
     } catch (error) {
       tx.fail("Binding the node's key", (error as Error).message);
       return;

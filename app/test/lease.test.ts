@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Locator, Page } from "playwright-core";
-import { type Address, parseEther, toHex } from "viem";
+import { type Address, type Hex, keccak256, parseEther, toBytes, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type Indexer, startPonder, stop } from "../../indexer/test/support/ponder.ts";
 import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
@@ -252,6 +252,79 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
     const overflow = (await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")) as number;
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
     await page.screenshot({ path: path.join(SCREENSHOTS, "leases-ended-375.png"), fullPage: true });
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it("rates the farm against the lease's receipt, binds and unbinds a key, and runs an agent with an action log", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${appUrl}/identity`);
+    const you = page.getByText(/^You are tenant-one \(identity \d+\)\.$/);
+    await you.waitFor({ timeout: 30_000 });
+    const tenantId = BigInt((await textOf(you)).match(/identity (\d+)/)?.[1] ?? "0");
+
+    // The lease's payments wrote a receipt from the tenant to the farm: feedback against it, once.
+    const receipt = page.getByTestId("receipt-1");
+    await receipt.waitFor({ timeout: 30_000 });
+    assert.match(await textOf(receipt), /you paid identity \d+ [\d.]+ FOLD/);
+    await receipt.getByLabel("Score (0 to 100)").fill("101");
+    await receipt.getByRole("button", { name: "Give feedback" }).click();
+    assert.equal(await textOf(receipt.getByRole("alert")), "Score: at most 100");
+    await receipt.getByLabel("Score (0 to 100)").fill("90");
+    await receipt.getByRole("button", { name: "Give feedback" }).click();
+    await receipt.getByText("You gave 90 / 100.").waitFor({ timeout: 30_000 });
+    const [given] = await grid.client.getContractEvents({
+      ...grid.contracts.reputation,
+      eventName: "FeedbackGiven",
+      fromBlock: 0n,
+    });
+    assert.equal(given?.args.score, 90);
+    await page.goto(`${appUrl}/nodes/${nodeId}`);
+    await page
+      .getByRole("region", { name: "Farm reputation" })
+      .getByText("90.0 average of 1")
+      .waitFor({ timeout: 30_000 });
+
+    // An Operator key, made here and bound, then unbound.
+    await page.goto(`${appUrl}/identity`);
+    const keys = page.getByRole("form", { name: `Bind a key to identity ${tenantId}` });
+    await keys.getByRole("button", { name: "Make and bind a key" }).click();
+    const bound = page.getByTestId("key-bound");
+    await bound.waitFor({ timeout: 30_000 });
+    const operator = ((await textOf(bound)).match(/Bound (0x[0-9a-fA-F]{40})/)?.[1] ?? "0x") as Address;
+    const info = () =>
+      grid.client.readContract({ ...grid.contracts.identities, functionName: "keyInfo", args: [operator] });
+    assert.deepEqual(await info(), [tenantId, 4, true]);
+    await page.getByRole("button", { name: `Unbind ${operator.slice(0, 10)}…` }).click({ timeout: 30_000 });
+    await eventually("the key unbound", async () => ((await info())[2] === false ? true : undefined));
+
+    // An agent: registered, given an Agent key made here; the key logs an action, which the log shows; paused, the
+    // agent's key can log no more.
+    await page.getByLabel("Agent handle").fill("tenant-bot");
+    await page.getByRole("button", { name: "Register agent" }).click();
+    const agentCard = page.locator('[data-testid^="agent-"]', { hasText: "tenant-bot" });
+    await agentCard.waitFor({ timeout: 30_000 });
+    const agentId = BigInt(((await agentCard.getAttribute("data-testid")) ?? "").replace("agent-", ""));
+    await agentCard.getByRole("button", { name: "Make and bind a key" }).click();
+    const agentKeyLink = agentCard.getByRole("link", { name: "Download the key" });
+    await agentKeyLink.waitFor({ timeout: 30_000 });
+    const agentKey = decodeURIComponent(
+      ((await agentKeyLink.getAttribute("href")) ?? "").replace("data:text/plain;charset=utf-8,", ""),
+    ).trim() as Hex;
+    const bot = grid.wallet(privateKeyToAccount(agentKey));
+    await grid.mined(await grid.deployer.sendTransaction({ to: bot.account.address, value: parseEther("1") }));
+    const log = [
+      agentId,
+      keccak256(toBytes("inference.request")),
+      keccak256(toBytes("job 1")),
+      "https://example.org/jobs/1",
+    ];
+    await grid.call(bot, grid.contracts.identities, "logAction", log);
+    await agentCard.getByRole("link", { name: "https://example.org/jobs/1" }).waitFor({ timeout: 30_000 });
+    assert.match(await textOf(agentCard.getByRole("heading", { name: /Action log/ })), /Action log \(1\)/);
+    await agentCard.getByRole("button", { name: "Pause" }).click();
+    await agentCard.getByText("Paused", { exact: true }).waitFor({ timeout: 30_000 });
+    await assert.rejects(grid.call(bot, grid.contracts.identities, "logAction", log), /IdentityAgentPaused/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "identity.png"), fullPage: true });
     assert.deepEqual(consoleErrors, []);
   });
 });
