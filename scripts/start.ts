@@ -1,15 +1,18 @@
 // `npm start`: the local Fourfold grid. Compiles the contracts, starts a Hardhat chain on 127.0.0.1, deploys every
 // contract with the Ignition module, writes generated/ (ABIs and addresses), starts the indexer (Ponder on PGlite in
-// .fourfold/indexer/, fresh each time, like the chain), prints the addresses and URLs and keeps running until Ctrl-C,
-// when it stops everything it started. Each process logs to .fourfold/logs/.
+// .fourfold/indexer/, fresh each time, like the chain), builds the dApp if its sources changed and serves it, prints
+// the addresses and URLs and keeps running until Ctrl-C, when it stops everything it started. Each process logs to
+// .fourfold/logs/.
 //
 // Settings (environment):
 //   FOURFOLD_RPC_PORT       the chain's JSON-RPC port on 127.0.0.1 (default 8545)
 //   FOURFOLD_INDEXER_PORT   the indexer's HTTP port on 127.0.0.1 (default 42069)
+//   FOURFOLD_APP_PORT       the dApp's HTTP port on 127.0.0.1 (default 3000)
 // Flags:
 //   --chain-only            the chain and the deployment only (what tests that need a chain run)
 import { rm } from "node:fs/promises";
 import path from "node:path";
+import { appBuildIsCurrent, nextBuild, nextStart, stampAppBuild } from "./lib/app-build.ts";
 import { CodegenError, codegen } from "./lib/codegen.ts";
 import { assertPortFree, rpcChainId, type Service, startService, tail, waitFor } from "./lib/processes.ts";
 
@@ -18,6 +21,7 @@ const HARDHAT = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.j
 const LOGS = path.join(ROOT, ".fourfold", "logs");
 const PONDER = path.join(ROOT, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
 const INDEXER_DATA = path.join(ROOT, ".fourfold", "indexer");
+const BLOBS = path.join(ROOT, ".fourfold", "blobs");
 const LOCAL_CHAIN_ID = 31337;
 const started = Date.now();
 
@@ -94,9 +98,11 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new StartError(`unknown argument ${unknown[0]} (the one flag is --chain-only)`);
   const port = readPort("FOURFOLD_RPC_PORT", 8545);
   const indexerPort = chainOnly ? undefined : readPort("FOURFOLD_INDEXER_PORT", 42_069);
+  const appPort = chainOnly ? undefined : readPort("FOURFOLD_APP_PORT", 3_000);
   const rpcUrl = `http://127.0.0.1:${port}`;
   await requireFreePort(port, "FOURFOLD_RPC_PORT");
   if (indexerPort !== undefined) await requireFreePort(indexerPort, "FOURFOLD_INDEXER_PORT");
+  if (appPort !== undefined) await requireFreePort(appPort, "FOURFOLD_APP_PORT");
 
   step("compiling the contracts");
   // The profile Ignition deploys with, so the deploy step finds everything compiled.
@@ -174,6 +180,52 @@ async function main(): Promise<void> {
     });
   }
 
+  let appUrl: string | undefined;
+  if (appPort !== undefined && indexerUrl !== undefined) {
+    if (await appBuildIsCurrent()) {
+      step("the dApp is built (its sources have not changed)");
+    } else {
+      step("building the dApp (next build)");
+      const build = await startService({
+        name: "app-build",
+        ...nextBuild,
+        env: { NEXT_TELEMETRY_DISABLED: "1" },
+        logFile: path.join(LOGS, "app-build.log"),
+      });
+      services.push(build);
+      const code = await build.exited;
+      services.splice(services.indexOf(build), 1);
+      if (code !== 0) {
+        throw new StartError(
+          `next build failed (exit ${code}); the end of ${build.logFile}:\n${await tail(build.logFile)}`,
+        );
+      }
+      await stampAppBuild();
+    }
+    step("starting the dApp");
+    const app = await startService({
+      name: "app",
+      ...nextStart(appPort),
+      env: {
+        NEXT_TELEMETRY_DISABLED: "1",
+        FOURFOLD_CHAIN_ID: String(LOCAL_CHAIN_ID),
+        FOURFOLD_RPC_URL: rpcUrl,
+        FOURFOLD_INDEXER_URL: indexerUrl,
+        FOURFOLD_DEPLOYMENTS_DIR: path.join(ROOT, "deploy", "deployments"),
+        FOURFOLD_BLOBS_DIR: BLOBS,
+      },
+      logFile: path.join(LOGS, "app.log"),
+      group: true,
+    });
+    services.push(app);
+    appUrl = `http://127.0.0.1:${appPort}`;
+    await waitFor("the dApp", () => answers(`${appUrl}/`), { timeoutMs: 60_000, abort: app.exited }).catch(
+      async (error: Error) => {
+        throw new StartError(`${error.message}; the end of ${app.logFile}:\n${await tail(app.logFile)}`);
+      },
+    );
+  }
+
   step("the local Fourfold grid is up");
   console.log(`\nChain ${LOCAL_CHAIN_ID} at ${rpcUrl}`);
   for (const [name, { address, startBlock }] of Object.entries(local)) {
@@ -181,6 +233,9 @@ async function main(): Promise<void> {
   }
   if (indexerUrl !== undefined) {
     console.log(`\nIndexer GraphQL at ${indexerUrl}/graphql (REST: ${indexerUrl}/nodes, /stats; see docs/indexer.md)`);
+  }
+  if (appUrl !== undefined) {
+    console.log(`dApp at ${appUrl} (connect the burner wallet: no extension needed on this chain; see docs/app.md)`);
   }
   console.log(
     "\nAccount #0 (0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266) holds the 100,000,000 FOLD genesis supply and is the\n" +

@@ -23,6 +23,9 @@ export async function startService(options: {
   cwd: string;
   logFile: string;
   env?: NodeJS.ProcessEnv;
+  /** Run it in a process group of its own and stop the whole group: for programs that start children of their own
+   * (`next start`), which a signal to the parent alone could leave behind. */
+  group?: boolean;
 }): Promise<Service> {
   await mkdir(path.dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile);
@@ -30,7 +33,18 @@ export async function startService(options: {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   });
+  const pid = child.pid;
+  const signal = (name: NodeJS.Signals) => {
+    if (options.group === true && pid !== undefined) {
+      try {
+        process.kill(-pid, name);
+      } catch {
+        // The group is gone already.
+      }
+    } else child.kill(name);
+  };
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   const exited = new Promise<number | string>((resolve, reject) => {
@@ -47,13 +61,17 @@ export async function startService(options: {
     child,
     exited,
     async stop(graceMs = 5_000) {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-      child.kill("SIGTERM");
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+        if (options.group === true) signal("SIGKILL"); // what the parent left behind
+        return;
+      }
+      signal("SIGTERM");
       const ended = await Promise.race([exited.then(() => true).catch(() => true), sleep(graceMs, false)]);
       if (!ended) {
-        child.kill("SIGKILL");
+        signal("SIGKILL");
         await exited.catch(() => {});
       }
+      if (options.group === true) signal("SIGKILL");
     },
   };
 }
