@@ -1,3 +1,4 @@
+import { GridCharts } from "@/components/grid-charts";
 import { NodeExplorer } from "@/components/node-explorer";
 import { NO_FILTERS, type NodesPage, nodesQuery, PAGE } from "@/lib/nodes";
 import { appSettings } from "@/lib/settings";
@@ -24,6 +25,7 @@ export default async function ExplorePage() {
       <h1>Explore the grid</h1>
       <p className="lead">Nodes with free capacity, where they are, what an hour costs, and whether they are online.</p>
       <NodeExplorer initial={await firstPage()} />
+      <GridCharts />
     </>
   );
 }

@@ -104,6 +104,16 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
     assert.match(await textOf(row), /16 GiB \/ 16 GiB/);
     assert.match(await textOf(row), /0\.25 FOLD/);
     assert.match(await textOf(row), /Online/);
+    // Under the list, the grid at a glance: capacity leased, regions, and the spread of the core-hour price.
+    const regions = page.getByRole("region", { name: "Regions" });
+    await regions.getByRole("img", { name: "eu-west: 1 of 1 online · 8 of 8 cores free" }).waitFor({ timeout: 30_000 });
+    const leasedCapacity = page.getByRole("region", { name: "Capacity leased" });
+    assert.match(await textOf(leasedCapacity), /1 of 1 nodes online · 0 active leases/);
+    await leasedCapacity.getByRole("img", { name: "CPU cores: 0 of 8" }).waitFor();
+    await page
+      .getByRole("region", { name: "Price of a core-hour" })
+      .getByRole("img", { name: "Online nodes by price per core-hour, from 0.25 to 0.25 FOLD (median 0.25)" })
+      .waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, "explore.png"), fullPage: true });
 
     // Asking for 4 cores and 8 GiB prices that hour on the node: 4 x 0.25 + 8 x 0.01 = 1.08 FOLD.

@@ -480,10 +480,38 @@ function suite(kind: "pglite" | "postgres") {
       leases.leases.items.map((l) => [l.id, String(BigInt(l.paid) - BigInt(l.fees))]),
     );
     assert.equal((await rest("/farms/999/earnings")).status, 404);
-    type Stats = { nodes: { total: number }; jobsPerHour: { requested: number; finalized: number }[] };
+    type Stats = {
+      nodes: { total: number; online: number };
+      pricesOnline: { cpu: { min: string | null; max: string | null } };
+      cpuPriceHistogram: { from: string; to: string; nodes: number }[];
+      regions: { region: string; nodes: number; online: number; cpuOnline: string; cpuFree: string }[];
+      jobsPerHour: { requested: number; finalized: number }[];
+    };
     const stats = await rest<Stats>("/stats");
     assert.equal(stats.status, 200);
     assert.equal(stats.body.nodes.total, 3);
+    // Regions by node count (eu-west has two of the three), and online nodes spread over the CPU price's range.
+    assert.deepEqual(
+      stats.body.regions.map((r) => [r.region, r.nodes]),
+      [
+        ["eu-west", 2],
+        ["us-east", 1],
+      ],
+    );
+    assert.equal(
+      stats.body.regions.reduce((sum, r) => sum + r.online, 0),
+      stats.body.nodes.online,
+    );
+    const histogram = stats.body.cpuPriceHistogram;
+    assert.equal(
+      histogram.reduce((sum, b) => sum + b.nodes, 0),
+      stats.body.nodes.online,
+    );
+    if (stats.body.nodes.online > 0) {
+      assert.equal(histogram.length, 8);
+      assert.equal(histogram[0]?.from, stats.body.pricesOnline.cpu.min);
+      assert.ok(BigInt(histogram[7]?.to ?? 0) > BigInt(stats.body.pricesOnline.cpu.max ?? 0));
+    }
     assert.equal(
       stats.body.jobsPerHour.reduce((sum, h) => sum + h.requested, 0),
       1,

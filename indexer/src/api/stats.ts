@@ -1,15 +1,19 @@
-// GET /stats: the grid at a glance: nodes and capacity online, capacity leased, prices, and jobs per hour.
+// GET /stats: the grid at a glance: nodes and capacity online, capacity leased, prices (and how the CPU price is
+// spread over online nodes), the regions with the most nodes, and jobs per hour.
 
 import { db } from "ponder:api";
 import { job, lease, node } from "ponder:schema";
-import { and, gte, ne, sql } from "ponder";
+import { and, asc, desc, gte, ne, sql } from "ponder";
 
 const HOUR = 3_600n;
+/** The CPU price histogram's buckets, and how many regions are listed. */
+const PRICE_BUCKETS = 8n;
+const REGIONS = 12;
 const big = (value: unknown) => BigInt(String(value ?? 0).split(".")[0] as string);
 
 export async function gridStats(now: bigint, offlineAfter: bigint) {
   const online = and(ne(node.status, "Decommissioned"), gte(node.lastHeartbeat, now - offlineAfter));
-  const [[nodes], [capacity], [leased], [prices], hours] = await Promise.all([
+  const [[nodes], [capacity], [leased], [prices], hours, regions] = await Promise.all([
     db
       .select({
         total: sql<number>`count(*)::int`,
@@ -57,7 +61,21 @@ export async function gridStats(now: bigint, offlineAfter: bigint) {
       .where(gte(job.requestedAt, now - 24n * HOUR))
       .groupBy(sql`1`)
       .orderBy(sql`1`),
+    db
+      .select({
+        region: node.region,
+        nodes: sql<number>`count(*)::int`,
+        online: sql<number>`count(*) filter (where ${online})::int`,
+        cpuOnline: sql`coalesce(sum(${node.cpu}) filter (where ${online}), 0)`,
+        cpuFree: sql`coalesce(sum(${node.cpu} - ${node.reservedCpu}) filter (where ${online}), 0)`,
+      })
+      .from(node)
+      .where(ne(node.status, "Decommissioned"))
+      .groupBy(node.region)
+      .orderBy(desc(sql`count(*)`), asc(node.region))
+      .limit(REGIONS),
   ]);
+  const cpuPrices = await cpuPriceHistogram(online, prices?.cpuMin, prices?.cpuMax);
   const price = (value: unknown) => (value === null || value === undefined ? null : big(value));
   return {
     at: now,
@@ -79,6 +97,37 @@ export async function gridStats(now: bigint, offlineAfter: bigint) {
         max: price(prices?.memoryGiBMax),
       },
     },
+    cpuPriceHistogram: cpuPrices,
+    regions: regions.map((r) => ({
+      region: r.region,
+      nodes: r.nodes,
+      online: r.online,
+      cpuOnline: big(r.cpuOnline),
+      cpuFree: big(r.cpuFree),
+    })),
     jobsPerHour: hours.map((h) => ({ hour: big(h.hour), requested: h.requested, finalized: h.finalized })),
   };
+}
+
+/** Online nodes by their price per core-hour, in `PRICE_BUCKETS` equal ranges from the lowest price to the highest
+ * (the last range includes the highest); empty when no node is online. */
+async function cpuPriceHistogram(online: ReturnType<typeof and>, min: unknown, max: unknown) {
+  if (min === null || min === undefined || max === null || max === undefined) return [];
+  const lo = big(min);
+  const hi = big(max);
+  const width = (hi - lo + PRICE_BUCKETS) / PRICE_BUCKETS; // rounded up, so the highest price falls in the last range
+  const counts = await db
+    .select({
+      bucket: sql<number>`floor((${node.priceCpu} - ${lo}) / ${width})::int`,
+      nodes: sql<number>`count(*)::int`,
+    })
+    .from(node)
+    .where(online)
+    .groupBy(sql`1`);
+  const byBucket = new Map(counts.map((c) => [Number(c.bucket), c.nodes]));
+  return Array.from({ length: Number(PRICE_BUCKETS) }, (_, i) => ({
+    from: lo + BigInt(i) * width,
+    to: lo + BigInt(i + 1) * width,
+    nodes: byBucket.get(i) ?? 0,
+  }));
 }
