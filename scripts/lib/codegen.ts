@@ -178,15 +178,23 @@ function abiConstName(contractName: string): string {
   return `${contractName[0]?.toLowerCase()}${contractName.slice(1)}Abi`;
 }
 
-/** The three files of generated/src, as text. */
+/** The files of generated/src, as text: one module per contract's ABI (abi/<Name>.ts), so a bundle takes only the
+ * ABIs it imports, abis.ts re-exporting them (and `abis`, all of them by name), deployments.ts and index.ts. */
 export function render(abis: ContractAbi[], deployments: Deployments): Record<string, string> {
+  const abiModules = Object.fromEntries(
+    abis.map(({ contractName, sourceName, abi }) => [
+      `abi/${contractName}.ts`,
+      `${HEADER}\n/** ${contractName} (${sourceName}) */\nexport const ${abiConstName(contractName)} = ${JSON.stringify(abi, null, 2)} as const;\n`,
+    ]),
+  );
   const abiFile =
     HEADER +
     abis
-      .map(
-        ({ contractName, sourceName, abi }) =>
-          `\n/** ${contractName} (${sourceName}) */\nexport const ${abiConstName(contractName)} = ${JSON.stringify(abi, null, 2)} as const;\n`,
-      )
+      .map(({ contractName }) => `import { ${abiConstName(contractName)} } from "./abi/${contractName}.ts";\n`)
+      .join("") +
+    "\n" +
+    abis
+      .map(({ contractName }) => `export { ${abiConstName(contractName)} } from "./abi/${contractName}.ts";\n`)
       .join("") +
     `\nexport const abis = {\n${abis.map(({ contractName }) => `  ${contractName}: ${abiConstName(contractName)},\n`).join("")}} as const;\n\n` +
     "export type ContractName = keyof typeof abis;\n";
@@ -211,14 +219,14 @@ export function render(abis: ContractAbi[], deployments: Deployments): Record<st
     "}\n";
 
   const indexFile = `${HEADER}export * from "./abis.ts";\nexport * from "./deployments.ts";\n`;
-  return { "abis.ts": abiFile, "deployments.ts": deploymentsFile, "index.ts": indexFile };
+  return { ...abiModules, "abis.ts": abiFile, "deployments.ts": deploymentsFile, "index.ts": indexFile };
 }
 
 /** Writes the files atomically (each to a temporary name, then renamed), so a reader never sees half a file. */
 export async function writeGenerated(outDir: string, files: Record<string, string>): Promise<void> {
-  await mkdir(outDir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {
     const target = path.join(outDir, name);
+    await mkdir(path.dirname(target), { recursive: true });
     const temporary = `${target}.${process.pid}.tmp`;
     await writeFile(temporary, text);
     await rename(temporary, target);
