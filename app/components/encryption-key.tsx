@@ -44,7 +44,15 @@ export function EncryptionKey({ identityId }: { identityId: string }) {
       <h2 id="encryption-title">Your encryption key</h2>
       {here ? (
         <p data-testid="encryption-key">
-          Set: dataset keys delivered to you are sealed to it, and its secret is in this browser.
+          Set: dataset keys delivered to you are sealed to it, and its secret is in this browser only. Clearing the
+          browser's storage loses it, and with it every key delivered to you:{" "}
+          <a
+            href={`data:text/plain;charset=utf-8,${bytesToHex(secret)}%0A`}
+            download={`identity-${identityId}-x25519.key`}
+          >
+            keep a copy of the secret
+          </a>
+          .
         </p>
       ) : (
         <form className="inline" onSubmit={create}>

@@ -45,6 +45,7 @@ interface IndexedLease {
   endpoint: string | null;
   rejection: string | null;
   sealedManifest: string | null;
+  openedAt: string;
   deploymentHash: Hex;
   node: { region: string; country: string; farm: { identityId: string } | null } | null;
 }
@@ -53,7 +54,7 @@ const LEASES = `query Leases($tenant: String!) {
   leases(where: { tenant: $tenant }, orderBy: "id", orderDirection: "desc", limit: 100) {
     items {
       id nodeId state endReason cpu memoryMiB ssdGiB hddGiB gpus deposit toppedUp refund endpoint rejection
-      sealedManifest deploymentHash node { region country farm { identityId } }
+      sealedManifest openedAt deploymentHash node { region country farm { identityId } }
     }
   }
 }`;
@@ -199,13 +200,19 @@ function LeaseCard({
           <dd>{fold(BigInt(lease.deposit) + BigInt(lease.toppedUp))} FOLD</dd>
         </dl>
       )}
-      {state === "Pending" && lease.sealedManifest === null && lease.node?.farm && (
-        <PostManifest
-          leaseId={BigInt(lease.id)}
-          hash={lease.deploymentHash}
-          farmIdentity={lease.node.farm.identityId}
-        />
-      )}
+      {/* The manifest is posted right after the lease opens: only a lease still without one half a minute later (by
+          the chain's clock, and so past the indexer's lag) needs it posted again. */}
+      {state === "Pending" &&
+        lease.sealedManifest === null &&
+        lease.node?.farm &&
+        now !== undefined &&
+        now - Number(lease.openedAt) > 30 && (
+          <PostManifest
+            leaseId={BigInt(lease.id)}
+            hash={lease.deploymentHash}
+            farmIdentity={lease.node.farm.identityId}
+          />
+        )}
       {open && <TopUp leaseId={BigInt(lease.id)} tenant={tenant} />}
       {open && (
         <Action

@@ -11,9 +11,10 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Locator, Page } from "playwright-core";
-import { type Address, parseEther } from "viem";
+import { type Address, type Hex, hexToBytes, parseEther, toHex } from "viem";
 import { type Indexer, startPonder, stop } from "../../indexer/test/support/ponder.ts";
 import { freePort, type Running, startChain } from "../../scripts/test/support.ts";
+import { publicKeyOf } from "../../worker/src/crypto/seal.ts";
 import { connectGrid, type Grid, ROOT } from "../../worker/test/support/grid.ts";
 import { launchChromium, noChromium, startApp } from "./support/browser.ts";
 
@@ -121,7 +122,24 @@ describe("Data (browser)", { timeout: 300_000, skip }, () => {
     // The consumer makes an encryption key, then asks for 2 days and 3 uses: 2 x 1 + 3 x 0.1 = 2.3 FOLD.
     const consumerAddress = await signIn(consumer, "data-user");
     await consumer.getByRole("button", { name: "Create an encryption key" }).click();
-    await consumer.getByTestId("encryption-key").waitFor({ timeout: 30_000 });
+    const encryptionKey = consumer.getByTestId("encryption-key");
+    await encryptionKey.waitFor({ timeout: 30_000 });
+    // Its secret can be kept as a file; its public half is the one on chain.
+    const backup = await encryptionKey.getByRole("link", { name: "keep a copy of the secret" }).getAttribute("href");
+    const secret = decodeURIComponent((backup ?? "").replace("data:text/plain;charset=utf-8,", "")).trim() as Hex;
+    const consumerId = await grid.client.readContract({
+      ...grid.contracts.identities,
+      functionName: "idOfHandle",
+      args: ["data-user"],
+    });
+    assert.equal(
+      await grid.client.readContract({
+        ...grid.contracts.identities,
+        functionName: "encryptionKeyOf",
+        args: [consumerId],
+      }),
+      toHex(publicKeyOf(hexToBytes(secret))),
+    );
     const offer = consumer.getByTestId("market-1");
     await offer.waitFor({ timeout: 30_000 });
     await offer.getByLabel("Days").fill("31");
