@@ -13,15 +13,15 @@
 
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { type Hex, zeroAddress } from "viem";
-import { freePort, type Running, runNode, startChain } from "../scripts/test/support.ts";
+import { freePort, type Running, startChain } from "../scripts/test/support.ts";
 import { TesseractModel } from "../worker/src/inference/models/tesseract.ts";
 import { connectGrid, ROOT } from "../worker/test/support/grid.ts";
-import { MAX_FEE, renderDocument, setUpOcrMarket } from "../worker/test/support/ocr-market.ts";
+import { MAX_FEE, renderDocument, setUpOcrMarket, spawnInferenceWorker } from "../worker/test/support/ocr-market.ts";
 
 const BLOCK_MS = 1_000;
 const DOCUMENTS = 10;
@@ -97,25 +97,14 @@ try {
   })();
 
   const startWorker = async (concurrency: number) => {
-    const stateDir = path.join(dir, `worker-c${concurrency}`);
-    await mkdir(stateDir, { recursive: true });
-    const config = path.join(stateDir, "inference.json");
-    await writeFile(config, JSON.stringify({ pollIntervalMs: 100, port: await freePort(), concurrency }));
-    const worker = runNode(
-      [
-        path.join(ROOT, "worker", "src", "main.ts"),
-        "inference",
-        "--key-file",
-        market.keyFiles[0] as string,
-        "--config",
-        config,
-        "--state-dir",
-        stateDir,
-        "--rpc-url",
-        rpcUrl,
-      ],
-      { cwd: ROOT, env: { LOG_LEVEL: "warn" } },
-    );
+    const worker = await spawnInferenceWorker({
+      stateDir: path.join(dir, `worker-c${concurrency}`),
+      keyFile: market.keyFiles[0] as string,
+      rpcUrl,
+      concurrency,
+      pollIntervalMs: 100,
+      logLevel: "warn",
+    });
     running.push(worker);
     return worker;
   };

@@ -6,48 +6,35 @@
 // either page fails the test.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { type Address, type Hex, hexToBytes, parseEther, toHex } from "viem";
-import { type Indexer, startPonder, stop } from "../../indexer/test/support/ponder.ts";
-import { freePort, type Running, startChain } from "../../scripts/test/support.ts";
 import { publicKeyOf } from "../../worker/src/crypto/seal.ts";
-import { connectGrid, type Grid, ROOT } from "../../worker/test/support/grid.ts";
-import { launchChromium, noChromium, startApp } from "./support/browser.ts";
+import { type Grid, ROOT } from "../../worker/test/support/grid.ts";
+import { noChromium, type Stack, startStack, textOf, watchErrors } from "./support/browser.ts";
 
 const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
-const textOf = async (locator: Locator) => (await locator.allInnerTexts()).join("\n");
 const DATASET = "station,celsius\nAntwerp,21\nGhent,19\n";
 
 const skip = noChromium();
 if (skip) console.log(`# app data tests skipped: ${skip}`);
 
 describe("Data (browser)", { timeout: 300_000, skip }, () => {
-  let chain: Running;
-  let indexer: Indexer;
-  let app: Running;
+  let stack: Stack;
   let appUrl: string;
   let browser: Browser;
   let owner: Page;
   let consumer: Page;
   let grid: Grid;
-  let dir: string;
   const consoleErrors: string[] = [];
 
   /** A page in a browser context of its own (its own burner wallet), whose console errors fail the test. */
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
-    page.on("response", (response) => {
-      if (response.status() >= 400) consoleErrors.push(`${response.status()} ${response.url()}`);
-    });
+    watchErrors(page, consoleErrors);
     return page;
   }
 
@@ -63,27 +50,15 @@ describe("Data (browser)", { timeout: 300_000, skip }, () => {
   }
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-app-data-"));
-    const rpcPort = await freePort();
-    const rpcUrl = `http://127.0.0.1:${rpcPort}`;
-    chain = await startChain(rpcPort);
-    grid = await connectGrid(rpcUrl);
-    indexer = await startPonder({ rpcUrl, dataDir: dir, args: ["--schema", "app_data_test"] });
-    const started = await startApp({ rpcUrl, indexerUrl: indexer.url, blobsDir: path.join(dir, "blobs") });
-    app = started.running;
-    appUrl = started.url;
-    browser = await launchChromium();
+    stack = await startStack("app_data_test");
+    ({ grid, appUrl, browser } = stack);
     owner = await newPage();
     consumer = await newPage();
     await mkdir(SCREENSHOTS, { recursive: true });
   });
 
   after(async () => {
-    await browser?.close();
-    await stop(app);
-    await stop(indexer?.running);
-    await stop(chain);
-    await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it("registers an encrypted dataset; a grant is requested, approved with its key delivered, decrypted, and revoked", async () => {

@@ -3,69 +3,44 @@
 // up in the list with its free capacity, price and online state; filters narrow it; a bad filter is refused before
 // anything is sent. Any console error in the page fails the test. Screenshots go to app/test/screenshots/.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { parseEther, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { type Indexer, startPonder, stop } from "../../indexer/test/support/ponder.ts";
-import { freePort, type Running, startChain } from "../../scripts/test/support.ts";
+import type { Indexer } from "../../indexer/test/support/ponder.ts";
 import { KeyPurpose } from "../../worker/src/identity.ts";
-import { connectGrid, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
+import { eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
 import { fold } from "../lib/format.ts";
-import { launchChromium, noChromium, startApp } from "./support/browser.ts";
+import { noChromium, type Stack, startStack, textOf, watchErrors } from "./support/browser.ts";
 
 const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
-
-/** What the page shows in `locator`'s elements, as a person reads it. */
-const textOf = async (locator: Locator) => (await locator.allInnerTexts()).join("\n");
 
 const skip = noChromium();
 if (skip) console.log(`# app browser tests skipped: ${skip}`);
 
 describe("Explore (browser)", { timeout: 300_000, skip }, () => {
-  let chain: Running;
+  let stack: Stack;
   let indexer: Indexer;
-  let app: Running;
   let appUrl: string;
   let browser: Browser;
   let page: Page;
   let grid: Grid;
-  let dir: string;
   const consoleErrors: string[] = [];
   /** The node key of the farmer's node (node 1), bound in the first test. */
   let nodeKey: Awaited<ReturnType<Grid["bindFreshKey"]>>;
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-app-"));
-    const rpcPort = await freePort();
-    const rpcUrl = `http://127.0.0.1:${rpcPort}`;
-    chain = await startChain(rpcPort);
-    grid = await connectGrid(rpcUrl);
-    indexer = await startPonder({ rpcUrl, dataDir: dir, args: ["--schema", "app_test"] });
-    const started = await startApp({ rpcUrl, indexerUrl: indexer.url, blobsDir: path.join(dir, "blobs") });
-    app = started.running;
-    appUrl = started.url;
-    browser = await launchChromium();
+    stack = await startStack("app_test");
+    ({ grid, indexer, appUrl, browser } = stack);
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
-    page.on("response", (response) => {
-      if (response.status() >= 400) consoleErrors.push(`${response.status()} ${response.url()}`);
-    });
+    watchErrors(page, consoleErrors);
     await mkdir(SCREENSHOTS, { recursive: true });
   });
 
   after(async () => {
-    await browser?.close();
-    await stop(app);
-    await stop(indexer?.running);
-    await stop(chain);
-    await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it("lists a farmer's node, online, with its free capacity and price, and narrows the list with filters", async () => {

@@ -5,95 +5,58 @@
 // the text shown and each worker's signature verified. Any console error in the page fails the test.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { type Address, parseEther } from "viem";
-import { type Indexer, startPonder, stop } from "../../indexer/test/support/ponder.ts";
-import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
-import { connectGrid, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
-import { type OcrMarket, PRICE, renderDocument, setUpOcrMarket } from "../../worker/test/support/ocr-market.ts";
-import { launchChromium, noChromium, startApp } from "./support/browser.ts";
+import { stop } from "../../indexer/test/support/ponder.ts";
+import type { Running } from "../../scripts/test/support.ts";
+import { eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
+import {
+  type OcrMarket,
+  PRICE,
+  renderDocument,
+  setUpOcrMarket,
+  spawnInferenceWorker,
+} from "../../worker/test/support/ocr-market.ts";
+import { noChromium, type Stack, startStack, textOf, watchErrors } from "./support/browser.ts";
 
 const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
-const textOf = async (locator: Locator) => (await locator.allInnerTexts()).join("\n");
 
 const skip = noChromium();
 if (skip) console.log(`# app job tests skipped: ${skip}`);
 
 describe("AI jobs (browser)", { timeout: 300_000, skip }, () => {
-  let chain: Running;
-  let indexer: Indexer;
-  let app: Running;
+  let stack: Stack;
   let appUrl: string;
-  let browser: Browser;
   let page: Page;
   let grid: Grid;
-  let dir: string;
   let market: OcrMarket;
   const workers: Running[] = [];
   const consoleErrors: string[] = [];
 
   /** The worker program's inference role with `keyFile`, on its own state directory and port. */
   async function startWorker(name: string, keyFile: string, rpcUrl: string): Promise<Running> {
-    const stateDir = path.join(dir, name);
-    await mkdir(stateDir, { recursive: true });
-    const config = path.join(stateDir, "inference.json");
-    await writeFile(config, JSON.stringify({ pollIntervalMs: 200, port: await freePort() }));
-    const worker = runNode(
-      [
-        path.join(ROOT, "worker", "src", "main.ts"),
-        "inference",
-        "--key-file",
-        keyFile,
-        "--config",
-        config,
-        "--state-dir",
-        stateDir,
-        "--rpc-url",
-        rpcUrl,
-      ],
-      { cwd: ROOT },
-    );
+    const worker = await spawnInferenceWorker({ stateDir: path.join(stack.dir, name), keyFile, rpcUrl });
     workers.push(worker);
     await worker.until(/inference role running/, 60_000);
     return worker;
   }
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-app-jobs-"));
-    const rpcPort = await freePort();
-    const rpcUrl = `http://127.0.0.1:${rpcPort}`;
-    chain = await startChain(rpcPort);
-    grid = await connectGrid(rpcUrl);
-    market = await setUpOcrMarket(grid, dir);
-    indexer = await startPonder({ rpcUrl, dataDir: dir, args: ["--schema", "app_jobs_test"] });
-    const started = await startApp({ rpcUrl, indexerUrl: indexer.url, blobsDir: path.join(dir, "blobs") });
-    app = started.running;
-    appUrl = started.url;
-    await Promise.all(market.keyFiles.map((keyFile, i) => startWorker(`worker-${i}`, keyFile, rpcUrl)));
-
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
-    page.on("response", (response) => {
-      if (response.status() >= 400) consoleErrors.push(`${response.status()} ${response.url()}`);
-    });
+    stack = await startStack("app_jobs_test");
+    ({ grid, appUrl } = stack);
+    market = await setUpOcrMarket(grid, stack.dir);
+    await Promise.all(market.keyFiles.map((keyFile, i) => startWorker(`worker-${i}`, keyFile, stack.rpcUrl)));
+    page = await stack.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    watchErrors(page, consoleErrors);
     await mkdir(SCREENSHOTS, { recursive: true });
   });
 
   after(async () => {
-    await browser?.close();
-    await stop(app);
     for (const worker of workers) await stop(worker);
-    await stop(indexer?.running);
-    await stop(chain);
-    await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it("runs an OCR job from an uploaded image to final, with the text shown and both workers' signatures verified", async () => {

@@ -4,32 +4,28 @@
 // on Explore, opens a lease (its manifest sealed in the browser, its deposit paid by permit) and sees it Active with
 // its endpoint serving; then tops it up and closes it. Any console error in the page fails the test.
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { type Address, type Hex, keccak256, parseEther, toBytes, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { type Indexer, startPonder, stop } from "../../indexer/test/support/ponder.ts";
-import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
+import { type Indexer, stop } from "../../indexer/test/support/ponder.ts";
+import { type Running, runNode } from "../../scripts/test/support.ts";
 import { HTTP_ECHO, workloadsOf } from "../../worker/test/support/agent.ts";
-import { connectGrid, devAccount, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
-import { launchChromium, noChromium, startApp } from "./support/browser.ts";
+import { devAccount, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
+import { noChromium, type Stack, startStack, textOf, watchErrors } from "./support/browser.ts";
 
 const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
-const textOf = async (locator: Locator) => (await locator.allInnerTexts()).join("\n");
 
 const skip = noChromium();
 if (skip) console.log(`# app lease tests skipped: ${skip}`);
 
 describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
-  let chain: Running;
+  let stack: Stack;
   let indexer: Indexer;
-  let app: Running;
   let agent: Running;
   let appUrl: string;
-  let browser: Browser;
   let page: Page;
   let grid: Grid;
   let dir: string;
@@ -40,15 +36,9 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
   const consoleErrors: string[] = [];
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-app-lease-"));
-    const rpcPort = await freePort();
-    const rpcUrl = `http://127.0.0.1:${rpcPort}`;
-    chain = await startChain(rpcPort);
-    grid = await connectGrid(rpcUrl);
-    indexer = await startPonder({ rpcUrl, dataDir: dir, args: ["--schema", "app_lease_test"] });
-    const started = await startApp({ rpcUrl, indexerUrl: indexer.url, blobsDir: path.join(dir, "blobs") });
-    app = started.running;
-    appUrl = started.url;
+    stack = await startStack("app_lease_test");
+    ({ grid, indexer, appUrl, dir } = stack);
+    const { rpcUrl } = stack;
 
     // The farmer's node agent: dev account 1 owns the farm; the node key needs ETH for its heartbeats.
     await grid.mined(await grid.deployer.sendTransaction({ to: nodeAddress, value: parseEther("10") }));
@@ -105,26 +95,15 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
       return body.total === 1 ? true : undefined;
     });
 
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
-    page.on("response", (response) => {
-      if (response.status() >= 400) consoleErrors.push(`${response.status()} ${response.url()}`);
-    });
+    page = await stack.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watchErrors(page, consoleErrors);
     await mkdir(SCREENSHOTS, { recursive: true });
   });
 
   after(async () => {
-    await browser?.close();
-    await stop(app);
     await stop(agent);
     for (const pid of await workloadsOf(nodeAddress)) process.kill(pid, "SIGKILL");
-    await stop(indexer?.running);
-    await stop(chain);
-    await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it("finds the node on Explore, opens a lease with a sealed manifest and a permit, and sees it Active and serving", async () => {

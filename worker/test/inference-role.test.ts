@@ -8,15 +8,22 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Hex, parseTransaction, toFunctionSelector, toHex, zeroAddress } from "viem";
-import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
-import { connectGrid, eventually, type Grid, ROOT } from "./support/grid.ts";
-import { MAX_FEE, type OcrMarket, PRICE, renderDocument, setUpOcrMarket } from "./support/ocr-market.ts";
+import { freePort, type Running, startChain } from "../../scripts/test/support.ts";
+import { connectGrid, eventually, type Grid } from "./support/grid.ts";
+import {
+  MAX_FEE,
+  type OcrMarket,
+  PRICE,
+  renderDocument,
+  setUpOcrMarket,
+  spawnInferenceWorker,
+} from "./support/ocr-market.ts";
 import { type HeldRequest, type RpcProxy, startRpcProxy } from "./support/rpc-proxy.ts";
 
 const JobState = { Open: 1, Proposed: 2, Final: 4, Refunded: 5 } as const;
@@ -76,26 +83,13 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     keyFile: string,
     options: { rpc?: string; concurrency?: number } = {},
   ): Promise<Running> {
-    const stateDir = path.join(dir, name);
-    await mkdir(stateDir, { recursive: true });
-    const config = path.join(stateDir, "inference.json");
-    const concurrency = options.concurrency ?? 1;
-    await writeFile(config, JSON.stringify({ pollIntervalMs: 200, port: await freePort(), concurrency }));
-    const worker = runNode(
-      [
-        path.join(ROOT, "worker", "src", "main.ts"),
-        "inference",
-        "--key-file",
-        keyFile,
-        "--config",
-        config,
-        "--state-dir",
-        stateDir,
-        "--rpc-url",
-        options.rpc ?? rpcUrl,
-      ],
-      { cwd: ROOT, env: { LOG_LEVEL: "debug" } },
-    );
+    const worker = await spawnInferenceWorker({
+      stateDir: path.join(dir, name),
+      keyFile,
+      rpcUrl: options.rpc ?? rpcUrl,
+      concurrency: options.concurrency,
+      logLevel: "debug",
+    });
     workers.push(worker);
     await worker.until(/inference role running/, 60_000);
     return worker;

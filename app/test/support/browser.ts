@@ -1,9 +1,14 @@
 // The app as tests and benches run it: `next start` on a port of their own (the app must be built), and Debian's
-// chromium driven by playwright-core, headless, with the flags that work on this machine kind (docs/toolchain.md).
+// chromium driven by playwright-core, headless, with the flags that work on this machine kind (docs/toolchain.md);
+// and the whole stack a browser test runs against, with the page errors that fail it.
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import { type Browser, chromium } from "playwright-core";
-import { freePort, type Running, runNode } from "../../../scripts/test/support.ts";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { type Indexer, startPonder, stop } from "../../../indexer/test/support/ponder.ts";
+import { freePort, type Running, runNode, startChain } from "../../../scripts/test/support.ts";
+import { connectGrid, type Grid } from "../../../worker/test/support/grid.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const NEXT = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
@@ -53,4 +58,60 @@ export function launchChromium(): Promise<Browser> {
       "--no-first-run",
     ],
   });
+}
+
+/** What the page shows in `locator`'s elements, as a person reads it. */
+export const textOf = async (locator: Locator) => (await locator.allInnerTexts()).join("\n");
+
+/** Records in `errors` every console error, uncaught page error and failed request (status 400 and up) of `page`:
+ * the browser tests fail on any of them. */
+export function watchErrors(page: Page, errors: string[]): void {
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("response", (response) => {
+    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
+  });
+}
+
+export interface Stack {
+  readonly dir: string;
+  readonly rpcUrl: string;
+  readonly grid: Grid;
+  readonly indexer: Indexer;
+  readonly appUrl: string;
+  readonly browser: Browser;
+  /** Stops the browser, the app, the indexer and the chain, and removes `dir`. */
+  stop(): Promise<void>;
+}
+
+/** What every browser test runs against: a local chain (scripts/start.ts), the indexer on PGlite in schema
+ * `schema`, the built app (its blob store in a temporary directory) and chromium. */
+export async function startStack(schema: string): Promise<Stack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `fourfold-${schema}-`));
+  const rpcPort = await freePort();
+  const rpcUrl = `http://127.0.0.1:${rpcPort}`;
+  const chain = await startChain(rpcPort);
+  let indexer: Indexer | undefined;
+  let app: Running | undefined;
+  let browser: Browser | undefined;
+  const stopAll = async () => {
+    await browser?.close();
+    await stop(app);
+    await stop(indexer?.running);
+    await stop(chain);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const grid = await connectGrid(rpcUrl);
+    indexer = await startPonder({ rpcUrl, dataDir: dir, args: ["--schema", schema] });
+    const started = await startApp({ rpcUrl, indexerUrl: indexer.url, blobsDir: path.join(dir, "blobs") });
+    app = started.running;
+    browser = await launchChromium();
+    return { dir, rpcUrl, grid, indexer, appUrl: started.url, browser, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }

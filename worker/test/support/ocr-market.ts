@@ -1,12 +1,13 @@
 // An OCR market on the local chain for the inference tests and the worker benchmark: documents rendered to PNG, the
 // tesseract model registered with the hash of the weights the workers load, two staked workers, a requester with FOLD
 // and the example consumer.
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createCanvas, GlobalFonts } from "@napi-rs/canvas";
 import { parseEther } from "viem";
+import { freePort, type Running, runNode } from "../../../scripts/test/support.ts";
 import { TesseractModel } from "../../src/inference/models/tesseract.ts";
-import type { Grid } from "./grid.ts";
+import { type Grid, ROOT } from "./grid.ts";
 
 const FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 export const PRICE = parseEther("2");
@@ -66,3 +67,40 @@ export async function setUpOcrMarket(grid: Grid, dir: string) {
   return { modelId, modelHash, minStake, a, b, alice, bob, keyFiles, requester, requesterId, verifier, modelOwner };
 }
 export type OcrMarket = Awaited<ReturnType<typeof setUpOcrMarket>>;
+
+/** Spawns the worker program's inference role with `keyFile` on `stateDir` (its config written there, on a free
+ * port); the caller keeps the process (to stop it) and waits for /inference role running/ when it needs it ready. */
+export async function spawnInferenceWorker(options: {
+  stateDir: string;
+  keyFile: string;
+  rpcUrl: string;
+  concurrency?: number;
+  pollIntervalMs?: number;
+  logLevel?: string;
+}): Promise<Running> {
+  const { stateDir } = options;
+  await mkdir(stateDir, { recursive: true });
+  const config = path.join(stateDir, "inference.json");
+  await writeFile(
+    config,
+    JSON.stringify({
+      pollIntervalMs: options.pollIntervalMs ?? 200,
+      port: await freePort(),
+      concurrency: options.concurrency ?? 1,
+    }),
+  );
+  const args = [
+    "--key-file",
+    options.keyFile,
+    "--config",
+    config,
+    "--state-dir",
+    stateDir,
+    "--rpc-url",
+    options.rpcUrl,
+  ];
+  return runNode([path.join(ROOT, "worker", "src", "main.ts"), "inference", ...args], {
+    cwd: ROOT,
+    env: { LOG_LEVEL: options.logLevel ?? "info" },
+  });
+}
