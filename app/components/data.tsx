@@ -100,6 +100,12 @@ interface DataAnswer {
   access: { items: (Grant & { dataset: { encryptedUri: string; contentHash: string } | null })[] };
 }
 
+/** ", ends in 1.9 d" (or ", ended") by the chain's clock, once a grant has an expiry. */
+const endsIn = (expiresAt: string | null, now: number | undefined) =>
+  expiresAt === null || now === undefined
+    ? ""
+    : `, ${Number(expiresAt) > now ? `ends in ${duration(Number(expiresAt) - now)}` : "ended"}`;
+
 export function DataConsole() {
   const { address, status } = useConnection();
   if (status !== "connected" || address === undefined) {
@@ -349,9 +355,7 @@ function OwnerGrant({ grant, encryptedUri, now }: { grant: Grant; encryptedUri: 
         <strong>Grant #{grant.id}</strong> <span className={`pill ${grant.state.toLowerCase()}`}>{grant.state}</span> to
         identity {grant.granteeId} for {grant.purpose}: {duration(grant.duration)}, {grant.usesLeft} of {grant.maxUses}{" "}
         uses left
-        {grant.expiresAt !== null && now !== undefined
-          ? `, ${Number(grant.expiresAt) > now ? `ends in ${duration(Number(grant.expiresAt) - now)}` : "ended"}`
-          : ""}
+        {endsIn(grant.expiresAt, now)}
         {grant.state === "Active" && grant.sealedKey === null ? ", key not delivered yet" : ""}
         {grant.refund !== null ? ` · ${fold(grant.refund)} FOLD refunded` : ""}
       </p>
@@ -528,9 +532,7 @@ function MyGrant({
       <p>
         <strong>Grant #{grant.id}</strong> <span className={`pill ${grant.state.toLowerCase()}`}>{grant.state}</span> on
         dataset #{grant.datasetId} for {grant.purpose}: {grant.usesLeft} of {grant.maxUses} uses left
-        {grant.expiresAt !== null && now !== undefined
-          ? `, ${Number(grant.expiresAt) > now ? `ends in ${duration(Number(grant.expiresAt) - now)}` : "ended"}`
-          : ""}
+        {endsIn(grant.expiresAt, now)}
         {grant.state === "Requested" ? ", waiting for the owner" : ""}
         {grant.state === "Active" && grant.sealedKey === null ? ", waiting for the key" : ""}
         {grant.refund !== null ? ` · ${fold(grant.refund)} FOLD refunded` : ""}
