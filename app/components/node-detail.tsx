@@ -254,7 +254,9 @@ export function NodeDetail({ id }: { id: string }) {
           </Link>
         </p>
       )}
-      <p className="muted">Node key {n.key}</p>
+      <p className="muted">
+        Node key <code>{n.key}</code>
+      </p>
     </article>
   );
 }

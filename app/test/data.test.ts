@@ -13,7 +13,7 @@ import type { Browser, Page } from "playwright-core";
 import { type Address, type Hex, hexToBytes, parseEther, toHex } from "viem";
 import { publicKeyOf } from "../../worker/src/crypto/seal.ts";
 import { type Grid, ROOT } from "../../worker/test/support/grid.ts";
-import { noChromium, type Stack, startStack, textOf, watchErrors } from "./support/browser.ts";
+import { noChromium, type Stack, startStack, textOf, usabilityProblems, watchErrors } from "./support/browser.ts";
 
 const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
 const DATASET = "station,celsius\nAntwerp,21\nGhent,19\n";
@@ -140,11 +140,13 @@ describe("Data (browser)", { timeout: 300_000, skip }, () => {
     assert.equal(approved.state, 2); // Active
     assert.equal(approved.keyDelivered, true);
     await owner.screenshot({ path: path.join(SCREENSHOTS, "data-owner.png"), fullPage: true });
+    assert.deepEqual(await usabilityProblems(owner, SCREENSHOTS, "data-owner"), []);
 
     // The consumer decrypts it here, with the delivered key.
     await access.getByRole("button", { name: "Decrypt the dataset" }).click({ timeout: 30_000 });
     assert.equal(await access.getByTestId("dataset-plaintext").textContent(), DATASET);
     await consumer.screenshot({ path: path.join(SCREENSHOTS, "data-decrypted.png"), fullPage: true });
+    assert.deepEqual(await usabilityProblems(consumer, SCREENSHOTS, "data-consumer"), []);
 
     // The owner revokes: the time not run goes back to the consumer.
     await request.getByRole("button", { name: "Revoke" }).click();

@@ -20,7 +20,7 @@ import {
   setUpOcrMarket,
   spawnInferenceWorker,
 } from "../../worker/test/support/ocr-market.ts";
-import { noChromium, type Stack, startStack, textOf, watchErrors } from "./support/browser.ts";
+import { noChromium, type Stack, startStack, textOf, usabilityProblems, watchErrors } from "./support/browser.ts";
 
 const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
 
@@ -93,6 +93,7 @@ describe("AI jobs (browser)", { timeout: 300_000, skip }, () => {
       .setInputFiles({ name: "invoice.png", mimeType: "image/png", buffer: scan });
     await form.getByText(`File: invoice.png, ${scan.length.toLocaleString("en")} bytes.`).waitFor();
     await form.getByText("Escrowed now: 4 FOLD (2 × 2)").waitFor();
+    assert.deepEqual(await usabilityProblems(page, SCREENSHOTS, "jobs"), []);
     await form.getByRole("button", { name: "Request job" }).click();
 
     // The job page follows it: claimed, submitted, the challenge window, then final.
@@ -123,6 +124,7 @@ describe("AI jobs (browser)", { timeout: 300_000, skip }, () => {
       /on-chain|\/api\/blobs\/0x[0-9a-f]{64}/,
     );
     await page.screenshot({ path: path.join(SCREENSHOTS, "job-final.png"), fullPage: true });
+    assert.deepEqual(await usabilityProblems(page, SCREENSHOTS, "job"), []);
 
     // The requester paid the two workers' price and nothing more.
     const final = await grid.client.readContract({ ...grid.contracts.jobs, functionName: "job", args: [1n] });

@@ -14,7 +14,7 @@ import { type Indexer, stop } from "../../indexer/test/support/ponder.ts";
 import { type Running, runNode } from "../../scripts/test/support.ts";
 import { HTTP_ECHO, workloadsOf } from "../../worker/test/support/agent.ts";
 import { devAccount, eventually, type Grid, ROOT } from "../../worker/test/support/grid.ts";
-import { noChromium, type Stack, startStack, textOf, watchErrors } from "./support/browser.ts";
+import { noChromium, type Stack, startStack, textOf, usabilityProblems, watchErrors } from "./support/browser.ts";
 
 const SCREENSHOTS = path.join(ROOT, "app", "test", "screenshots");
 
@@ -139,6 +139,7 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
     );
     assert.match(await textOf(quote), /Deposit for 2 h\s+1\.05 FOLD/);
     assert.match(await textOf(quote), /Least deposit\s+0\.0875 FOLD \(10 min of grace\)/);
+    assert.deepEqual(await usabilityProblems(page, SCREENSHOTS, "lease"), []);
 
     // Bad input is refused in the form, naming the field, and nothing is sent.
     await form.getByRole("button", { name: "Open lease" }).click();
@@ -184,6 +185,7 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
     await card.getByText(/^Low balance: it pays for about [\d.]+ (h|min) more of online time/).waitFor();
     assert.match(await textOf(card), /Per hour online\s+0\.525 FOLD/);
     await page.screenshot({ path: path.join(SCREENSHOTS, "leases.png"), fullPage: true });
+    assert.deepEqual(await usabilityProblems(page, SCREENSHOTS, "leases"), []);
     assert.deepEqual(consoleErrors, []);
   });
 
@@ -226,11 +228,7 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
       (await workloadsOf(nodeAddress)).length === 0 ? true : undefined,
     );
 
-    // At 375 px wide the leases still fit.
-    await page.setViewportSize({ width: 375, height: 800 });
-    const overflow = (await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")) as number;
-    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
-    await page.screenshot({ path: path.join(SCREENSHOTS, "leases-ended-375.png"), fullPage: true });
+    assert.deepEqual(await usabilityProblems(page, SCREENSHOTS, "leases-ended"), []);
     assert.deepEqual(consoleErrors, []);
   });
 
@@ -304,6 +302,7 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
     await agentCard.getByText("Paused", { exact: true }).waitFor({ timeout: 30_000 });
     await assert.rejects(grid.call(bot, grid.contracts.identities, "logAction", log), /IdentityAgentPaused/);
     await page.screenshot({ path: path.join(SCREENSHOTS, "identity.png"), fullPage: true });
+    assert.deepEqual(await usabilityProblems(page, SCREENSHOTS, "identity"), []);
     assert.deepEqual(consoleErrors, []);
   });
 });

@@ -1,6 +1,8 @@
+/// <reference lib="dom" />
 // The app as tests and benches run it: `next start` on a port of their own (the app must be built), and Debian's
 // chromium driven by playwright-core, headless, with the flags that work on this machine kind (docs/toolchain.md);
-// and the whole stack a browser test runs against, with the page errors that fail it.
+// and the whole stack a browser test runs against, with the page errors that fail it. (The DOM library types the
+// functions that run in the page.)
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -113,5 +115,73 @@ export async function startStack(schema: string): Promise<Stack> {
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** What a person on a phone or a keyboard meets on `page` as it is now: at 375 px wide nothing is wider than the
+ * screen, every visible control has a name a screen reader says, and Tab reaches every visible, enabled control.
+ * Returns the problems (none when usable), after a screenshot `<shot>-375.png` in `dir`; the viewport is restored. */
+export async function usabilityProblems(page: Page, dir: string, shot: string): Promise<string[]> {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 375, height: 800 });
+  try {
+    const problems: string[] = [];
+    const overflow = (await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")) as number;
+    if (overflow > 0) problems.push(`the page is ${overflow} px wider than a 375 px screen`);
+
+    // Mark every visible control with its index, and name the ones without an accessible name.
+    const controls = await page.evaluate(() => {
+      const visible = (el: Element) => {
+        const style = getComputedStyle(el);
+        return el.getClientRects().length > 0 && style.visibility !== "hidden" && style.display !== "none";
+      };
+      const nameOf = (el: HTMLElement): string => {
+        const aria = el.getAttribute("aria-label") ?? "";
+        const by = (el.getAttribute("aria-labelledby") ?? "")
+          .split(/\s+/)
+          .map((id) => (id ? (document.getElementById(id)?.textContent ?? "") : ""))
+          .join(" ");
+        const labels =
+          "labels" in el && (el as HTMLInputElement).labels
+            ? [...((el as HTMLInputElement).labels ?? [])].map((l) => l.textContent ?? "").join(" ")
+            : "";
+        const own = el.matches("button, a, summary") ? (el.textContent ?? "") : "";
+        const value = el.matches("input[type=submit], input[type=button]") ? (el as HTMLInputElement).value : "";
+        return [aria, by, labels, own, value, el.getAttribute("title") ?? ""].join(" ").trim();
+      };
+      const found = [
+        ...document.querySelectorAll<HTMLElement>(
+          "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]:not([tabindex^='-'])",
+        ),
+      ].filter(visible);
+      return found.map((el, i) => {
+        el.dataset.usability = String(i);
+        const disabled = el.matches(":disabled") || el.getAttribute("aria-disabled") === "true";
+        const describe = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""} "${(el.textContent ?? "").trim().slice(0, 40)}"`;
+        return { i, name: nameOf(el), disabled, describe };
+      });
+    });
+    for (const c of controls) if (c.name === "") problems.push(`${c.describe} has no accessible name`);
+
+    // Tab from the top of the page until focus comes back round, noting every control it lands on.
+    const reached = new Set<number>();
+    await page.evaluate(() => {
+      (document.activeElement as HTMLElement | null)?.blur();
+      window.scrollTo(0, 0);
+    });
+    for (let step = 0; step < controls.length + 5; step++) {
+      await page.keyboard.press("Tab");
+      const at = (await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.usability)) as
+        | string
+        | undefined;
+      if (at !== undefined) reached.add(Number(at));
+    }
+    for (const c of controls) {
+      if (!c.disabled && !reached.has(c.i)) problems.push(`${c.describe} cannot be reached with Tab`);
+    }
+    await page.screenshot({ path: path.join(dir, `${shot}-375.png`), fullPage: true });
+    return problems;
+  } finally {
+    if (before) await page.setViewportSize(before);
   }
 }
