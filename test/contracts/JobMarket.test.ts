@@ -265,8 +265,11 @@ describe("JobMarket", () => {
       await expect(c.jobs.connect(c.carol).withdrawStake(3n))
         .to.be.revertedWithCustomError(c.jobs, "JobUnstakeNotReady")
         .withArgs(0n);
+      // The request's block comes a second later, whatever the wall clock did meanwhile.
+      const requestedAt = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(requestedAt);
       const tx = c.jobs.connect(c.carol).requestUnstake(3n, MIN_STAKE);
-      const unstakeAt = BigInt(await time.latest()) + 1n + COOLDOWN;
+      const unstakeAt = requestedAt + COOLDOWN;
       await expect(tx).to.emit(c.jobs, "UnstakeRequested").withArgs(3n, MIN_STAKE, unstakeAt);
       expect(await c.jobs.worker(3n)).to.deep.equal([MIN_STAKE, MIN_STAKE, PRICE, MIN_STAKE, unstakeAt, false, true]);
       await expect(c.jobs.connect(c.carol).withdrawStake(3n))

@@ -305,6 +305,8 @@ describe("ReputationRegistry", () => {
       const now = BigInt(await networkHelpers.time.latest());
       const expiresAt = now + 1000n;
       const dataHash = ethers.keccak256("0x02");
+      // The attestation's block comes a second later, whatever the wall clock did meanwhile.
+      await networkHelpers.time.setNextBlockTimestamp(now + 1n);
       await expect(rep.connect(certifier).attest(2n, SCHEMA, expiresAt, dataHash, "ipfs://audit"))
         .to.emit(rep, "Attested")
         .withArgs(1n, 2n, SCHEMA, certifier.address, expiresAt, dataHash, "ipfs://audit");
