@@ -1,27 +1,41 @@
 // `npm start`: the local Fourfold grid. Compiles the contracts, starts a Hardhat chain on 127.0.0.1, deploys every
-// contract with the Ignition module, writes generated/ (ABIs and addresses), starts the indexer (Ponder on PGlite in
-// .fourfold/indexer/, fresh each time, like the chain), builds the dApp if its sources changed and serves it, prints
-// the addresses and URLs and keeps running until Ctrl-C, when it stops everything it started. Each process logs to
-// .fourfold/logs/.
+// contract with the Ignition module, writes generated/ (ABIs and addresses), seeds the demo (scripts/lib/demo.ts:
+// farms, nodes, datasets, models, workers, users) and starts its processes (a node agent per node, two inference
+// workers, the data owner's keys role), starts the indexer (Ponder on PGlite in .fourfold/indexer/), builds the dApp
+// if its sources changed and serves it, waits until the indexer sees every demo node online, prints the URLs and
+// accounts, and keeps running until Ctrl-C, when it stops everything it started. The chain is new each time, so the
+// demo's and the indexer's state is replaced each time. Each process logs to .fourfold/logs/.
 //
 // Settings (environment):
 //   FOURFOLD_RPC_PORT       the chain's JSON-RPC port on 127.0.0.1 (default 8545)
 //   FOURFOLD_INDEXER_PORT   the indexer's HTTP port on 127.0.0.1 (default 42069)
 //   FOURFOLD_APP_PORT       the dApp's HTTP port on 127.0.0.1 (default 3000)
+//   FOURFOLD_WORKER_PORT    the first inference worker's HTTP port (outputs, /metrics); the second uses the next one
+//                           (default 9470)
+//   FOURFOLD_STATE_DIR      where state and logs go (default .fourfold/ here); the chain's deployment record and
+//                           generated/ stay in the repository
 // Flags:
 //   --chain-only            the chain and the deployment only (what tests that need a chain run)
+//   --no-demo               no demo data or demo processes: an empty grid
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { appBuildIsCurrent, nextBuild, nextStart, stampAppBuild } from "./lib/app-build.ts";
 import { CodegenError, codegen } from "./lib/codegen.ts";
+import type { Demo } from "./lib/demo.ts";
 import { assertPortFree, rpcChainId, type Service, startService, tail, waitFor } from "./lib/processes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const HARDHAT = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
-const LOGS = path.join(ROOT, ".fourfold", "logs");
+/** Where the grid keeps its state and logs: FOURFOLD_STATE_DIR, or .fourfold/ in the repository. */
+const STATE = path.resolve(process.env.FOURFOLD_STATE_DIR ?? path.join(ROOT, ".fourfold"));
+const LOGS = path.join(STATE, "logs");
 const PONDER = path.join(ROOT, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
-const INDEXER_DATA = path.join(ROOT, ".fourfold", "indexer");
-const BLOBS = path.join(ROOT, ".fourfold", "blobs");
+const INDEXER_DATA = path.join(STATE, "indexer");
+const BLOBS = path.join(STATE, "blobs");
+const DEMO = path.join(STATE, "demo");
+const DATASET_KEYS = path.join(STATE, "dataset-keys");
+const WORKER = path.join(ROOT, "worker", "src", "main.ts");
+const FLAGS = ["--chain-only", "--no-demo"];
 const LOCAL_CHAIN_ID = 31337;
 const started = Date.now();
 
@@ -80,8 +94,24 @@ async function hardhat(name: string, args: string[], env: NodeJS.ProcessEnv = {}
   }
 }
 
+/** Stops every service: all but the chain at once (each within its grace period), then the chain. */
 async function stopAll(): Promise<void> {
-  for (const service of [...services].reverse()) await service.stop();
+  const [chain, ...rest] = services;
+  await Promise.all(rest.map((service) => service.stop()));
+  await chain?.stop();
+}
+
+/** Starts `npm run worker -- <args>` as the service `name`. */
+async function startWorker(name: string, args: string[]): Promise<Service> {
+  const service = await startService({
+    name,
+    command: process.execPath,
+    args: [WORKER, ...args],
+    cwd: ROOT,
+    logFile: path.join(LOGS, `${name}.log`),
+  });
+  services.push(service);
+  return service;
 }
 
 async function shutdown(signal: string): Promise<void> {
@@ -94,15 +124,22 @@ async function shutdown(signal: string): Promise<void> {
 
 async function main(): Promise<void> {
   const chainOnly = process.argv.includes("--chain-only");
-  const unknown = process.argv.slice(2).filter((arg) => arg !== "--chain-only");
-  if (unknown.length > 0) throw new StartError(`unknown argument ${unknown[0]} (the one flag is --chain-only)`);
+  const unknown = process.argv.slice(2).filter((arg) => !FLAGS.includes(arg));
+  if (unknown.length > 0) throw new StartError(`unknown argument ${unknown[0]} (the flags are ${FLAGS.join(", ")})`);
+  const demo = !chainOnly && !process.argv.includes("--no-demo");
   const port = readPort("FOURFOLD_RPC_PORT", 8545);
   const indexerPort = chainOnly ? undefined : readPort("FOURFOLD_INDEXER_PORT", 42_069);
   const appPort = chainOnly ? undefined : readPort("FOURFOLD_APP_PORT", 3_000);
+  const workerPort = demo ? readPort("FOURFOLD_WORKER_PORT", 9_470) : undefined;
+  if (workerPort === 65_535) throw new StartError("FOURFOLD_WORKER_PORT: the second worker needs the next port too");
   const rpcUrl = `http://127.0.0.1:${port}`;
   await requireFreePort(port, "FOURFOLD_RPC_PORT");
   if (indexerPort !== undefined) await requireFreePort(indexerPort, "FOURFOLD_INDEXER_PORT");
   if (appPort !== undefined) await requireFreePort(appPort, "FOURFOLD_APP_PORT");
+  if (workerPort !== undefined) {
+    await requireFreePort(workerPort, "FOURFOLD_WORKER_PORT");
+    await requireFreePort(workerPort + 1, "FOURFOLD_WORKER_PORT");
+  }
 
   step("compiling the contracts");
   // The profile Ignition deploys with, so the deploy step finds everything compiled.
@@ -151,6 +188,67 @@ async function main(): Promise<void> {
   });
   const local = deployments[LOCAL_CHAIN_ID];
   if (local === undefined) throw new StartError("the deployment left no record for the local chain");
+
+  let seeded: Demo | undefined;
+  const workerUrls: string[] = [];
+  if (demo && appPort !== undefined && workerPort !== undefined) {
+    step("seeding the demo: 3 farms, 12 nodes, 2 datasets, 2 models, 2 workers, 2 users");
+    await rm(DEMO, { recursive: true, force: true });
+    // Imported now: the seed reads the deployment codegen has just written.
+    const { seedDemo } = await import("./lib/demo.ts");
+    const appUrl = `http://127.0.0.1:${appPort}`;
+    seeded = await seedDemo({
+      rpcUrl,
+      dir: DEMO,
+      blobsDir: BLOBS,
+      blobUrl: (hash) => `${appUrl}/api/blobs/${hash}`,
+      keyStoreDir: DATASET_KEYS,
+    }).catch((error: Error) => {
+      throw new StartError(`seeding the demo failed: ${error.message}`);
+    });
+    step("starting the demo's node agents, inference workers and keys role");
+    const common = ["--rpc-url", rpcUrl];
+    for (const [i, node] of seeded.nodes.entries()) {
+      await startWorker(`node-${i + 1}`, [
+        "node",
+        ...common,
+        "--config",
+        node.configFile,
+        "--key-file",
+        node.keyFile,
+        "--encryption-key-file",
+        node.encryptionKeyFile,
+        "--state-dir",
+        node.stateDir,
+      ]);
+    }
+    for (const [i, worker] of seeded.workers.entries()) {
+      const port = workerPort + i;
+      await startWorker(worker.handle, [
+        "inference",
+        ...common,
+        "--key-file",
+        worker.keyFile,
+        "--models",
+        "tesseract,fasttext",
+        "--port",
+        String(port),
+        "--state-dir",
+        worker.stateDir,
+      ]);
+      workerUrls.push(`http://127.0.0.1:${port}`);
+    }
+    await startWorker("keys", [
+      "keys",
+      ...common,
+      "--key-file",
+      seeded.keysRole.keyFile,
+      "--key-store",
+      DATASET_KEYS,
+      "--state-dir",
+      seeded.keysRole.stateDir,
+    ]);
+  }
 
   let indexerUrl: string | undefined;
   if (indexerPort !== undefined) {
@@ -226,6 +324,31 @@ async function main(): Promise<void> {
     );
   }
 
+  if (seeded !== undefined && indexerUrl !== undefined) {
+    step("waiting for the demo's 12 nodes to be online and its workers to be ready");
+    const count = seeded.nodes.length;
+    await waitFor(
+      `the indexer seeing ${count} nodes online`,
+      async () => {
+        const response = await fetch(`${indexerUrl}/nodes?online=true&limit=1`, { signal: AbortSignal.timeout(2_000) });
+        const body = (await response.json()) as { total?: number };
+        return body.total === count ? true : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 500 },
+    ).catch((error: Error) => {
+      throw new StartError(`${error.message}; the node agents log to ${path.relative(process.cwd(), LOGS)}/node-*.log`);
+    });
+    for (const [i, url] of workerUrls.entries()) {
+      const worker = services.find((s) => s.name === seeded?.workers[i]?.handle);
+      await waitFor(`the inference worker at ${url}`, () => answers(`${url}/healthz`), {
+        timeoutMs: 120_000,
+        abort: worker?.exited,
+      }).catch(async (error: Error) => {
+        throw new StartError(`${error.message}; the end of ${worker?.logFile}:\n${await tail(worker?.logFile ?? "")}`);
+      });
+    }
+  }
+
   step("the local Fourfold grid is up");
   console.log(`\nChain ${LOCAL_CHAIN_ID} at ${rpcUrl}`);
   for (const [name, { address, startBlock }] of Object.entries(local)) {
@@ -237,6 +360,10 @@ async function main(): Promise<void> {
   if (appUrl !== undefined) {
     console.log(`dApp at ${appUrl} (connect the burner wallet: no extension needed on this chain; see docs/app.md)`);
   }
+  if (indexerUrl !== undefined) {
+    console.log(`Metrics: ${[`${indexerUrl}/metrics`, ...workerUrls.map((url) => `${url}/metrics`)].join(", ")}`);
+  }
+  if (seeded !== undefined) printDemo(seeded);
   console.log(
     "\nAccount #0 (0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266) holds the 100,000,000 FOLD genesis supply and is the\n" +
       "admin. Hardhat's published test keys fund accounts #0-#19 with 10,000 ETH each, on this local chain only.\n" +
@@ -252,6 +379,23 @@ async function main(): Promise<void> {
     await stopAll();
     process.exit(1);
   }
+}
+
+/** What the demo holds, and the accounts a newcomer can use. */
+function printDemo(demo: Demo): void {
+  console.log("\nDemo grid");
+  const farms = [...new Set(demo.nodes.map((n) => n.farm))];
+  for (const farm of farms) {
+    const ids = demo.nodes.filter((n) => n.farm === farm).map((n) => `#${n.id}`);
+    console.log(`  farm ${farm.padEnd(10)} nodes ${ids.join(", ")}`);
+  }
+  for (const model of demo.models)
+    console.log(`  model #${model.id} ${model.name}, served by ${demo.workers.length} workers`);
+  for (const dataset of demo.datasets) {
+    console.log(`  dataset #${dataset.id} ${dataset.name}${dataset.autoApprove ? ", approved automatically" : ""}`);
+  }
+  console.log("  users with 10,000 FOLD (Hardhat's published keys: local chain only):");
+  for (const user of demo.users) console.log(`    #${user.index} ${user.address}  key ${user.privateKey}`);
 }
 
 process.once("SIGINT", () => void shutdown("SIGINT"));

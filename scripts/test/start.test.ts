@@ -1,34 +1,55 @@
-// `npm start` end to end: the real script, a real chain on a port this test chose, the real Ignition deployment, the
-// indexer and the dApp.
+// `npm start` end to end: the real script on ports and a state directory this test chose, a real chain, the real
+// Ignition deployment, the demo seeded with its node agents and inference workers, the indexer and the dApp; the
+// `fourfold` CLI against it; and Ctrl-C.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
+import { launchChromium, noChromium } from "../../app/test/support/browser.ts";
 import FourfoldModule from "../../deploy/modules/Fourfold.ts";
-import { rpcChainId } from "../lib/processes.ts";
+import { renderDocument } from "../../worker/test/support/ocr-market.ts";
+import { assertPortFree, rpcChainId } from "../lib/processes.ts";
 import { freePort, runNode } from "./support.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const START = path.join(ROOT, "scripts", "start.ts");
+const CLI = path.join(ROOT, "worker", "src", "cli", "main.ts");
 
 /** Runs scripts/start.ts and collects its output. */
 function runStart(env: NodeJS.ProcessEnv) {
   return runNode([START], { cwd: ROOT, env });
 }
 
-/** The processes whose environment holds `entry` (e.g. FOURFOLD_INDEXER_URL=… as start.ts gives the dApp). */
-async function processesWith(entry: string): Promise<number[]> {
-  const found: number[] = [];
+/** The processes (other than this one) whose arguments or environment mention `text`, with their command lines. */
+async function processesMentioning(text: string): Promise<string[]> {
+  const found: string[] = [];
   for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, "latin1").catch(() => "");
     const environ = await readFile(`/proc/${name}/environ`, "latin1").catch(() => "");
-    if (environ.split("\0").includes(entry)) found.push(Number(name));
+    if (cmdline.includes(text) || environ.includes(text)) found.push(`${name}: ${cmdline.replaceAll("\0", " ")}`);
   }
   return found;
+}
+
+/** A port whose next port is free too (the demo's two inference workers). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (
+      port < 65_535 &&
+      (await assertPortFree(port + 1).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return port;
+  }
 }
 
 async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
@@ -46,81 +67,186 @@ describe("npm start", () => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   });
 
-  it("deploys every contract of the Ignition module on chain 31337 within 60 s of starting the chain, writes generated/, starts the indexer and the dApp, and stops everything on Ctrl-C", async () => {
+  it("runs the whole demo grid: every contract deployed, 12 demo nodes online on Explore, an OCR job through the CLI final, and nothing left after Ctrl-C", async () => {
     const port = await freePort();
     const indexerPort = await freePort();
     const appPort = await freePort();
+    const workerPort = await freePortPair();
+    const state = await mkdtemp(path.join(os.tmpdir(), "fourfold-start-"));
     const url = `http://127.0.0.1:${port}`;
     const run = runStart({
       FOURFOLD_RPC_PORT: String(port),
       FOURFOLD_INDEXER_PORT: String(indexerPort),
       FOURFOLD_APP_PORT: String(appPort),
+      FOURFOLD_WORKER_PORT: String(workerPort),
+      FOURFOLD_STATE_DIR: state,
     });
     children.push(run.child);
+    try {
+      // Deployed and generated/ written (the demo is seeded next) within 60 s of the chain starting. Compiling comes
+      // first and is not bounded here: from a fresh clone it takes about 85 s on 2 cores (soljson, three contracts
+      // through the IR pipeline), and nothing at all once compiled. bench:start measures a fresh clone's start.
+      const at = async (step: RegExp) => Number((await run.until(step, 300_000))[1]);
+      const chainStarted = await at(/\[ *([\d.]+) s\] starting the chain/);
+      const deployed = await at(/\[ *([\d.]+) s\] seeding the demo/);
+      console.log(`# npm start: compiled in ${chainStarted} s, deployed in ${(deployed - chainStarted).toFixed(1)} s`);
+      assert.ok(deployed - chainStarted < 60, `deploying took ${deployed - chainStarted} s`);
+      await run.until(/Press Ctrl-C to stop/, 300_000);
+      assert.match(run.output(), new RegExp(`Chain 31337 at ${url}`));
+      const printed = Object.fromEntries(
+        [...run.output().matchAll(/^ {2}(\w+) +(0x[0-9a-fA-F]{40}) {2}\(block (\d+)\)$/gm)].map((m) => [m[1], m[2]]),
+      );
+      const moduleContracts = Object.values(FourfoldModule.results).map((future) => future.contractName);
+      assert.ok(moduleContracts.length >= 4);
+      assert.deepEqual(Object.keys(printed).sort(), moduleContracts.sort());
 
-    // Deployed and generated/ written (the indexer starts next) within 60 s of the chain starting. Compiling comes
-    // first and is not bounded here: from a fresh clone it takes about 65 s on 2 cores (soljson, three contracts
-    // through the IR pipeline), and nothing at all once compiled.
-    const at = async (step: RegExp) => Number((await run.until(step, 300_000))[1]);
-    const chainStarted = await at(/\[ *([\d.]+) s\] starting the chain/);
-    const deployed = await at(/\[ *([\d.]+) s\] starting the indexer/);
-    console.log(`# npm start: compiled in ${chainStarted} s, deployed in ${(deployed - chainStarted).toFixed(1)} s`);
-    assert.ok(deployed - chainStarted < 60, `deploying took ${deployed - chainStarted} s`);
-    await run.until(/Press Ctrl-C to stop/, 300_000);
-    assert.match(run.output(), new RegExp(`Chain 31337 at ${url}`));
-    const printed = Object.fromEntries(
-      [...run.output().matchAll(/^ {2}(\w+) +(0x[0-9a-fA-F]{40}) {2}\(block (\d+)\)$/gm)].map((m) => [m[1], m[2]]),
-    );
-    const moduleContracts = Object.values(FourfoldModule.results).map((future) => future.contractName);
-    assert.ok(moduleContracts.length >= 4);
-    assert.deepEqual(Object.keys(printed).sort(), moduleContracts.sort());
+      // generated/ holds the same addresses and every contract's ABI, and the chain has code at each address.
+      const generated = await import(
+        `${pathToFileURL(path.join(ROOT, "generated/src/index.ts")).href}?t=${Date.now()}`
+      );
+      for (const [name, address] of Object.entries(printed)) {
+        assert.equal(generated.deploymentsOn(31337)[name].address, address);
+        assert.ok(Array.isArray(generated.abis[name]) && generated.abis[name].length > 0, `${name} ABI`);
+        const code = (await rpc(url, "eth_getCode", [address, "latest"])) as string;
+        assert.ok(code.length > 2, `no code at ${name} ${address}`);
+      }
 
-    // generated/ holds the same addresses and every contract's ABI, and the chain has code at each address.
-    const generated = await import(`${pathToFileURL(path.join(ROOT, "generated/src/index.ts")).href}?t=${Date.now()}`);
-    for (const [name, address] of Object.entries(printed)) {
-      assert.equal(generated.deploymentsOn(31337)[name].address, address);
-      assert.ok(Array.isArray(generated.abis[name]) && generated.abis[name].length > 0, `${name} ABI`);
-      const code = (await rpc(url, "eth_getCode", [address, "latest"])) as string;
-      assert.ok(code.length > 2, `no code at ${name} ${address}`);
-    }
-    // The genesis supply went to account #0, as the local parameters say.
-    const balanceOf = `0x70a08231${"f39fd6e51aad88f6f4ce6ab8827279cfffb92266".padStart(64, "0")}`;
-    const balance = await rpc(url, "eth_call", [{ to: printed.FoldToken, data: balanceOf }, "latest"]);
-    assert.equal(BigInt(balance as string), 100_000_000n * 10n ** 18n);
+      // The demo: three farms of four nodes, two models, two datasets, two funded users, as printed.
+      assert.match(
+        run.output(),
+        /farm Lowlands +nodes #1, #2, #3, #4\n +farm Nordic +nodes #5, #6, #7, #8\n +farm Pacific +nodes #9, #10, #11, #12/,
+      );
+      assert.match(
+        run.output(),
+        /model #1 tesseract eng, served by 2 workers\n +model #2 fastText lid\.176, served by 2 workers/,
+      );
+      assert.match(run.output(), /dataset #1 .*approved automatically\n +dataset #2 /);
+      const user = run.output().match(/#9 (0x[0-9a-fA-F]{40}) +key (0x[0-9a-f]{64})/);
+      assert.ok(user, "demo user #9 printed with its key");
+      assert.match(
+        run.output(),
+        new RegExp(
+          `Metrics: http://127\\.0\\.0\\.1:${indexerPort}/metrics, http://127\\.0\\.0\\.1:${workerPort}/metrics, http://127\\.0\\.0\\.1:${workerPort + 1}/metrics`,
+        ),
+      );
+      for (const metrics of [`http://127.0.0.1:${workerPort}/metrics`, `http://127.0.0.1:${workerPort + 1}/metrics`]) {
+        assert.equal((await fetch(metrics)).status, 200, metrics);
+      }
 
-    // The indexer serves GraphQL at the printed URL, and has indexed the deployment (its role grants).
-    const graphql = `http://127.0.0.1:${indexerPort}/graphql`;
-    assert.match(run.output(), new RegExp(`Indexer GraphQL at ${graphql.replaceAll(".", "\\.")}`));
-    const roleGrants = async () => {
+      // The indexer serves GraphQL at the printed URL and has every demo node, online.
+      const graphql = `http://127.0.0.1:${indexerPort}/graphql`;
+      assert.match(run.output(), new RegExp(`Indexer GraphQL at ${graphql.replaceAll(".", "\\.")}`));
       const response = await fetch(graphql, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: '{ roleChanges(where: { kind: "granted" }) { totalCount } }' }),
+        body: JSON.stringify({
+          query: "{ nodes { totalCount } farms { totalCount } datasets { totalCount } models { totalCount } }",
+        }),
       });
-      const body = (await response.json()) as { data: { roleChanges: { totalCount: number } } };
-      return body.data.roleChanges.totalCount;
-    };
-    const deadline = Date.now() + 30_000;
-    while ((await roleGrants()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    assert.ok((await roleGrants()) > 0, "the indexer indexed the deployment's role grants");
+      const counts = ((await response.json()) as { data: Record<string, { totalCount: number }> }).data;
+      assert.deepEqual(Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v.totalCount])), {
+        nodes: 12,
+        farms: 3,
+        datasets: 2,
+        models: 2,
+      });
+      const online = (await (await fetch(`http://127.0.0.1:${indexerPort}/nodes?online=true`)).json()) as {
+        total: number;
+        nodes: { region: string }[];
+      };
+      assert.equal(online.total, 12);
+      assert.deepEqual([...new Set(online.nodes.map((n) => n.region))].sort(), [
+        "ap-northeast",
+        "ap-southeast",
+        "eu-central",
+        "eu-north",
+        "eu-west",
+        "us-east",
+        "us-west",
+      ]);
 
-    // The dApp serves Explore at the printed URL, against this chain and indexer.
-    const appUrl = `http://127.0.0.1:${appPort}`;
-    assert.match(run.output(), new RegExp(`dApp at ${appUrl.replaceAll(".", "\\.")} `));
-    const explore = await fetch(appUrl);
-    assert.equal(explore.status, 200);
-    assert.match(await explore.text(), /<title>Fourfold<\/title>/);
-    const appProcesses = await processesWith(`FOURFOLD_INDEXER_URL=http://127.0.0.1:${indexerPort}`);
-    assert.ok(appProcesses.length > 0, "the dApp's processes carry the indexer's URL");
+      // The dApp serves Explore at the printed URL, against this chain and indexer: in a browser, it lists the 12
+      // demo nodes online.
+      const appUrl = `http://127.0.0.1:${appPort}`;
+      assert.match(run.output(), new RegExp(`dApp at ${appUrl.replaceAll(".", "\\.")} `));
+      const skipBrowser = noChromium();
+      if (skipBrowser) {
+        console.log(`# the Explore page is not checked in a browser: ${skipBrowser}`);
+        assert.match(await (await fetch(appUrl)).text(), /<title>Fourfold<\/title>/);
+      } else {
+        const browser = await launchChromium();
+        try {
+          const page = await browser.newPage();
+          await page.goto(appUrl);
+          const rows = page.getByTestId("node-list").locator("tbody tr");
+          await rows.nth(11).waitFor({ timeout: 30_000 });
+          assert.equal(await rows.count(), 12);
+          assert.equal(await rows.filter({ hasText: "Online" }).count(), 12);
+          await page.screenshot({
+            path: path.join(ROOT, "app", "test", "screenshots", "demo-explore.png"),
+            fullPage: true,
+          });
+        } finally {
+          await browser.close();
+        }
+      }
 
-    run.child.kill("SIGINT");
-    const { code } = await run.exited;
-    assert.equal(code, 0);
-    assert.match(run.output(), /SIGINT: stopping the local grid/);
-    await assert.rejects(rpcChainId(url), "the chain still answers after Ctrl-C");
-    await assert.rejects(fetch(graphql), "the indexer still answers after Ctrl-C");
-    await assert.rejects(fetch(appUrl), "the dApp still answers after Ctrl-C");
-    assert.deepEqual(await processesWith(`FOURFOLD_INDEXER_URL=http://127.0.0.1:${indexerPort}`), []);
+      // An OCR job through the CLI, as demo user #9: a scan too large for the chain goes to the dApp's blob store, two
+      // workers agree, and once the local chain's clock passes the challenge window the job is final with the text.
+      const keyFile = path.join(state, "user-9.key");
+      await writeFile(keyFile, user[2], { mode: 0o600 });
+      const scan = path.join(state, "scan.png");
+      await writeFile(scan, renderDocument(["DEMO INVOICE 7", "Total due: 12 EUR"]));
+      const cli = async (...args: string[]) => {
+        const running = runNode([CLI, "--rpc-url", url, "--key-file", keyFile, "--json", ...args], { cwd: ROOT });
+        const { code } = await running.exited;
+        assert.equal(code, 0, `fourfold ${args.join(" ")}: ${running.output()}`);
+        return JSON.parse(running.output().slice(running.output().indexOf("{"))) as Record<string, unknown>;
+      };
+      const requested = await cli(
+        "job",
+        "request",
+        "--model",
+        "1",
+        "--as",
+        "demo-cli",
+        "--input",
+        scan,
+        "--workers",
+        "2",
+        "--max-fee",
+        "0.5",
+        "--upload",
+        appUrl,
+      );
+      const jobId = String(requested.jobId);
+      const deadline = Date.now() + 120_000;
+      while ((await cli("job", "status", jobId)).state !== "Proposed") {
+        assert.ok(Date.now() < deadline, "the job was proposed within 2 minutes");
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+      await cli("advance-time", "3601");
+      const final = await cli("job", "wait", jobId, "--timeout", "120");
+      assert.equal(final.state, "Final");
+      assert.match(String(final.output), /DEMO INVOICE 7/);
+      assert.match(String(final.output), /Total due: 12 EUR/);
+
+      run.child.kill("SIGINT");
+      const { code } = await run.exited;
+      assert.equal(code, 0);
+      assert.match(run.output(), /SIGINT: stopping the local grid/);
+      await assert.rejects(rpcChainId(url), "the chain still answers after Ctrl-C");
+      await assert.rejects(fetch(graphql), "the indexer still answers after Ctrl-C");
+      await assert.rejects(fetch(appUrl), "the dApp still answers after Ctrl-C");
+      // Every process the grid started named its state directory (in its arguments or environment): none is left.
+      assert.deepEqual(await processesMentioning(state), []);
+    } finally {
+      if (run.child.exitCode === null) {
+        run.child.kill("SIGINT");
+        await run.exited;
+      }
+      await rm(state, { recursive: true, force: true });
+    }
   });
 
   it("refuses a port that is in use, and a port that is not a number, and starts nothing", async () => {

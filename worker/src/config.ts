@@ -86,7 +86,7 @@ export interface NodeConfig extends CommonConfig {
 const USAGE = `usage: npm run worker -- node --config <node.json> --key-file <node key file> [--owner-key-file <file>]
        [--encryption-key-file <file>] [--rpc-url <url>] [--state-dir <dir>] [--log-level <level>]`;
 
-async function readKey(file: string, flag: string): Promise<PrivateKeyAccount> {
+export async function readKey(file: string, flag: string): Promise<PrivateKeyAccount> {
   let text: string;
   try {
     text = (await readFile(file, "utf8")).trim();

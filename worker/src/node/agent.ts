@@ -10,6 +10,7 @@ import os from "node:os";
 import type { Logger } from "pino";
 import { type Account, type Address, type Hex, hexToBytes, keccak256 } from "viem";
 import { z } from "zod";
+import { bindKeyArgs } from "../actions/identity.ts";
 import {
   type Chainlink,
   type ContractCall,
@@ -21,7 +22,7 @@ import {
 } from "../chain.ts";
 import type { NodeFileConfig } from "../config.ts";
 import { open as openBox, SealError } from "../crypto/seal.ts";
-import { KeyPurpose, signBindKey } from "../identity.ts";
+import { KeyPurpose } from "../identity.ts";
 import { byPosition, runLoop, sweepConfirmed, untilRpcAnswers } from "../loop.ts";
 import type { JsonStore } from "../store.ts";
 import type { Driver } from "./driver.ts";
@@ -282,33 +283,18 @@ export class NodeAgent {
 
   private async ensureNodeKeyBound(owner: Account & { address: Address }, identityId: bigint): Promise<void> {
     const { chain, nodeAccount } = this.deps;
-    const client = chain.publicClient;
-    const key = nodeAccount.address;
-    const [boundTo, purpose, active] = await client.readContract({
+    const [boundTo, purpose, active] = await chain.publicClient.readContract({
       ...this.identities,
       functionName: "keyInfo",
-      args: [key],
+      args: [nodeAccount.address],
     });
     if (active && boundTo === identityId && purpose === KeyPurpose.Node) return;
-    const nonce = await client.readContract({ ...this.identities, functionName: "keyNonce", args: [key] });
-    const block = await client.getBlock();
-    const deadline = block.timestamp + 3_600n;
-    const signature = await signBindKey({
-      key: nodeAccount,
-      chainId: chain.chain.id,
-      registry: this.identities.address,
-      identityId,
-      purpose: KeyPurpose.Node,
-      nonce,
-      deadline,
-    });
-    await this.send(owner, "bindKey", { ...this.identities, functionName: "bindKey" }, [
-      identityId,
-      key,
-      KeyPurpose.Node,
-      deadline,
-      signature,
-    ]);
+    await this.send(
+      owner,
+      "bindKey",
+      { ...this.identities, functionName: "bindKey" },
+      await bindKeyArgs(chain, identityId, nodeAccount, KeyPurpose.Node),
+    );
   }
 
   /** The machine's resources, with the config's overrides. */

@@ -1,6 +1,7 @@
 // Workload templates: a farmer allows a set of them in the node config; a tenant's manifest names one and gives its
 // parameters. A tenant never chooses the command: only values for the parameters the farmer declared, each checked
 // against its declared type and range before anything runs.
+import path from "node:path";
 import { z } from "zod";
 
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
@@ -58,6 +59,22 @@ export const templatesSchema = z.record(
   templateSchema,
 );
 export type Templates = z.infer<typeof templatesSchema>;
+
+/** The example template (worker/templates/http-echo.ts; "node" is the agent's own Node, with the lease's heap limit):
+ * an HTTP server that answers with the tenant's message and the lease's id. The demo grid's nodes offer it, and the
+ * tests lease it. */
+export const HTTP_ECHO_TEMPLATE = {
+  command: "node",
+  args: [
+    path.resolve(import.meta.dirname, "../../templates/http-echo.ts"),
+    "--port",
+    "{port}",
+    "--message",
+    "{message}",
+  ],
+  params: { message: { type: "string", maxLength: 200 } },
+  endpoint: "http://{host}:{port}",
+} as const satisfies z.input<typeof templateSchema>;
 
 /** What a tenant's manifest says: a template and values for its parameters. */
 export const manifestSchema = z.strictObject({

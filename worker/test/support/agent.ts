@@ -1,17 +1,10 @@
 // What tests that run the real node agent share: the http-echo workload template a node config allows, and finding
 // (to stop) the workload processes an agent started, by the FOURFOLD_LEASE marker in their environment.
 import { readdir, readFile } from "node:fs/promises";
-import path from "node:path";
-
-const ROOT = path.resolve(import.meta.dirname, "../../..");
+import { HTTP_ECHO_TEMPLATE } from "../../src/node/templates.ts";
 
 /** A node config's `templates` entry for worker/templates/http-echo.ts: it answers {message, lease} over HTTP. */
-export const HTTP_ECHO = {
-  command: "node",
-  args: [path.join(ROOT, "worker", "templates", "http-echo.ts"), "--port", "{port}", "--message", "{message}"],
-  params: { message: { type: "string", maxLength: 64 } },
-  endpoint: "http://{host}:{port}",
-};
+export const HTTP_ECHO = HTTP_ECHO_TEMPLATE;
 
 /** The workloads (processes) of the agent whose node key is `agent`, found by their environment. */
 export async function workloadsOf(agent: string): Promise<number[]> {

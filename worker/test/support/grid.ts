@@ -14,20 +14,13 @@ import {
   parseEther,
   type TransactionReceipt,
 } from "viem";
-import {
-  type Account,
-  generatePrivateKey,
-  mnemonicToAccount,
-  type PrivateKeyAccount,
-  privateKeyToAccount,
-} from "viem/accounts";
+import { type Account, generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { devAccount } from "../../src/dev-accounts.ts";
 import { KeyPurpose, signBindKey } from "../../src/identity.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../../..");
 
-/** Hardhat's published dev mnemonic: its first accounts are funded on the local chain (account 0 deploys). */
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-export const devAccount = (index: number) => mnemonicToAccount(DEV_MNEMONIC, { addressIndex: index });
+export { devAccount };
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

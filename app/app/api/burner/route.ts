@@ -2,14 +2,13 @@
 // published development account #0 (which holds the local chain's genesis FOLD). Only on chain 31337: those keys
 // are public, and this route refuses every other chain.
 import { foldTokenAbi } from "@fourfold/contracts";
+import { devAccount } from "@fourfold/worker/dev-accounts";
 import { createPublicClient, createWalletClient, defineChain, http, isAddress, parseEther } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 import { readDeployment } from "@/lib/deployment";
 import { appSettings } from "@/lib/settings";
 
 export const dynamic = "force-dynamic";
 
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const BURNER_GRANT = { eth: parseEther("10"), fold: parseEther("10000") };
 
 export async function POST(request: Request): Promise<Response> {
@@ -36,7 +35,7 @@ export async function POST(request: Request): Promise<Response> {
     rpcUrls: { default: { http: [rpcUrl] } },
   });
   const reader = createPublicClient({ chain, transport: http(rpcUrl) });
-  const dev = createWalletClient({ account: mnemonicToAccount(DEV_MNEMONIC), chain, transport: http(rpcUrl) });
+  const dev = createWalletClient({ account: devAccount(0), chain, transport: http(rpcUrl) });
   try {
     // One grant per wallet: a funded burner gets nothing more.
     if ((await reader.getBalance({ address })) > 0n) return Response.json({ funded: false });

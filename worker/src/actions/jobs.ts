@@ -1,0 +1,126 @@
+// Inference jobs from the requester's side: a request (its input inline on-chain when small, else named by URI and
+// sha256), paid from FOLD approved here, and the wait for its final result, read from the winning workers' results
+// and checked against the hash the chain recorded.
+import { createHash } from "node:crypto";
+import { type Hex, hexToBytes, toHex, zeroAddress } from "viem";
+import { type ActionContext, contractOf, type Signer, send } from "./context.ts";
+import { signPermit } from "./permit.ts";
+
+/** JobMarket's MAX_INLINE_INPUT: inputs up to this many bytes go on-chain with the request. */
+export const MAX_INLINE_INPUT = 4_096;
+export const JOB_STATES = ["None", "Open", "Proposed", "Disputed", "Final", "Refunded"] as const;
+export type JobStateName = (typeof JOB_STATES)[number];
+
+const sha256 = (bytes: Uint8Array): Hex => `0x${createHash("sha256").update(bytes).digest("hex")}`;
+
+/** Requests a job for `requester`'s identity `requesterId`, paying the escrow (`redundancy` x `maxFeePerWorker`) by
+ * permit in the same transaction. An input over 4,096 bytes needs `inputUri`, where workers fetch it. Returns the job's id. */
+export async function requestJob(
+  ctx: ActionContext,
+  requester: Signer,
+  request: {
+    readonly requesterId: bigint;
+    readonly modelId: bigint;
+    readonly input: Uint8Array;
+    readonly inputUri?: string;
+    readonly redundancy: number;
+    readonly maxFeePerWorker: bigint;
+    /** Seconds from now (the chain's clock) until the job expires unfinished. */
+    readonly deadlineSeconds: number;
+  },
+): Promise<bigint> {
+  const inline = request.input.length <= MAX_INLINE_INPUT;
+  if (!inline && request.inputUri === undefined) {
+    throw new Error(
+      `the input is ${request.input.length} bytes, over ${MAX_INLINE_INPUT}: it needs a URI workers fetch`,
+    );
+  }
+  const jobs = contractOf(ctx, "JobMarket");
+  const escrow = BigInt(request.redundancy) * request.maxFeePerWorker;
+  const permit = await signPermit(ctx, requester, jobs.address, escrow);
+  const now = (await ctx.chain.publicClient.getBlock()).timestamp;
+  return send<bigint>(ctx, requester, "JobMarket", "requestJobWithPermit", [
+    {
+      requesterId: request.requesterId,
+      modelId: request.modelId,
+      input: inline ? toHex(request.input) : "0x",
+      inputHash: sha256(request.input),
+      inputURI: inline ? "" : request.inputUri,
+      grantIds: [],
+      redundancy: request.redundancy,
+      maxFeePerWorker: request.maxFeePerWorker,
+      deadline: now + BigInt(request.deadlineSeconds),
+      callback: zeroAddress,
+      callbackGasLimit: 0,
+    },
+    permit,
+  ]);
+}
+
+export interface JobStatus {
+  readonly jobId: bigint;
+  readonly state: JobStateName;
+  readonly redundancy: number;
+  readonly claimed: number;
+  readonly submitted: number;
+  /** When the challenge window of a proposed result ends (chain seconds), or 0. */
+  readonly windowEnds: number;
+  readonly deadline: number;
+}
+
+/** The job's state as the chain has it. */
+export async function jobStatus(ctx: ActionContext, jobId: bigint): Promise<JobStatus> {
+  const job = await ctx.chain.publicClient.readContract({
+    ...contractOf(ctx, "JobMarket"),
+    functionName: "job",
+    args: [jobId],
+  });
+  if (job.state === 0) throw new Error(`there is no job #${jobId}`);
+  return {
+    jobId,
+    state: JOB_STATES[job.state] ?? "None",
+    redundancy: job.redundancy,
+    claimed: job.claimed,
+    submitted: job.submitted,
+    windowEnds: Number(job.windowEnds),
+    deadline: Number(job.deadline),
+  };
+}
+
+/** A final job's output: the bytes whose sha256 the chain recorded, from a worker's result that has them (inline, or
+ * fetched from its URI and checked). */
+export async function jobOutput(ctx: ActionContext, jobId: bigint): Promise<{ hash: Hex; bytes: Uint8Array }> {
+  const jobs = contractOf(ctx, "JobMarket");
+  const client = ctx.chain.publicClient;
+  const fromBlock = BigInt(ctx.chain.deployment("JobMarket").startBlock);
+  const [finalized] = await client.getContractEvents({
+    ...jobs,
+    eventName: "JobFinalized",
+    args: { jobId },
+    fromBlock,
+  });
+  const hash = finalized?.args.outputHash;
+  if (hash === undefined) throw new Error(`job #${jobId} is not final`);
+  const results = await client.getContractEvents({ ...jobs, eventName: "ResultSubmitted", args: { jobId }, fromBlock });
+  const problems: string[] = [];
+  for (const { args } of results) {
+    if (args.outputHash !== hash) continue;
+    if (args.inlineOutput !== undefined && args.inlineOutput !== "0x") {
+      const bytes = hexToBytes(args.inlineOutput);
+      if (sha256(bytes) === hash) return { hash, bytes };
+      problems.push(`worker ${args.workerId}'s inline output does not hash to ${hash}`);
+      continue;
+    }
+    const uri = args.outputURI ?? "";
+    try {
+      const response = await fetch(uri, { signal: AbortSignal.timeout(10_000) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (sha256(bytes) === hash) return { hash, bytes };
+      problems.push(`${uri} does not hash to ${hash}`);
+    } catch (error) {
+      problems.push(`${uri}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`no result of job #${jobId} gives its output ${hash}: ${problems.join("; ") || "none submitted"}`);
+}

@@ -1,0 +1,385 @@
+#!/usr/bin/env node
+// `fourfold`: the farmer's and the user's tasks from a terminal, without the browser. Every command signs with the
+// key in --key-file (or FOURFOLD_KEY_FILE), talks to the chain at --rpc-url (or FOURFOLD_RPC_URL), checks its
+// arguments before sending anything, and prints what it did for people, or as JSON with --json. A refused
+// transaction prints the contract's custom error; the exit code is 1 for any failure.
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { Command, Option } from "commander";
+import { pino } from "pino";
+import { BaseError, ContractFunctionRevertedError, formatUnits, type Hex } from "viem";
+import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { type ActionContext, contractOf } from "../actions/context.ts";
+import { createFarm, nodeStatus, registerNode } from "../actions/farm.ts";
+import { ensureIdentity } from "../actions/identity.ts";
+import { jobOutput, jobStatus, MAX_INLINE_INPUT, requestJob } from "../actions/jobs.ts";
+import { connect, revertName } from "../chain.ts";
+import { readKey } from "../config.ts";
+import { LOCAL_CHAIN_ID } from "../dev-accounts.ts";
+import { amount, country, handle, httpUrl, id, whole } from "./args.ts";
+
+interface GlobalOptions {
+  rpcUrl: string;
+  keyFile?: string;
+  json?: boolean;
+}
+
+/** A failure to report as one line (no stack): bad input found after parsing, or a refusal. */
+class CliError extends Error {}
+
+const fold = (wei: bigint) => `${formatUnits(wei, 18)} FOLD`;
+
+/** Prints `result` as JSON (bigints as strings) with --json, else the lines `human` makes of it. */
+function print<T>(options: GlobalOptions, result: T, human: (result: T) => string[]): void {
+  if (options.json) {
+    console.log(JSON.stringify(result, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+  } else {
+    for (const line of human(result)) console.log(line);
+  }
+}
+
+/** Progress for people, on stderr: never mixed into --json output. */
+const progress = (options: GlobalOptions, line: string) => {
+  if (!options.json) console.error(line);
+};
+
+async function context(options: GlobalOptions): Promise<ActionContext> {
+  const chain = await connect(options.rpcUrl, 500).catch((error: Error) => {
+    throw new CliError(`cannot reach the chain at ${options.rpcUrl}: ${error.message.split("\n")[0]}`);
+  });
+  return { chain, log: pino({ level: "silent" }) };
+}
+
+async function signer(options: GlobalOptions): Promise<PrivateKeyAccount> {
+  if (options.keyFile === undefined || options.keyFile === "") {
+    throw new CliError(
+      "this command signs: pass --key-file <file> (a 0x-prefixed private key) or set FOURFOLD_KEY_FILE",
+    );
+  }
+  return readKey(options.keyFile, "--key-file");
+}
+
+/** The key in `file`, or a new one written there (mode 600) when the file does not exist. */
+async function keyInFile(file: string): Promise<{ account: PrivateKeyAccount; created: boolean }> {
+  if (
+    await stat(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return { account: await readKey(file, "--node-key-file"), created: false };
+  const key = generatePrivateKey();
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: "wx" });
+  return { account: privateKeyToAccount(key), created: true };
+}
+
+/** The custom error a contract refused with, in one line, or the error's own short message. */
+function describe(error: unknown): string {
+  if (error instanceof BaseError) {
+    const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName !== undefined) {
+      const args = (reverted.data.args ?? []).map((a) => String(a)).join(", ");
+      return `the contract refused: ${reverted.data.errorName}(${args})`;
+    }
+    return error.shortMessage;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+const program = new Command("fourfold")
+  .description("Fourfold from a terminal: farms and nodes, inference jobs (see docs/cli.md)")
+  .addOption(
+    new Option("--rpc-url <url>", "the chain's JSON-RPC URL")
+      .env("FOURFOLD_RPC_URL")
+      .default("http://127.0.0.1:8545")
+      .argParser(httpUrl),
+  )
+  .addOption(
+    new Option("--key-file <file>", "the key that signs: a file holding a 0x private key").env("FOURFOLD_KEY_FILE"),
+  )
+  .option("--json", "print the result as JSON")
+  .showHelpAfterError("(fourfold <command> --help shows its options)")
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
+
+// ---------------------------------------------------------------------------------------------------------------------
+// identity
+
+const identity = program.command("identity").description("identities: a handle that owns farms, jobs and datasets");
+identity
+  .command("register")
+  .description("register a handle for the signing key (nothing is sent when the key holds it already)")
+  .argument("<handle>", "3 to 32 of a-z, 0-9 and '-'", handle)
+  .action(async (name: string, _: unknown, command: Command) => {
+    const options = globals(command);
+    const ctx = await context(options);
+    const owner = await signer(options);
+    const identityId = await ensureIdentity(ctx, owner, name);
+    print(options, { identityId, handle: name, owner: owner.address }, (r) => [
+      `Identity ${r.identityId} is ${r.handle}, owned by ${r.owner}.`,
+    ]);
+  });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// farm and node
+
+const farm = program.command("farm").description("farms: a farmer's group of nodes, paying out to one address");
+farm
+  .command("create")
+  .description("create a farm for an identity of the signing key (registering the handle if it is new)")
+  .argument("<name>", "the farm's name (1 to 64 bytes)")
+  .requiredOption("--as <handle>", "the farmer's identity", handle)
+  .option("--payout <address>", "where lease payments and rewards go (the signing key's address by default)")
+  .action(async (name: string, flags: { as: string; payout?: Hex }, command: Command) => {
+    const options = globals(command);
+    if (name.length === 0 || Buffer.byteLength(name) > 64) throw new CliError("<name>: 1 to 64 bytes");
+    if (flags.payout !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(flags.payout)) {
+      throw new CliError("--payout: expected a 0x-prefixed 20-byte address");
+    }
+    const ctx = await context(options);
+    const owner = await signer(options);
+    const identityId = await ensureIdentity(ctx, owner, flags.as);
+    const farmId = await createFarm(ctx, owner, identityId, name, flags.payout);
+    print(options, { farmId, identityId, name, payout: flags.payout ?? owner.address }, (r) => [
+      `Farm ${r.farmId} "${r.name}" of ${flags.as} (identity ${r.identityId}) pays out to ${r.payout}.`,
+    ]);
+  });
+
+const node = program.command("node").description("nodes: machines of a farm, known by their node key");
+node
+  .command("register")
+  .description(
+    "register a node of a farm of the signing key: its node key (made here when the file is new) signs its consent",
+  )
+  .requiredOption("--farm <id>", "the farm", id)
+  .requiredOption("--node-key-file <file>", "the node key: read, or made and written there (mode 600) when missing")
+  .requiredOption("--country <code>", "where the node is: ISO 3166-1 alpha-2, like NL", country)
+  .option("--region <name>", "a region name or geohash (at most 64 bytes)", "")
+  .requiredOption("--cpu <cores>", "CPU cores to offer", whole(1, 65_535))
+  .requiredOption("--memory-mib <mib>", "memory to offer, in MiB", whole(1, 2 ** 32 - 1))
+  .option("--ssd-gib <gib>", "SSD to offer, in GiB", whole(0, 2 ** 32 - 1), 0)
+  .option("--hdd-gib <gib>", "HDD to offer, in GiB", whole(0, 2 ** 32 - 1), 0)
+  .option("--gpus <n>", "GPUs to offer", whole(0, 65_535), 0)
+  .requiredOption("--price-cpu <fold>", "FOLD per core-hour", amount)
+  .requiredOption("--price-memory-gib <fold>", "FOLD per GiB-hour of memory", amount)
+  .option("--price-ssd-gib <fold>", "FOLD per GiB-hour of SSD", amount, 0n)
+  .option("--price-hdd-gib <fold>", "FOLD per GiB-hour of HDD", amount, 0n)
+  .option("--price-gpu <fold>", "FOLD per GPU-hour", amount, 0n)
+  .option("--fund-eth <eth>", "ETH to send the node key for its heartbeats' gas", amount, 0n)
+  .action(async (flags, command: Command) => {
+    const options = globals(command);
+    if (Buffer.byteLength(flags.region) > 64) throw new CliError("--region: at most 64 bytes");
+    const ctx = await context(options);
+    const owner = await signer(options);
+    const farmRecord = await ctx.chain.publicClient
+      .readContract({ ...contractOf(ctx, "NodeRegistry"), functionName: "farm", args: [flags.farm] })
+      .catch((error: unknown) => {
+        throw revertName(error) === "FarmUnknown" ? new CliError(`there is no farm #${flags.farm}`) : error;
+      });
+    const key = await keyInFile(flags.nodeKeyFile);
+    if (key.created) progress(options, `Made a node key ${key.account.address} in ${flags.nodeKeyFile}.`);
+    const nodeId = await registerNode(ctx, owner, {
+      identityId: farmRecord.identityId,
+      farmId: flags.farm,
+      key: key.account,
+      resources: {
+        cpu: flags.cpu,
+        memoryMiB: flags.memoryMib,
+        ssdGiB: flags.ssdGib,
+        hddGiB: flags.hddGib,
+        gpus: flags.gpus,
+      },
+      country: flags.country,
+      region: flags.region,
+      prices: {
+        cpu: flags.priceCpu,
+        memoryGiB: flags.priceMemoryGib,
+        ssdGiB: flags.priceSsdGib,
+        hddGiB: flags.priceHddGib,
+        gpu: flags.priceGpu,
+      },
+    });
+    if (flags.fundEth > 0n) {
+      const hash = await ctx.chain.walletFor(owner).sendTransaction({ to: key.account.address, value: flags.fundEth });
+      await ctx.chain.publicClient.waitForTransactionReceipt({ hash });
+    }
+    print(options, { nodeId, farmId: flags.farm, key: key.account.address, keyFile: flags.nodeKeyFile }, (r) => [
+      `Node ${r.nodeId} of farm ${r.farmId} is registered; its key ${r.key} is in ${r.keyFile}.`,
+      `Run its agent (it heartbeats and serves leases): npm run worker -- node --config <node.json> --key-file ${r.keyFile}`,
+    ]);
+  });
+
+node
+  .command("status")
+  .description("what the chain says of a node: state, online, capacity, prices, rewards")
+  .argument("<id>", "the node", id)
+  .action(async (nodeId: bigint, _: unknown, command: Command) => {
+    const options = globals(command);
+    const status = await nodeStatus(await context(options), nodeId);
+    print(options, status, (s) => [
+      `Node ${s.nodeId} (farm ${s.farmId}, ${s.country}): ${s.status}, ${s.online ? "online" : "offline"}` +
+        (s.secondsSinceHeartbeat === undefined
+          ? ", no heartbeat yet"
+          : `, last heartbeat ${s.secondsSinceHeartbeat} s ago`),
+      `  capacity  ${s.capacity.total.cpu} cores, ${s.capacity.total.memoryMiB} MiB, ${s.capacity.total.ssdGiB} GiB SSD, ${s.capacity.total.hddGiB} GiB HDD, ${s.capacity.total.gpus} GPUs`,
+      `  leased    ${s.capacity.leased.cpu} cores, ${s.capacity.leased.memoryMiB} MiB, ${s.capacity.leased.ssdGiB} GiB SSD, ${s.capacity.leased.hddGiB} GiB HDD, ${s.capacity.leased.gpus} GPUs (${s.activeLeases} leases)`,
+      `  per hour  ${fold(s.prices.cpu)} a core, ${fold(s.prices.memoryGiB)} a GiB of memory, ${fold(s.prices.ssdGiB)} a GiB of SSD`,
+      `  proven online ${s.onlineSeconds} s; rewards to claim ${fold(s.pendingRewards)}`,
+    ]);
+  });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// job
+
+const job = program.command("job").description("inference jobs: a model run by staked workers, settled on-chain");
+
+/** Waits until job `jobId` is final or refunded, printing each change of state; returns its status and output. */
+async function waitForJob(ctx: ActionContext, options: GlobalOptions, jobId: bigint, timeoutSeconds: number) {
+  const deadline = Date.now() + timeoutSeconds * 1_000;
+  let last = "";
+  for (;;) {
+    const status = await jobStatus(ctx, jobId);
+    const line = `job ${jobId}: ${status.state}, ${status.claimed} of ${status.redundancy} claimed, ${status.submitted} submitted`;
+    if (line !== last) {
+      progress(
+        options,
+        status.state === "Proposed"
+          ? `${line}; the challenge window ends at ${new Date(status.windowEnds * 1_000).toISOString()}`
+          : line,
+      );
+      last = line;
+    }
+    if (status.state === "Final") {
+      const output = await jobOutput(ctx, jobId);
+      return { ...status, outputHash: output.hash, output: new TextDecoder().decode(output.bytes) };
+    }
+    if (status.state === "Refunded") return { ...status, outputHash: undefined, output: undefined };
+    if (Date.now() > deadline) throw new CliError(`job ${jobId} is still ${status.state} after ${timeoutSeconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+const printJob = (r: Awaited<ReturnType<typeof waitForJob>>) =>
+  r.state === "Final"
+    ? [`Job ${r.jobId} is final; its output (sha256 ${r.outputHash}):`, r.output ?? ""]
+    : [`Job ${r.jobId} is ${r.state}: no worker result became final, and the fee was refunded.`];
+
+job
+  .command("request")
+  .description("request a job for an identity of the signing key, paying up to --max-fee per worker")
+  .requiredOption("--model <id>", "the model", id)
+  .requiredOption("--as <handle>", "the requester's identity (registered if it is new)", handle)
+  .option("--input <file>", "the input file (an image for OCR, text for language ID)")
+  .option("--text <text>", "the input as text")
+  .option("--input-uri <uri>", "where workers fetch an input over 4,096 bytes (its sha256 goes on-chain)")
+  .addOption(
+    new Option("--upload <url>", "the dApp whose blob store takes an input over 4,096 bytes, unless --input-uri")
+      .env("FOURFOLD_APP_URL")
+      .default("http://127.0.0.1:3000")
+      .argParser(httpUrl),
+  )
+  .option("--workers <k>", "how many workers must agree", whole(1, 5), 1)
+  .requiredOption("--max-fee <fold>", "the most each worker is paid", amount)
+  .option("--hours <h>", "hours until the job expires unfinished (and is refunded)", whole(1, 720), 2)
+  .option("--wait", "wait until it is final (or refunded) and print its output")
+  .option("--timeout <seconds>", "with --wait: give up after this long", whole(1, 604_800), 3_900)
+  .action(async (flags, command: Command) => {
+    const options = globals(command);
+    if ((flags.input === undefined) === (flags.text === undefined))
+      throw new CliError("give --input <file> or --text <text>, one of them");
+    const input =
+      flags.text !== undefined
+        ? new TextEncoder().encode(flags.text)
+        : new Uint8Array(
+            await readFile(flags.input).catch((error: Error) => {
+              throw new CliError(`--input ${flags.input}: ${error.message}`);
+            }),
+          );
+    if (input.length === 0) throw new CliError("the input is empty");
+    const ctx = await context(options);
+    const requester = await signer(options);
+    let inputUri: string | undefined = flags.inputUri;
+    if (input.length > MAX_INLINE_INPUT && inputUri === undefined) {
+      const response = await fetch(`${flags.upload}/api/blobs`, { method: "POST", body: input }).catch(
+        (error: Error) => {
+          throw new CliError(`uploading the input to ${flags.upload}: ${error.message}`);
+        },
+      );
+      const body = (await response.json().catch(() => ({}))) as { uri?: string; error?: string };
+      if (!response.ok || body.uri === undefined) {
+        throw new CliError(`uploading the input to ${flags.upload}: ${body.error ?? `HTTP ${response.status}`}`);
+      }
+      inputUri = body.uri;
+      progress(options, `Uploaded the input (${input.length} bytes) to ${inputUri}.`);
+    }
+    const requesterId = await ensureIdentity(ctx, requester, flags.as);
+    const jobId = await requestJob(ctx, requester, {
+      requesterId,
+      modelId: flags.model,
+      input,
+      inputUri,
+      redundancy: flags.workers,
+      maxFeePerWorker: flags.maxFee,
+      deadlineSeconds: flags.hours * 3_600,
+    });
+    if (!flags.wait) {
+      print(options, { jobId, escrow: BigInt(flags.workers) * flags.maxFee }, (r) => [
+        `Job ${r.jobId} is requested, ${fold(r.escrow)} in escrow. Follow it: fourfold job wait ${r.jobId}`,
+      ]);
+      return;
+    }
+    progress(options, `Job ${jobId} is requested.`);
+    print(options, await waitForJob(ctx, options, jobId, flags.timeout), printJob);
+  });
+
+job
+  .command("wait")
+  .description("wait until a job is final (or refunded) and print its output")
+  .argument("<id>", "the job", id)
+  .option("--timeout <seconds>", "give up after this long", whole(1, 604_800), 3_900)
+  .action(async (jobId: bigint, flags: { timeout: number }, command: Command) => {
+    const options = globals(command);
+    print(options, await waitForJob(await context(options), options, jobId, flags.timeout), printJob);
+  });
+
+job
+  .command("status")
+  .description("a job's state as the chain has it")
+  .argument("<id>", "the job", id)
+  .action(async (jobId: bigint, _: unknown, command: Command) => {
+    const options = globals(command);
+    print(options, await jobStatus(await context(options), jobId), (s) => [
+      `Job ${s.jobId}: ${s.state}, ${s.claimed} of ${s.redundancy} claimed, ${s.submitted} submitted`,
+    ]);
+  });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// the local chain
+
+program
+  .command("advance-time")
+  .description("move the local chain's clock forward (chain 31337 only): to end a challenge window in a demo")
+  .argument("<seconds>", "how far", whole(1, 31_536_000))
+  .action(async (seconds: number, _: unknown, command: Command) => {
+    const options = globals(command);
+    const ctx = await context(options);
+    if (ctx.chain.chain.id !== LOCAL_CHAIN_ID) {
+      throw new CliError(
+        `advance-time works on the local chain (${LOCAL_CHAIN_ID}) only, not on ${ctx.chain.chain.id}`,
+      );
+    }
+    const client = ctx.chain.publicClient;
+    await client.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
+    await client.request({ method: "evm_mine" as never, params: [] as never });
+    const { timestamp } = await client.getBlock();
+    print(options, { timestamp }, (r) => [
+      `The chain's clock reads ${new Date(Number(r.timestamp) * 1_000).toISOString()}.`,
+    ]);
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  console.error(`fourfold: ${describe(error)}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,249 @@
+// The `fourfold` CLI against a real local chain (scripts/start.ts on a port this test chose): a farmer registers an
+// identity, a farm and a node whose key the CLI makes; the node's status reads back; bad arguments are refused before
+// anything is sent; refused transactions print the contract's custom error and change nothing. (An inference job
+// through the CLI runs in scripts/test/start.test.ts, against `npm start`'s demo workers.)
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parseEther } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
+import { devPrivateKey } from "../src/dev-accounts.ts";
+import { KeyPurpose } from "../src/identity.ts";
+import { connectGrid, type Grid, ROOT } from "./support/grid.ts";
+
+const CLI = path.join(ROOT, "worker", "src", "cli", "main.ts");
+
+describe("fourfold CLI", { timeout: 180_000 }, () => {
+  let chain: Running;
+  let grid: Grid;
+  let rpcUrl: string;
+  let dir: string;
+  let farmerKey: string;
+  let strangerKey: string;
+
+  /** Runs the CLI with `args`; resolves with its exit code, stdout+stderr, and stdout's JSON when it printed some. */
+  async function fourfold(keyFile: string | undefined, ...args: string[]) {
+    const keys = keyFile === undefined ? [] : ["--key-file", keyFile];
+    const running = runNode([CLI, "--rpc-url", rpcUrl, ...keys, ...args], {
+      cwd: ROOT,
+      env: { FOURFOLD_KEY_FILE: "" },
+    });
+    const { code } = await running.exited;
+    const output = running.output();
+    const json = args.includes("--json") && code === 0 ? JSON.parse(output.slice(output.indexOf("{"))) : undefined;
+    return { code, output, json };
+  }
+
+  before(async () => {
+    const port = await freePort();
+    rpcUrl = `http://127.0.0.1:${port}`;
+    chain = await startChain(port);
+    grid = await connectGrid(rpcUrl);
+    dir = await mkdtemp(path.join(os.tmpdir(), "fourfold-cli-"));
+    farmerKey = path.join(dir, "farmer.key");
+    strangerKey = path.join(dir, "stranger.key");
+    await writeFile(farmerKey, devPrivateKey(1), { mode: 0o600 });
+    await writeFile(strangerKey, devPrivateKey(2), { mode: 0o600 });
+  });
+
+  after(async () => {
+    chain?.child.kill("SIGINT");
+    await chain?.exited;
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("registers an identity, a farm and a node (its key made in a file), and reads the node's status", async () => {
+    const identity = await fourfold(farmerKey, "--json", "identity", "register", "cli-farmer");
+    assert.equal(identity.code, 0, identity.output);
+    assert.equal(identity.json.handle, "cli-farmer");
+    const identityId = BigInt(identity.json.identityId);
+    // Again: the key holds the handle already, and nothing is sent.
+    const blockBefore = await grid.client.getBlockNumber();
+    const again = await fourfold(farmerKey, "identity", "register", "cli-farmer");
+    assert.equal(again.code, 0);
+    assert.match(again.output, new RegExp(`^Identity ${identityId} is cli-farmer, owned by 0x`));
+    assert.equal(await grid.client.getBlockNumber(), blockBefore);
+
+    const farm = await fourfold(farmerKey, "--json", "farm", "create", "Terminal", "--as", "cli-farmer");
+    assert.equal(farm.code, 0, farm.output);
+    const farmId = BigInt(farm.json.farmId);
+    const onChainFarm = await grid.client.readContract({
+      ...grid.contracts.nodes,
+      functionName: "farm",
+      args: [farmId],
+    });
+    assert.equal(onChainFarm.identityId, identityId);
+    assert.equal(onChainFarm.payout, privateKeyToAccount(devPrivateKey(1)).address);
+
+    const nodeKeyFile = path.join(dir, "node.key");
+    const node = await fourfold(
+      farmerKey,
+      "--json",
+      "node",
+      "register",
+      "--farm",
+      String(farmId),
+      "--node-key-file",
+      nodeKeyFile,
+      "--country",
+      "nl",
+      "--region",
+      "eu-west",
+      "--cpu",
+      "8",
+      "--memory-mib",
+      "16384",
+      "--ssd-gib",
+      "500",
+      "--price-cpu",
+      "0.25",
+      "--price-memory-gib",
+      "0.01",
+      "--fund-eth",
+      "1",
+    );
+    assert.equal(node.code, 0, node.output);
+    const nodeId = BigInt(node.json.nodeId);
+    // The key the CLI made is in the file (mode 600), bound as the farm identity's Node key, funded for gas.
+    assert.equal((await stat(nodeKeyFile)).mode & 0o777, 0o600);
+    const key = privateKeyToAccount((await readFile(nodeKeyFile, "utf8")).trim() as `0x${string}`);
+    assert.equal(node.json.key, key.address);
+    assert.deepEqual(
+      await grid.client.readContract({ ...grid.contracts.identities, functionName: "keyInfo", args: [key.address] }),
+      [identityId, KeyPurpose.Node, true],
+    );
+    assert.equal(await grid.client.getBalance({ address: key.address }), parseEther("1"));
+    await grid.call(grid.wallet(key), grid.contracts.nodes, "heartbeat", [nodeId]);
+
+    const status = await fourfold(undefined, "--json", "node", "status", String(nodeId));
+    assert.equal(status.code, 0, status.output);
+    assert.equal(status.json.farmId, String(farmId));
+    assert.equal(status.json.country, "NL");
+    assert.equal(status.json.status, "Active");
+    assert.equal(status.json.online, true);
+    assert.deepEqual(status.json.capacity.total, { cpu: 8, memoryMiB: 16_384, ssdGiB: 500, hddGiB: 0, gpus: 0 });
+    assert.equal(status.json.prices.cpu, parseEther("0.25").toString());
+    const human = await fourfold(undefined, "node", "status", String(nodeId));
+    assert.match(human.output, new RegExp(`^Node ${nodeId} \\(farm ${farmId}, NL\\): Active, online, last heartbeat`));
+  });
+
+  it("refuses bad arguments before sending anything, naming the option", async () => {
+    const nodesBefore = await grid.client.readContract({ ...grid.contracts.nodes, functionName: "nodeCount" });
+    const register = (...flags: string[]) =>
+      fourfold(farmerKey, "node", "register", "--farm", "1", "--node-key-file", path.join(dir, "n2.key"), ...flags);
+    const base = [
+      "--country",
+      "NL",
+      "--cpu",
+      "8",
+      "--memory-mib",
+      "1024",
+      "--price-cpu",
+      "1",
+      "--price-memory-gib",
+      "1",
+    ];
+    const cases: [string[], RegExp][] = [
+      [
+        [...base.slice(0, 2), "--cpu", "0", ...base.slice(4)],
+        /option '--cpu <cores>' argument '0' is invalid\. expected a whole number from 1 to 65535/,
+      ],
+      [
+        ["--country", "Netherlands", ...base.slice(2)],
+        /option '--country <code>' argument 'Netherlands' is invalid\. expected two letters, like NL/,
+      ],
+      [
+        [...base.slice(0, 6), "--price-cpu", "-1", ...base.slice(8)],
+        /argument '-1' is invalid\. expected an amount such as 2 or 0\.25/,
+      ],
+      [base.slice(2), /required option '--country <code>' not specified/],
+    ];
+    for (const [flags, expected] of cases) {
+      const result = await register(...flags);
+      assert.equal(result.code, 1, result.output);
+      assert.match(result.output, expected);
+    }
+    const badHandle = await fourfold(farmerKey, "identity", "register", "Not A Handle");
+    assert.equal(badHandle.code, 1);
+    assert.match(badHandle.output, /expected 3 to 32 of a-z, 0-9 and '-'/);
+    const noKey = await fourfold(undefined, "identity", "register", "keyless");
+    assert.equal(noKey.code, 1);
+    assert.match(noKey.output, /^fourfold: this command signs: pass --key-file <file>/m);
+    const missing = await fourfold(path.join(dir, "absent.key"), "identity", "register", "keyless");
+    assert.match(missing.output, /^fourfold: --key-file .*absent\.key: ENOENT/m);
+    const unknownFarm = await register("--farm", "99", ...base);
+    assert.match(unknownFarm.output, /^fourfold: there is no farm #99$/m);
+    const unknownNode = await fourfold(undefined, "node", "status", "42");
+    assert.match(unknownNode.output, /^fourfold: there is no node #42$/m);
+    const noChain = runNode([CLI, "--rpc-url", `http://127.0.0.1:${await freePort()}`, "node", "status", "1"], {
+      cwd: ROOT,
+    });
+    assert.equal((await noChain.exited).code, 1);
+    assert.match(noChain.output(), /^fourfold: cannot reach the chain at http:\/\/127\.0\.0\.1:\d+/m);
+    assert.equal(await grid.client.readContract({ ...grid.contracts.nodes, functionName: "nodeCount" }), nodesBefore);
+  });
+
+  it("refuses a stranger's node and prints the contract's custom error for a refused job, moving no FOLD", async () => {
+    // A stranger registering a node on the farmer's farm: refused before anything is sent.
+    const stranger = await fourfold(
+      strangerKey,
+      "node",
+      "register",
+      "--farm",
+      "1",
+      "--node-key-file",
+      path.join(dir, "n3.key"),
+      "--country",
+      "NL",
+      "--cpu",
+      "1",
+      "--memory-mib",
+      "1024",
+      "--price-cpu",
+      "1",
+      "--price-memory-gib",
+      "1",
+    );
+    assert.equal(stranger.code, 1);
+    assert.match(stranger.output, /^fourfold: farm #1 belongs to 0x[0-9a-fA-F]{40}, not to the signing key 0x/m);
+
+    // A job for a model that does not exist: refused, and the permit never applied.
+    const requester = privateKeyToAccount(devPrivateKey(2)).address;
+    const balance = () =>
+      grid.client.readContract({ ...grid.contracts.token, functionName: "balanceOf", args: [requester] });
+    const allowance = () =>
+      grid.client.readContract({
+        ...grid.contracts.token,
+        functionName: "allowance",
+        args: [requester, grid.contracts.jobs.address],
+      });
+    await grid.call(grid.deployer, grid.contracts.token, "transfer", [requester, parseEther("10")]);
+    const before = await balance();
+    const job = (...flags: string[]) =>
+      fourfold(strangerKey, "job", "request", "--as", "cli-requester", "--text", "hello", ...flags);
+    const unknownModel = await job("--model", "9", "--max-fee", "1");
+    assert.equal(unknownModel.code, 1);
+    assert.match(unknownModel.output, /^fourfold: the contract refused: JobUnknownModel\(9\)$/m);
+    const tooDear = await job("--model", "9", "--max-fee", "1000000");
+    assert.match(tooDear.output, /^fourfold: the contract refused: /m);
+    assert.equal(await balance(), before);
+    assert.equal(await allowance(), 0n);
+    const both = await fourfold(strangerKey, "job", "request", "--as", "x-y-z", "--model", "1", "--max-fee", "1");
+    assert.match(both.output, /^fourfold: give --input <file> or --text <text>, one of them$/m);
+  });
+
+  it("moves the local chain's clock forward", async () => {
+    const before = (await grid.client.getBlock()).timestamp;
+    const moved = await fourfold(undefined, "--json", "advance-time", "3600");
+    assert.equal(moved.code, 0, moved.output);
+    assert.ok(BigInt(moved.json.timestamp) >= before + 3_600n);
+    const bad = await fourfold(undefined, "advance-time", "soon");
+    assert.match(
+      bad.output,
+      /value 'soon' is invalid for argument 'seconds'\. expected a whole number from 1 to 31536000/,
+    );
+  });
+});
