@@ -35,6 +35,11 @@ export default defineConfig({
       production: profile,
     },
   },
+  // `npm run deploy -- --network <name> --verify`: Etherscan (one API key serves every chain it covers; from the
+  // keystore), Blockscout and Sourcify (no key).
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+  },
   paths: {
     // Ignition modules, their parameters and their deployment records live in deploy/.
     ignition: "deploy",
@@ -63,13 +68,31 @@ export default defineConfig({
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     // `npm start` runs its chain here; FOURFOLD_RPC_PORT moves it (scripts/start.ts checks the value).
     localhost: { type: "http", chainType: "l1", url: `http://127.0.0.1:${process.env.FOURFOLD_RPC_PORT ?? "8545"}` },
-    // A public testnet (an Ethereum L2 first). Keys and RPC URL come from Hardhat's keystore or the
-    // environment, never from this file: `npx hardhat keystore set TESTNET_PRIVATE_KEY`.
-    testnet: {
+    // Public testnets: `npm run deploy -- --network <name>` (docs/deploy.md). Their RPC URLs and the deploying key come
+    // from Hardhat's encrypted keystore (`npx hardhat keystore set DEPLOYER_PRIVATE_KEY`), or else the environment
+    // variables of the same names; never from this file.
+    baseSepolia: {
       type: "http",
       chainType: "op",
-      url: configVariable("TESTNET_RPC_URL"),
-      accounts: [configVariable("TESTNET_PRIVATE_KEY")],
+      chainId: 84_532,
+      url: configVariable("BASE_SEPOLIA_RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      chainId: 11_155_111,
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
+    // A local chain set up like a testnet, to rehearse a deployment: its own chain id, its own deploying key from the
+    // keystore, never one of Hardhat's published keys (scripts/test/deploy.test.ts runs it).
+    rehearsal: {
+      type: "http",
+      chainType: "l1",
+      chainId: 31_338,
+      url: configVariable("REHEARSAL_RPC_URL", { default: "http://127.0.0.1:8546" }),
+      accounts: [configVariable("REHEARSAL_PRIVATE_KEY")],
     },
   },
 });
