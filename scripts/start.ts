@@ -96,9 +96,28 @@ async function hardhat(name: string, args: string[], env: NodeJS.ProcessEnv = {}
 
 /** Stops every service: all but the chain at once (each within its grace period), then the chain. */
 async function stopAll(): Promise<void> {
-  const [chain, ...rest] = services;
-  await Promise.all(rest.map((service) => service.stop()));
+  const chain = services.find((service) => service.name === "chain");
+  await Promise.all(services.filter((service) => service !== chain).map((service) => service.stop()));
   await chain?.stop();
+}
+
+/** `next build` of the dApp, its sources stamped once it succeeds. */
+async function buildApp(): Promise<void> {
+  const build = await startService({
+    name: "app-build",
+    ...nextBuild,
+    env: { NEXT_TELEMETRY_DISABLED: "1" },
+    logFile: path.join(LOGS, "app-build.log"),
+  });
+  services.push(build);
+  const code = await build.exited;
+  services.splice(services.indexOf(build), 1);
+  if (code !== 0) {
+    throw new StartError(
+      `next build failed (exit ${code}); the end of ${build.logFile}:\n${await tail(build.logFile)}`,
+    );
+  }
+  await stampAppBuild();
 }
 
 /** Starts `npm run worker -- <args>` as the service `name`. */
@@ -139,6 +158,18 @@ async function main(): Promise<void> {
   if (workerPort !== undefined) {
     await requireFreePort(workerPort, "FOURFOLD_WORKER_PORT");
     await requireFreePort(workerPort + 1, "FOURFOLD_WORKER_PORT");
+  }
+
+  // The dApp's build needs neither the chain nor the indexer, so it runs beside the steps up to the dApp's start.
+  let appBuild: Promise<void> | undefined;
+  if (appPort !== undefined) {
+    if (await appBuildIsCurrent()) {
+      step("the dApp is built (its sources have not changed)");
+    } else {
+      step("building the dApp (next build), beside the next steps");
+      appBuild = buildApp();
+      appBuild.catch(() => {}); // awaited (and so reported) before the dApp starts
+    }
   }
 
   step("compiling the contracts");
@@ -280,25 +311,9 @@ async function main(): Promise<void> {
 
   let appUrl: string | undefined;
   if (appPort !== undefined && indexerUrl !== undefined) {
-    if (await appBuildIsCurrent()) {
-      step("the dApp is built (its sources have not changed)");
-    } else {
-      step("building the dApp (next build)");
-      const build = await startService({
-        name: "app-build",
-        ...nextBuild,
-        env: { NEXT_TELEMETRY_DISABLED: "1" },
-        logFile: path.join(LOGS, "app-build.log"),
-      });
-      services.push(build);
-      const code = await build.exited;
-      services.splice(services.indexOf(build), 1);
-      if (code !== 0) {
-        throw new StartError(
-          `next build failed (exit ${code}); the end of ${build.logFile}:\n${await tail(build.logFile)}`,
-        );
-      }
-      await stampAppBuild();
+    if (appBuild !== undefined) {
+      step("waiting for the dApp's build");
+      await appBuild;
     }
     step("starting the dApp");
     const app = await startService({

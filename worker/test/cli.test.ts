@@ -1,17 +1,22 @@
 // The `fourfold` CLI against a real local chain (scripts/start.ts on a port this test chose): a farmer registers an
-// identity, a farm and a node whose key the CLI makes; the node's status reads back; bad arguments are refused before
-// anything is sent; refused transactions print the contract's custom error and change nothing. (An inference job
+// identity, a farm and a node whose key the CLI makes; the node's status reads back; a tenant opens, tops up and
+// closes a lease; a data owner registers an encrypted dataset, approves a grant (the key sealed to the grantee) and
+// revokes it; bad arguments are refused before anything is sent; refused transactions print the contract's custom
+// error and change nothing. (An inference job
 // through the CLI runs in scripts/test/start.test.ts, against `npm start`'s demo workers.)
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parseEther } from "viem";
+import { bytesToHex, hexToBytes, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
+import { contentHash, decryptDataset, openDatasetKey } from "../src/crypto/dataset.ts";
+import { generateKeyPair, open as openBox } from "../src/crypto/seal.ts";
 import { devPrivateKey } from "../src/dev-accounts.ts";
 import { KeyPurpose } from "../src/identity.ts";
+import { DatasetKeyStore } from "../src/keys/key-store.ts";
 import { connectGrid, type Grid, ROOT } from "./support/grid.ts";
 
 const CLI = path.join(ROOT, "worker", "src", "cli", "main.ts");
@@ -233,6 +238,172 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     assert.equal(await allowance(), 0n);
     const both = await fourfold(strangerKey, "job", "request", "--as", "x-y-z", "--model", "1", "--max-fee", "1");
     assert.match(both.output, /^fourfold: give --input <file> or --text <text>, one of them$/m);
+  });
+
+  it("opens a lease by permit with a sealed manifest, tops it up, and closes it with the deposit back", async () => {
+    const tenantKey = path.join(dir, "tenant.key");
+    await writeFile(tenantKey, devPrivateKey(3), { mode: 0o600 });
+    const tenant = privateKeyToAccount(devPrivateKey(3)).address;
+    await grid.call(grid.deployer, grid.contracts.token, "transfer", [tenant, parseEther("100")]);
+    const balance = () =>
+      grid.client.readContract({ ...grid.contracts.token, functionName: "balanceOf", args: [tenant] });
+    const before = await balance();
+    const resources = ["--cpu", "2", "--memory-mib", "2048"];
+    // 2 cores at 0.25 and 2 GiB at 0.01: 0.52 FOLD an hour.
+    const quote = await fourfold(undefined, "--json", "lease", "quote", "--node", "1", ...resources);
+    assert.equal(quote.json.perHour, parseEther("0.52").toString());
+    const open = (...flags: string[]) =>
+      fourfold(tenantKey, "--json", "lease", "open", "--node", "1", "--as", "cli-tenant", ...resources, ...flags);
+    // The farm has no encryption key yet: nothing is sent, and the tenant is told why.
+    const noKey = await open("--hours", "4", "--template", "http-echo", "--param", "message=hi");
+    assert.equal(noKey.code, 1);
+    assert.match(
+      noKey.output,
+      /^fourfold: node #1's farm has no encryption key, so its agent could not read the manifest$/m,
+    );
+    const farmer = grid.wallet(1);
+    const farmerId = await grid.client.readContract({
+      ...grid.contracts.identities,
+      functionName: "idOfHandle",
+      args: ["cli-farmer"],
+    });
+    const farmKeys = generateKeyPair();
+    await grid.call(farmer, grid.contracts.identities, "setEncryptionKey", [farmerId, bytesToHex(farmKeys.publicKey)]);
+    const badParam = await open("--hours", "4", "--template", "http-echo", "--param", "just words");
+    assert.match(badParam.output, /argument 'just words' is invalid\. expected name=value, like message=hello/);
+    const short = await open("--hours", "0", "--template", "http-echo");
+    assert.match(short.output, /expected a whole number from 1 to 8760/);
+
+    const opened = await open("--hours", "4", "--template", "http-echo", "--param", "message=hello there");
+    assert.equal(opened.code, 0, opened.output);
+    const leaseId = BigInt(opened.json.leaseId);
+    assert.equal(opened.json.deposit, parseEther("2.08").toString());
+    assert.equal(await balance(), before - parseEther("2.08"));
+    // The manifest on chain opens with the farm's key to the template and parameters asked for.
+    const [posted] = await grid.client.getContractEvents({
+      ...grid.contracts.leases,
+      eventName: "LeaseManifest",
+      args: { leaseId },
+      fromBlock: 0n,
+    });
+    const manifest = JSON.parse(
+      new TextDecoder().decode(openBox(farmKeys.secretKey, hexToBytes(posted?.args.sealedManifest ?? "0x"))),
+    );
+    assert.deepEqual(manifest, { template: "http-echo", params: { message: "hello there" } });
+
+    const topped = await fourfold(tenantKey, "--json", "lease", "top-up", String(leaseId), "1");
+    assert.equal(topped.code, 0, topped.output);
+    assert.equal(topped.json.escrow, parseEther("3.08").toString());
+    assert.equal(topped.json.state, "Pending");
+    // No agent acknowledges it: once the node's acknowledgement window has passed, closing cancels it in full.
+    const early = await fourfold(tenantKey, "lease", "close", String(leaseId));
+    assert.match(early.output, /^fourfold: the contract refused: LeaseAwaitingAck\(/m);
+    await grid.advanceTime(301);
+    const closed = await fourfold(tenantKey, "--json", "lease", "close", String(leaseId));
+    assert.equal(closed.code, 0, closed.output);
+    assert.equal(closed.json.state, "Ended");
+    assert.equal(closed.json.endReason, "Cancelled");
+    assert.equal(closed.json.refund, parseEther("3.08").toString());
+    assert.equal(await balance(), before);
+    const ended = await fourfold(tenantKey, "lease", "top-up", String(leaseId), "1");
+    assert.match(ended.output, new RegExp(`^fourfold: lease #${leaseId} has ended: it takes no top-up$`, "m"));
+  });
+
+  it("registers an encrypted dataset, approves a grant with its key sealed to the grantee, and revokes it", async () => {
+    const ownerKey = path.join(dir, "owner.key");
+    await writeFile(ownerKey, devPrivateKey(4), { mode: 0o600 });
+    const keyStore = path.join(dir, "dataset-keys");
+    const data = path.join(dir, "prices.csv");
+    const csv = "day,price\n2025-01-01,1.5\n2025-01-02,1.6\n";
+    await writeFile(data, csv);
+    const out = path.join(dir, "prices.csv.enc");
+    const register = (...flags: string[]) =>
+      fourfold(
+        ownerKey,
+        "--json",
+        "dataset",
+        "register",
+        "--file",
+        data,
+        "--as",
+        "cli-data",
+        "--price-per-day",
+        "1",
+        "--max-days",
+        "30",
+        "--licence",
+        "research only",
+        "--key-store",
+        keyStore,
+        ...flags,
+      );
+    const badPurpose = await register("--purposes", "fun", "--out", out, "--uri", "https://example.org/prices.csv.enc");
+    assert.match(badPurpose.output, /expected purposes from training, inference, analytics, comma-separated/);
+    const half = await register("--purposes", "analytics", "--out", out);
+    assert.match(half.output, /^fourfold: --out and --uri go together/m);
+    const registered = await register(
+      "--purposes",
+      "analytics,training",
+      "--out",
+      out,
+      "--uri",
+      "https://example.org/prices.csv.enc",
+    );
+    assert.equal(registered.code, 0, registered.output);
+    const datasetId = BigInt(registered.json.datasetId);
+    const onChain = await grid.client.readContract({
+      ...grid.contracts.data,
+      functionName: "dataset",
+      args: [datasetId],
+    });
+    assert.equal(onChain.contentHash, contentHash(new TextEncoder().encode(csv)));
+    assert.equal(onChain.terms.purposes, (1 << 1) | (1 << 3));
+    assert.equal(onChain.terms.pricePerDay, parseEther("1"));
+    const key = await new DatasetKeyStore(keyStore).get(onChain.contentHash);
+    assert.ok(key, "the dataset key is in the key store");
+    assert.equal(new TextDecoder().decode(decryptDataset(key, await readFile(out))), csv);
+
+    // A grantee with an encryption key asks for a day of Analytics.
+    const grantee = grid.wallet(5);
+    const granteeId = await grid.register(grantee, "cli-grantee");
+    const granteeKeys = generateKeyPair();
+    await grid.call(grantee, grid.contracts.identities, "setEncryptionKey", [
+      granteeId,
+      bytesToHex(granteeKeys.publicKey),
+    ]);
+    await grid.fundFold(grantee, parseEther("1"), grid.contracts.data.address);
+    const grantId = await grid.call<bigint>(grantee, grid.contracts.data, "requestAccess", [
+      datasetId,
+      granteeId,
+      3,
+      86_400n,
+      1n,
+      parseEther("1"),
+    ]);
+
+    const approved = await fourfold(ownerKey, "--json", "grant", "approve", String(grantId), "--key-store", keyStore);
+    assert.equal(approved.code, 0, approved.output);
+    assert.equal(approved.json.state, "Active");
+    assert.equal(approved.json.keyDelivered, true);
+    const [delivered] = await grid.client.getContractEvents({
+      ...grid.contracts.data,
+      eventName: "KeyDelivered",
+      args: { grantId },
+      fromBlock: 0n,
+    });
+    const opened = openDatasetKey(granteeKeys.secretKey, hexToBytes(delivered?.args.sealedKey ?? "0x"));
+    assert.equal(new TextDecoder().decode(decryptDataset(opened, await readFile(out))), csv);
+    const again = await fourfold(ownerKey, "grant", "approve", String(grantId), "--key-store", keyStore);
+    assert.match(
+      again.output,
+      new RegExp(`^fourfold: grant #${grantId} is Active with its key delivered: nothing to approve$`, "m"),
+    );
+
+    const revoked = await fourfold(ownerKey, "--json", "grant", "revoke", String(grantId));
+    assert.equal(revoked.code, 0, revoked.output);
+    assert.equal(revoked.json.state, "Revoked");
+    const stranger = await fourfold(strangerKey, "grant", "revoke", String(grantId));
+    assert.match(stranger.output, /^fourfold: the contract refused: /m);
   });
 
   it("moves the local chain's clock forward", async () => {

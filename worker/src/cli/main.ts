@@ -4,17 +4,21 @@
 // arguments before sending anything, and prints what it did for people, or as JSON with --json. A refused
 // transaction prints the contract's custom error; the exit code is 1 for any failure.
 import { readFile, stat, writeFile } from "node:fs/promises";
-import { Command, Option } from "commander";
+import path from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { pino } from "pino";
 import { BaseError, ContractFunctionRevertedError, formatUnits, type Hex } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { type ActionContext, contractOf } from "../actions/context.ts";
+import { approveGrant, grantStatus, PurposeBit, registerDataset, revokeGrant } from "../actions/data.ts";
 import { createFarm, nodeStatus, registerNode } from "../actions/farm.ts";
 import { ensureIdentity } from "../actions/identity.ts";
 import { jobOutput, jobStatus, MAX_INLINE_INPUT, requestJob } from "../actions/jobs.ts";
+import { closeLease, leaseStatus, openLease, quoteLease, topUpLease } from "../actions/leases.ts";
 import { connect, revertName } from "../chain.ts";
 import { readKey } from "../config.ts";
 import { LOCAL_CHAIN_ID } from "../dev-accounts.ts";
+import { DatasetKeyStore } from "../keys/key-store.ts";
 import { amount, country, handle, httpUrl, id, whole } from "./args.ts";
 
 interface GlobalOptions {
@@ -72,6 +76,25 @@ async function keyInFile(file: string): Promise<{ account: PrivateKeyAccount; cr
   return { account: privateKeyToAccount(key), created: true };
 }
 
+/** Stores `bytes` in the blob store of the dApp at `appUrl` (POST /api/blobs); returns the URI it serves them at. */
+async function upload(appUrl: string, bytes: Uint8Array, what: string): Promise<string> {
+  const response = await fetch(`${appUrl}/api/blobs`, { method: "POST", body: bytes }).catch((error: Error) => {
+    throw new CliError(`uploading ${what} to ${appUrl}: ${error.message}`);
+  });
+  const body = (await response.json().catch(() => ({}))) as { uri?: string; error?: string };
+  if (!response.ok || body.uri === undefined) {
+    throw new CliError(`uploading ${what} to ${appUrl}: ${body.error ?? `HTTP ${response.status}`}`);
+  }
+  return body.uri;
+}
+
+/** The --upload option: the dApp whose blob store takes what is too large for the chain. */
+const uploadOption = (what: string) =>
+  new Option("--upload <url>", `the dApp whose blob store takes ${what}`)
+    .env("FOURFOLD_APP_URL")
+    .default("http://127.0.0.1:3000")
+    .argParser(httpUrl);
+
 /** The custom error a contract refused with, in one line, or the error's own short message. */
 function describe(error: unknown): string {
   if (error instanceof BaseError) {
@@ -86,7 +109,9 @@ function describe(error: unknown): string {
 }
 
 const program = new Command("fourfold")
-  .description("Fourfold from a terminal: farms and nodes, inference jobs (see docs/cli.md)")
+  .description(
+    "Fourfold from a terminal: farms and nodes, leases, datasets and grants, inference jobs (see docs/cli.md)",
+  )
   .addOption(
     new Option("--rpc-url <url>", "the chain's JSON-RPC URL")
       .env("FOURFOLD_RPC_URL")
@@ -229,6 +254,113 @@ node
   });
 
 // ---------------------------------------------------------------------------------------------------------------------
+// lease
+
+/** Adds the options that choose resources (of a lease) to `command`. */
+const withResources = (command: Command) =>
+  command
+    .requiredOption("--cpu <cores>", "CPU cores", whole(0, 65_535))
+    .requiredOption("--memory-mib <mib>", "memory, in MiB", whole(0, 2 ** 32 - 1))
+    .option("--ssd-gib <gib>", "SSD, in GiB", whole(0, 2 ** 32 - 1), 0)
+    .option("--hdd-gib <gib>", "HDD, in GiB", whole(0, 2 ** 32 - 1), 0)
+    .option("--gpus <n>", "GPUs", whole(0, 65_535), 0);
+const resourcesOf = (flags: { cpu: number; memoryMib: number; ssdGib: number; hddGib: number; gpus: number }) => ({
+  cpu: flags.cpu,
+  memoryMiB: flags.memoryMib,
+  ssdGiB: flags.ssdGib,
+  hddGiB: flags.hddGib,
+  gpus: flags.gpus,
+});
+
+/** `--param name=value`, repeatable: a number when it reads as one, else a string. */
+function param(value: string, previous: Record<string, string | number> = {}): Record<string, string | number> {
+  const match = value.match(/^([A-Za-z_][A-Za-z0-9_]{0,63})=(.*)$/s);
+  if (match === null) throw new InvalidArgumentError("expected name=value, like message=hello");
+  const [, name, raw] = match as unknown as [string, string, string];
+  return { ...previous, [name]: /^-?\d{1,15}(\.\d+)?$/.test(raw) ? Number(raw) : raw };
+}
+
+const printLease = (s: Awaited<ReturnType<typeof leaseStatus>>) => [
+  `Lease ${s.leaseId} on node ${s.nodeId}: ${s.state}${s.endReason ? ` (${s.endReason})` : ""}, ${fold(s.perHour)} an hour online`,
+  `  escrow ${fold(s.escrow)}, paid ${fold(s.paid)}, due now ${fold(s.due)}${s.refund === undefined ? "" : `, refunded ${fold(s.refund)}`}`,
+  ...(s.endpoint ? [`  endpoint ${s.endpoint}`] : []),
+];
+
+const lease = program
+  .command("lease")
+  .description("leases: node capacity, paid only for the time the node proves online");
+withResources(
+  lease.command("quote").description("what an hour of resources on a node costs now, and the least deposit"),
+)
+  .requiredOption("--node <id>", "the node", id)
+  .action(async (flags, command: Command) => {
+    const options = globals(command);
+    const quote = await quoteLease(await context(options), flags.node, resourcesOf(flags));
+    print(options, quote, (q) => [`${fold(q.perHour)} an hour online; the least deposit is ${fold(q.minDeposit)}.`]);
+  });
+withResources(
+  lease
+    .command("open")
+    .description(
+      "open a lease for an identity of the signing key: the deposit by permit, the manifest sealed to the farm",
+    ),
+)
+  .requiredOption("--node <id>", "the node", id)
+  .requiredOption("--as <handle>", "the tenant's identity (registered if it is new)", handle)
+  .requiredOption("--hours <h>", "hours of online time to prepay", whole(1, 8_760))
+  .requiredOption("--template <name>", "the workload: one of the farm's templates, like http-echo")
+  .option("--param <name=value>", "a parameter of the template (repeat it)", param, {})
+  .action(async (flags, command: Command) => {
+    const options = globals(command);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(flags.template))
+      throw new CliError("--template: a template name, like http-echo");
+    const ctx = await context(options);
+    const tenant = await signer(options);
+    const tenantId = await ensureIdentity(ctx, tenant, flags.as);
+    const opened = await openLease(ctx, tenant, {
+      tenantId,
+      nodeId: flags.node,
+      resources: resourcesOf(flags),
+      hours: flags.hours,
+      template: flags.template,
+      params: flags.param,
+    });
+    print(options, opened, (r) => [
+      `Lease ${r.leaseId} is open: ${fold(r.deposit)} in escrow at ${fold(r.perHour)} an hour online.`,
+      `The node's agent acknowledges it and names its endpoint: fourfold lease status ${r.leaseId}`,
+    ]);
+  });
+lease
+  .command("status")
+  .description("a lease's state, escrow, what it paid and owes, and its endpoint")
+  .argument("<id>", "the lease", id)
+  .action(async (leaseId: bigint, _: unknown, command: Command) => {
+    const options = globals(command);
+    print(options, await leaseStatus(await context(options), leaseId), printLease);
+  });
+lease
+  .command("top-up")
+  .description("add FOLD to a lease's escrow")
+  .argument("<id>", "the lease", id)
+  .argument("<fold>", "how much", amount)
+  .action(async (leaseId: bigint, value: bigint, _: unknown, command: Command) => {
+    const options = globals(command);
+    if (value === 0n) throw new CliError("<fold>: more than zero");
+    const ctx = await context(options);
+    await topUpLease(ctx, await signer(options), leaseId, value);
+    print(options, await leaseStatus(ctx, leaseId), printLease);
+  });
+lease
+  .command("close")
+  .description("end a lease: the node is paid for its proven online time, the rest comes back")
+  .argument("<id>", "the lease", id)
+  .action(async (leaseId: bigint, _: unknown, command: Command) => {
+    const options = globals(command);
+    const ctx = await context(options);
+    print(options, await closeLease(ctx, await signer(options), leaseId), printLease);
+  });
+
+// ---------------------------------------------------------------------------------------------------------------------
 // job
 
 const job = program.command("job").description("inference jobs: a model run by staked workers, settled on-chain");
@@ -272,12 +404,7 @@ job
   .option("--input <file>", "the input file (an image for OCR, text for language ID)")
   .option("--text <text>", "the input as text")
   .option("--input-uri <uri>", "where workers fetch an input over 4,096 bytes (its sha256 goes on-chain)")
-  .addOption(
-    new Option("--upload <url>", "the dApp whose blob store takes an input over 4,096 bytes, unless --input-uri")
-      .env("FOURFOLD_APP_URL")
-      .default("http://127.0.0.1:3000")
-      .argParser(httpUrl),
-  )
+  .addOption(uploadOption("an input over 4,096 bytes, unless --input-uri"))
   .option("--workers <k>", "how many workers must agree", whole(1, 5), 1)
   .requiredOption("--max-fee <fold>", "the most each worker is paid", amount)
   .option("--hours <h>", "hours until the job expires unfinished (and is refunded)", whole(1, 720), 2)
@@ -300,16 +427,7 @@ job
     const requester = await signer(options);
     let inputUri: string | undefined = flags.inputUri;
     if (input.length > MAX_INLINE_INPUT && inputUri === undefined) {
-      const response = await fetch(`${flags.upload}/api/blobs`, { method: "POST", body: input }).catch(
-        (error: Error) => {
-          throw new CliError(`uploading the input to ${flags.upload}: ${error.message}`);
-        },
-      );
-      const body = (await response.json().catch(() => ({}))) as { uri?: string; error?: string };
-      if (!response.ok || body.uri === undefined) {
-        throw new CliError(`uploading the input to ${flags.upload}: ${body.error ?? `HTTP ${response.status}`}`);
-      }
-      inputUri = body.uri;
+      inputUri = await upload(flags.upload, input, "the input");
       progress(options, `Uploaded the input (${input.length} bytes) to ${inputUri}.`);
     }
     const requesterId = await ensureIdentity(ctx, requester, flags.as);
@@ -351,6 +469,125 @@ job
     print(options, await jobStatus(await context(options), jobId), (s) => [
       `Job ${s.jobId}: ${s.state}, ${s.claimed} of ${s.redundancy} claimed, ${s.submitted} submitted`,
     ]);
+  });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// dataset and grant
+
+/** `--purposes training,inference`: DataMarket's purpose bits. */
+function purposes(value: string): number {
+  const bitOf: Record<string, number> = {
+    training: PurposeBit.Training,
+    inference: PurposeBit.Inference,
+    analytics: PurposeBit.Analytics,
+  };
+  let bits = 0;
+  for (const name of value.split(",").map((p) => p.trim().toLowerCase())) {
+    const bit = bitOf[name];
+    if (bit === undefined) {
+      throw new InvalidArgumentError("expected purposes from training, inference, analytics, comma-separated");
+    }
+    bits |= bit;
+  }
+  return bits;
+}
+
+const keyStoreOption = () =>
+  new Option("--key-store <dir>", "the data owner's dataset keys, one file per content (keep it private)")
+    .env("FOURFOLD_DATASET_KEYS")
+    .default(".fourfold/dataset-keys");
+
+const dataset = program.command("dataset").description("datasets: encrypted data sold as time-limited, metered grants");
+dataset
+  .command("register")
+  .description("encrypt a file with its own key (kept in --key-store), upload the ciphertext, and register the dataset")
+  .requiredOption("--file <path>", "the dataset's file (at most 4 MiB once encrypted)")
+  .requiredOption("--as <handle>", "the owner's identity (registered if it is new)", handle)
+  .requiredOption("--price-per-day <fold>", "FOLD per day of access", amount)
+  .option("--price-per-use <fold>", "FOLD per recorded use", amount, 0n)
+  .requiredOption("--max-days <n>", "the longest grant, in days", whole(1, 365))
+  .requiredOption("--purposes <list>", "what grantees may use it for: training, inference, analytics", purposes)
+  .requiredOption("--licence <text>", "what a grantee may do with the data (its keccak256 goes on-chain)")
+  .option("--auto-approve", "grant requests without the owner's approval (run the keys role to deliver the key)")
+  .addOption(keyStoreOption())
+  .addOption(uploadOption("the encrypted file, unless --out and --uri"))
+  .option("--out <file>", "write the encrypted file here instead of uploading it (with --uri)")
+  .option("--uri <uri>", "where you serve the file written to --out: grantees fetch it there")
+  .action(async (flags, command: Command) => {
+    const options = globals(command);
+    if (flags.licence.trim() === "") throw new CliError("--licence: say what a grantee may do with the data");
+    if ((flags.out === undefined) !== (flags.uri === undefined)) {
+      throw new CliError("--out and --uri go together: the file you write, and where you serve it");
+    }
+    const plaintext = new Uint8Array(
+      await readFile(flags.file).catch((error: Error) => {
+        throw new CliError(`--file ${flags.file}: ${error.message}`);
+      }),
+    );
+    if (plaintext.length === 0) throw new CliError(`--file ${flags.file}: the file is empty`);
+    const ctx = await context(options);
+    const owner = await signer(options);
+    const ownerId = await ensureIdentity(ctx, owner, flags.as);
+    const registered = await registerDataset(ctx, owner, {
+      ownerId,
+      plaintext,
+      terms: {
+        pricePerDay: flags.pricePerDay,
+        pricePerUse: flags.pricePerUse,
+        maxDuration: flags.maxDays * 86_400,
+        purposes: flags.purposes,
+        autoApprove: flags.autoApprove === true,
+        licence: flags.licence,
+      },
+      keys: new DatasetKeyStore(flags.keyStore),
+      publish: async (ciphertext) => {
+        if (flags.out === undefined) return upload(flags.upload, ciphertext, "the encrypted file");
+        await writeFile(flags.out, ciphertext).catch((error: Error) => {
+          throw new CliError(`--out ${flags.out}: ${error.message}`);
+        });
+        return flags.uri as string;
+      },
+    });
+    print(options, { ...registered, keyStore: path.resolve(flags.keyStore) }, (r) => [
+      `Dataset ${r.datasetId} is registered: its sha256 is ${r.contentHash}, its ciphertext at ${r.uri}.`,
+      `Its key is in ${r.keyStore}: back it up; grants need it (fourfold grant approve <id>, or the keys role).`,
+    ]);
+  });
+
+const printGrant = (g: Awaited<ReturnType<typeof grantStatus>>) => [
+  `Grant ${g.grantId} of dataset ${g.datasetId} to identity ${g.granteeId}: ${g.state}${g.keyDelivered ? ", key delivered" : ""}, ${g.usesLeft} uses left`,
+];
+
+const grant = program
+  .command("grant")
+  .description("grants: a grantee's access to a dataset, approved and revocable by its owner");
+grant
+  .command("approve")
+  .description("approve a requested grant of your dataset and deliver its key, sealed to the grantee")
+  .argument("<id>", "the grant", id)
+  .addOption(keyStoreOption())
+  .action(async (grantId: bigint, flags: { keyStore: string }, command: Command) => {
+    const options = globals(command);
+    const ctx = await context(options);
+    const keys = new DatasetKeyStore(flags.keyStore);
+    print(options, await approveGrant(ctx, await signer(options), grantId, keys), printGrant);
+  });
+grant
+  .command("revoke")
+  .description("revoke an active grant of your dataset: the time not run and the uses not made go back")
+  .argument("<id>", "the grant", id)
+  .action(async (grantId: bigint, _: unknown, command: Command) => {
+    const options = globals(command);
+    const ctx = await context(options);
+    print(options, await revokeGrant(ctx, await signer(options), grantId), printGrant);
+  });
+grant
+  .command("status")
+  .description("a grant's state")
+  .argument("<id>", "the grant", id)
+  .action(async (grantId: bigint, _: unknown, command: Command) => {
+    const options = globals(command);
+    print(options, await grantStatus(await context(options), grantId), printGrant);
   });
 
 // ---------------------------------------------------------------------------------------------------------------------
