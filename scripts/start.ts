@@ -160,18 +160,6 @@ async function main(): Promise<void> {
     await requireFreePort(workerPort + 1, "FOURFOLD_WORKER_PORT");
   }
 
-  // The dApp's build needs neither the chain nor the indexer, so it runs beside the steps up to the dApp's start.
-  let appBuild: Promise<void> | undefined;
-  if (appPort !== undefined) {
-    if (await appBuildIsCurrent()) {
-      step("the dApp is built (its sources have not changed)");
-    } else {
-      step("building the dApp (next build), beside the next steps");
-      appBuild = buildApp();
-      appBuild.catch(() => {}); // awaited (and so reported) before the dApp starts
-    }
-  }
-
   step("compiling the contracts");
   // The profile Ignition deploys with, so the deploy step finds everything compiled.
   await hardhat("build", ["build", "--build-profile", "production", "--no-tests", "--quiet"]);
@@ -219,6 +207,18 @@ async function main(): Promise<void> {
   });
   const local = deployments[LOCAL_CHAIN_ID];
   if (local === undefined) throw new StartError("the deployment left no record for the local chain");
+
+  // The dApp's build needs generated/ (the ABIs) but neither the demo nor the indexer, so it runs beside them.
+  let appBuild: Promise<void> | undefined;
+  if (appPort !== undefined) {
+    if (await appBuildIsCurrent()) {
+      step("the dApp is built (its sources have not changed)");
+    } else {
+      step("building the dApp (next build), beside the next steps");
+      appBuild = buildApp();
+      appBuild.catch(() => {}); // awaited (and so reported) before the dApp starts
+    }
+  }
 
   let seeded: Demo | undefined;
   const workerUrls: string[] = [];

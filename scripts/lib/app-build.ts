@@ -23,6 +23,7 @@ const SOURCES = [
   "generated/src",
   "worker/src/crypto",
   "worker/src/identity.ts",
+  "worker/src/dev-accounts.ts",
   "worker/src/inference/job-result.ts",
   "indexer/lib/enums.ts",
   "package-lock.json",

@@ -50,7 +50,9 @@ export function runNode(args: readonly string[], options: { cwd: string; env?: N
       }
       const match = output.match(pattern);
       if (match) return match;
-      throw new Error(`no ${pattern} within ${timeoutMs / 1000} s; output:\n${output}`);
+      const why =
+        child.exitCode === null ? `within ${timeoutMs / 1000} s` : `before the process exited (${child.exitCode})`;
+      throw new Error(`no ${pattern} ${why}; output:\n${output}`);
     },
   };
 }
