@@ -1,7 +1,8 @@
 // Leasing, as the Lease and My leases pages need it: the lease form checked before anything is sent, the manifest a
 // tenant seals to the node's farm, and a lease's money and time as LeaseMarket counts them. A lease's rate is
 // "scaled": base units of FOLD per hour, times 1,024 (memory is priced per GiB and leased per MiB).
-import { type Hex, keccak256, parseUnits, toBytes } from "viem";
+import { manifestOf, paramValue } from "@fourfold/worker/manifest";
+import { type Hex, parseUnits } from "viem";
 import { z } from "zod";
 import { foldAmount, whole } from "./forms.ts";
 
@@ -21,8 +22,7 @@ const params = z.string().transform((text, ctx) => {
       ctx.addIssue({ code: "custom", message: `Parameters: ${name} is given twice` });
       return z.NEVER;
     }
-    const quoted = /^"(.*)"$/.exec(value);
-    values[name] = quoted ? (quoted[1] ?? "") : /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+    values[name] = paramValue(value);
   }
   return values;
 });
@@ -88,14 +88,7 @@ export const resourcesOf = (v: LeaseTerms) => ({
   gpus: v.gpus,
 });
 
-/** The manifest's bytes (what the node decrypts) and their hash (the lease's deployment hash). */
-export function manifestOf(
-  template: string,
-  values: Record<string, string | number>,
-): { bytes: Uint8Array; hash: Hex } {
-  const bytes = toBytes(JSON.stringify({ template, params: values }));
-  return { bytes, hash: keccak256(bytes) };
-}
+export { manifestOf };
 
 /** Base units per hour from a scaled rate (rounded down, as the market rounds). */
 export const perHour = (scaledRate: bigint) => scaledRate / 1_024n;

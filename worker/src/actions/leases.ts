@@ -1,24 +1,16 @@
 // Leases from the tenant's side: a quote, a lease opened by permit with its workload's manifest sealed to the farm's
 // X25519 key (only the node's agent can read it; the chain holds its hash), its state and what it costs, top-ups and
 // closing. The node's agent acknowledges it and names the endpoint.
-import { type Hex, hexToBytes, keccak256, toBytes, toHex } from "viem";
+import { hexToBytes, toHex } from "viem";
 import { revertName } from "../chain.ts";
 import { seal } from "../crypto/seal.ts";
+import { manifestOf } from "../manifest.ts";
 import { type ActionContext, contractOf, type Signer, send } from "./context.ts";
 import type { NodeResources } from "./farm.ts";
 import { signPermit } from "./permit.ts";
 
 export const LEASE_STATES = ["None", "Pending", "Active", "Grace", "Ended"] as const;
 export const END_REASONS = ["None", "ClosedByTenant", "OutOfFunds", "Reclaimed", "NodeGone", "Rejected", "Cancelled"];
-
-/** The manifest a node's agent reads: the template's name and its parameters, as JSON; the lease holds its keccak256. */
-export function manifestOf(
-  template: string,
-  params: Record<string, string | number>,
-): { bytes: Uint8Array; hash: Hex } {
-  const bytes = toBytes(JSON.stringify({ template, params }));
-  return { bytes, hash: keccak256(bytes) };
-}
 
 /** What an hour of `resources` on `nodeId` costs now, and the least deposit (the grace reserve). */
 export async function quoteLease(ctx: ActionContext, nodeId: bigint, resources: NodeResources) {

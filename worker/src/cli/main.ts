@@ -19,6 +19,7 @@ import { connect, revertName } from "../chain.ts";
 import { readKey } from "../config.ts";
 import { LOCAL_CHAIN_ID } from "../dev-accounts.ts";
 import { DatasetKeyStore } from "../keys/key-store.ts";
+import { PARAM_NAME, paramValue } from "../manifest.ts";
 import { amount, country, handle, httpUrl, id, whole } from "./args.ts";
 
 interface GlobalOptions {
@@ -272,12 +273,13 @@ const resourcesOf = (flags: { cpu: number; memoryMib: number; ssdGib: number; hd
   gpus: flags.gpus,
 });
 
-/** `--param name=value`, repeatable: a number when it reads as one, else a string. */
+/** `--param name=value`, repeatable: read as the dApp reads its parameter lines (../manifest.ts). */
 function param(value: string, previous: Record<string, string | number> = {}): Record<string, string | number> {
-  const match = value.match(/^([A-Za-z_][A-Za-z0-9_]{0,63})=(.*)$/s);
-  if (match === null) throw new InvalidArgumentError("expected name=value, like message=hello");
-  const [, name, raw] = match as unknown as [string, string, string];
-  return { ...previous, [name]: /^-?\d{1,15}(\.\d+)?$/.test(raw) ? Number(raw) : raw };
+  const at = value.indexOf("=");
+  const name = at < 0 ? "" : value.slice(0, at);
+  if (!PARAM_NAME.test(name)) throw new InvalidArgumentError("expected name=value, like message=hello");
+  if (name in previous) throw new InvalidArgumentError(`${name} is given twice`);
+  return { ...previous, [name]: paramValue(value.slice(at + 1)) };
 }
 
 const printLease = (s: Awaited<ReturnType<typeof leaseStatus>>) => [
