@@ -340,8 +340,8 @@ async function main(): Promise<void> {
   }
 
   if (seeded !== undefined && indexerUrl !== undefined) {
-    step("waiting for the demo's 12 nodes to be online and its workers to be ready");
     const count = seeded.nodes.length;
+    step(`waiting for the demo's ${count} nodes to be online and its workers to be ready`);
     await waitFor(
       `the indexer seeing ${count} nodes online`,
       async () => {

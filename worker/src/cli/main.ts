@@ -15,9 +15,11 @@ import { createFarm, nodeStatus, registerNode } from "../actions/farm.ts";
 import { ensureIdentity } from "../actions/identity.ts";
 import { jobOutput, jobStatus, MAX_INLINE_INPUT, requestJob } from "../actions/jobs.ts";
 import { closeLease, leaseStatus, openLease, quoteLease, topUpLease } from "../actions/leases.ts";
+import { registerModel, registerWorker } from "../actions/models.ts";
 import { connect, revertName } from "../chain.ts";
 import { readKey } from "../config.ts";
 import { LOCAL_CHAIN_ID } from "../dev-accounts.ts";
+import { hashFiles } from "../inference/models/spec.ts";
 import { DatasetKeyStore } from "../keys/key-store.ts";
 import { PARAM_NAME, paramValue } from "../manifest.ts";
 import { amount, country, handle, httpUrl, id, whole } from "./args.ts";
@@ -64,14 +66,14 @@ async function signer(options: GlobalOptions): Promise<PrivateKeyAccount> {
 }
 
 /** The key in `file`, or a new one written there (mode 600) when the file does not exist. */
-async function keyInFile(file: string): Promise<{ account: PrivateKeyAccount; created: boolean }> {
+async function keyInFile(file: string, flag: string): Promise<{ account: PrivateKeyAccount; created: boolean }> {
   if (
     await stat(file).then(
       () => true,
       () => false,
     )
   )
-    return { account: await readKey(file, "--node-key-file"), created: false };
+    return { account: await readKey(file, flag), created: false };
   const key = generatePrivateKey();
   await writeFile(file, `${key}\n`, { mode: 0o600, flag: "wx" });
   return { account: privateKeyToAccount(key), created: true };
@@ -202,7 +204,7 @@ node
       .catch((error: unknown) => {
         throw revertName(error) === "FarmUnknown" ? new CliError(`there is no farm #${flags.farm}`) : error;
       });
-    const key = await keyInFile(flags.nodeKeyFile);
+    const key = await keyInFile(flags.nodeKeyFile, "--node-key-file");
     if (key.created) progress(options, `Made a node key ${key.account.address} in ${flags.nodeKeyFile}.`);
     const nodeId = await registerNode(ctx, owner, {
       identityId: farmRecord.identityId,
@@ -360,6 +362,94 @@ lease
     const options = globals(command);
     const ctx = await context(options);
     print(options, await closeLease(ctx, await signer(options), leaseId), printLease);
+  });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// model and worker
+
+/** `--models 1,2`: model ids. */
+function ids(value: string): bigint[] {
+  const parts = value.split(",").map((part) => part.trim());
+  if (parts.length === 0 || parts.some((part) => !/^[1-9]\d{0,30}$/.test(part))) {
+    throw new InvalidArgumentError("expected model ids, comma-separated, like 1,2");
+  }
+  return parts.map((part) => BigInt(part));
+}
+
+const model = program.command("model").description("models: weights registered by their sha256, run by workers");
+model
+  .command("register")
+  .description("register a model for an identity of the signing key, by the sha256 of its weights")
+  .requiredOption("--as <handle>", "the model owner's identity (registered if it is new)", handle)
+  .requiredOption("--name <name>", 'what people call it, like "tesseract eng" (1 to 64 bytes)')
+  .requiredOption("--uri <uri>", "where its weights are published")
+  .option("--backend <backend>", "hash the weights this worker bundles for a backend: tesseract or fasttext")
+  .option("--weights <files...>", "hash these weight files (an ONNX model, say) in this order")
+  .option("--owner-fee-bps <bps>", "the owner's share of each job's pay, in basis points", whole(0, 10_000), 0)
+  .action(async (flags, command: Command) => {
+    const options = globals(command);
+    if ((flags.backend === undefined) === (flags.weights === undefined)) {
+      throw new CliError("give --backend tesseract|fasttext or --weights <files...>, one of them");
+    }
+    if (flags.name.length === 0 || Buffer.byteLength(flags.name) > 64) throw new CliError("--name: 1 to 64 bytes");
+    let modelHash: Hex;
+    // The models' modules load their runtimes: imported only when asked for.
+    if (flags.backend === "tesseract")
+      modelHash = await (await import("../inference/models/tesseract.ts")).TesseractModel.hash();
+    else if (flags.backend === "fasttext")
+      modelHash = await (await import("../inference/models/fasttext.ts")).FastTextModel.hash();
+    else if (flags.backend !== undefined) throw new CliError(`--backend ${flags.backend}: tesseract or fasttext`);
+    else {
+      modelHash = await hashFiles(flags.weights).catch((error: Error) => {
+        throw new CliError(`--weights: ${error.message}`);
+      });
+    }
+    const ctx = await context(options);
+    const owner = await signer(options);
+    const ownerId = await ensureIdentity(ctx, owner, flags.as);
+    const modelId = await registerModel(ctx, owner, ownerId, {
+      modelHash,
+      name: flags.name,
+      uri: flags.uri,
+      ownerFeeBps: flags.ownerFeeBps,
+    });
+    print(options, { modelId, modelHash, ownerId }, (r) => [
+      `Model ${r.modelId} "${flags.name}" is registered with weights sha256 ${r.modelHash}.`,
+    ]);
+  });
+
+const worker = program.command("worker").description("inference workers: staked identities that run models' jobs");
+worker
+  .command("register")
+  .description("make an identity of the signing key a staked worker, its Worker key (made here when new) bound to it")
+  .requiredOption("--as <handle>", "the worker's identity (registered if it is new)", handle)
+  .requiredOption("--models <ids>", "the models it serves, comma-separated", ids)
+  .requiredOption("--price <fold>", "what it charges per job", amount)
+  .requiredOption("--stake <fold>", "FOLD to stake (at least JobMarket's minimum)", amount)
+  .requiredOption("--worker-key-file <file>", "the Worker key: read, or made and written there (mode 600) when missing")
+  .option("--fund-eth <eth>", "ETH to send the Worker key for its transactions' gas", amount, 0n)
+  .action(async (flags, command: Command) => {
+    const options = globals(command);
+    const ctx = await context(options);
+    const owner = await signer(options);
+    const workerId = await ensureIdentity(ctx, owner, flags.as);
+    const key = await keyInFile(flags.workerKeyFile, "--worker-key-file");
+    if (key.created) progress(options, `Made a Worker key ${key.account.address} in ${flags.workerKeyFile}.`);
+    await registerWorker(ctx, owner, {
+      workerId,
+      key: key.account,
+      modelIds: flags.models,
+      pricePerJob: flags.price,
+      stake: flags.stake,
+    });
+    if (flags.fundEth > 0n) {
+      const hash = await ctx.chain.walletFor(owner).sendTransaction({ to: key.account.address, value: flags.fundEth });
+      await ctx.chain.publicClient.waitForTransactionReceipt({ hash });
+    }
+    print(options, { workerId, key: key.account.address, keyFile: flags.workerKeyFile }, (r) => [
+      `Worker ${r.workerId} (${flags.as}) is staked; its Worker key ${r.key} is in ${r.keyFile}.`,
+      `Run it: npm run worker -- inference --key-file ${r.keyFile}`,
+    ]);
   });
 
 // ---------------------------------------------------------------------------------------------------------------------
