@@ -8,10 +8,10 @@
 // Ctrl-C, after which no process of the clone may be left.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { freePort, runNode } from "../scripts/test/support.ts";
+import { freePort, processesMentioning, runNode } from "../scripts/test/support.ts";
 import { log, round1, saveResults } from "./support/load.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -20,18 +20,6 @@ async function run(command: string, args: string[], cwd: string): Promise<void> 
   const child = spawn(command, args, { cwd, stdio: ["ignore", "ignore", "inherit"] });
   const [code] = await once(child, "exit");
   if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${code}`);
-}
-
-/** Processes whose command line or environment mention `text`. */
-async function processesMentioning(text: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "latin1").catch(() => "");
-    const environ = await readFile(`/proc/${name}/environ`, "latin1").catch(() => "");
-    if (cmdline.includes(text) || environ.includes(text)) found.push(Number(name));
-  }
-  return found;
 }
 
 /** `npm start` in `clone` until ready; returns the seconds to ready and per step, then stops it with Ctrl-C. */

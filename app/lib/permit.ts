@@ -1,7 +1,9 @@
 // ERC-2612 permits for FOLD: the wallet signs "the market may take this much", and the market's *WithPermit call
-// applies it in the same transaction as the payment, so paying takes one transaction instead of approve + pay.
+// applies it in the same transaction as the payment, so paying takes one transaction instead of approve + pay. The
+// typed data and the struct are @fourfold/worker/permit's, as the CLI signs them.
 import { foldTokenAbi } from "@fourfold/contracts";
-import { type Address, parseSignature } from "viem";
+import { permitOf, permitTypedData } from "@fourfold/worker/permit";
+import type { Address } from "viem";
 import type { Config } from "wagmi";
 import { readContract, signTypedData } from "wagmi/actions";
 
@@ -14,25 +16,11 @@ export async function signPermit(
   value: bigint,
   deadline: bigint,
 ): Promise<{ deadline: bigint; v: number; r: `0x${string}`; s: `0x${string}` }> {
-  const [[, name, version, chainId, verifyingContract], nonce] = await Promise.all([
+  const [domain, nonce] = await Promise.all([
     readContract(config, { address: token, abi: foldTokenAbi, functionName: "eip712Domain" }),
     readContract(config, { address: token, abi: foldTokenAbi, functionName: "nonces", args: [owner] }),
   ]);
   // Signed by the connected wallet's own account (a burner signs in the page; the chain's node cannot).
-  const signature = await signTypedData(config, {
-    domain: { name, version, chainId, verifyingContract },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    primaryType: "Permit",
-    message: { owner, spender, value, nonce, deadline },
-  });
-  const { r, s, v, yParity } = parseSignature(signature);
-  return { deadline, v: Number(v ?? BigInt(yParity + 27)), r, s };
+  const signature = await signTypedData(config, permitTypedData(domain, { owner, spender, value, nonce, deadline }));
+  return permitOf(signature, deadline);
 }

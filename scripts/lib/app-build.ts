@@ -25,6 +25,7 @@ const SOURCES = [
   "worker/src/identity.ts",
   "worker/src/dev-accounts.ts",
   "worker/src/manifest.ts",
+  "worker/src/permit.ts",
   "worker/src/inference/job-result.ts",
   "indexer/lib/enums.ts",
   "package-lock.json",

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -14,7 +14,7 @@ import { launchChromium, noChromium } from "../../app/test/support/browser.ts";
 import FourfoldModule from "../../deploy/modules/Fourfold.ts";
 import { renderDocument } from "../../worker/test/support/ocr-market.ts";
 import { assertPortFree, rpcChainId } from "../lib/processes.ts";
-import { freePort, runNode } from "./support.ts";
+import { freePort, processesMentioning, runNode } from "./support.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const START = path.join(ROOT, "scripts", "start.ts");
@@ -23,18 +23,6 @@ const CLI = path.join(ROOT, "worker", "src", "cli", "main.ts");
 /** Runs scripts/start.ts and collects its output. */
 function runStart(env: NodeJS.ProcessEnv) {
   return runNode([START], { cwd: ROOT, env });
-}
-
-/** The processes (other than this one) whose arguments or environment mention `text`, with their command lines. */
-async function processesMentioning(text: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "latin1").catch(() => "");
-    const environ = await readFile(`/proc/${name}/environ`, "latin1").catch(() => "");
-    if (cmdline.includes(text) || environ.includes(text)) found.push(`${name}: ${cmdline.replaceAll("\0", " ")}`);
-  }
-  return found;
 }
 
 /** A port whose next port is free too (the demo's two inference workers). */

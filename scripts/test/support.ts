@@ -1,6 +1,7 @@
 // Helpers for tests that run the real programs: a free port, and a child process whose output a test can wait on.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 
@@ -74,4 +75,17 @@ export async function startChain(port: number): Promise<Running> {
     throw error;
   }
   return chain;
+}
+
+/** The processes (other than this one) whose arguments or environment mention `text`, with their command lines:
+ * how a test or bench finds what a program it ran left behind. */
+export async function processesMentioning(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, "latin1").catch(() => "");
+    const environ = await readFile(`/proc/${name}/environ`, "latin1").catch(() => "");
+    if (cmdline.includes(text) || environ.includes(text)) found.push(`${name}: ${cmdline.replaceAll("\0", " ")}`);
+  }
+  return found;
 }
