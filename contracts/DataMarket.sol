@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {SealableRoles} from "./access/SealableRoles.sol";
 import {IDataMarket} from "./interfaces/IDataMarket.sol";
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {IReputationRegistry} from "./interfaces/IReputationRegistry.sol";
@@ -16,7 +16,7 @@ import {Permits} from "./libraries/Permits.sol";
 /// @dev Money: the market holds every grant's unpaid escrow (its time share not yet paid plus its uses not yet
 /// made, zero once it ends) and every account's unwithdrawn earnings, exactly. A grant's escrow is derived, not
 /// stored: `timePrice - timePaid + usesLeft x pricePerUse` while it runs, so a use writes one slot of the grant.
-contract DataMarket is AccessControl, IDataMarket {
+contract DataMarket is SealableRoles, IDataMarket {
     using SafeERC20 for IERC20;
 
     /// @notice Markets (the job market) record uses of grants on their grantees' behalf.
@@ -45,11 +45,12 @@ contract DataMarket is AccessControl, IDataMarket {
     }
 
     /// @dev A grant as stored, in four slots: what every call checks; the time share and uses (the one slot a use
-    /// writes); the per-use price, receipt and request time; and the requester.
+    /// writes); the per-use price, receipt and request time; and the requester. `deliveredAt` is when the key was
+    /// delivered (zero: not yet): the time share is billed from then.
     struct GrantRecord {
         GrantState state;
         Purpose purpose;
-        bool keyDelivered;
+        uint40 deliveredAt;
         uint40 expiresAt;
         uint32 duration;
         uint64 granteeId;
@@ -278,10 +279,10 @@ contract DataMarket is AccessControl, IDataMarket {
         GrantRecord storage g = _requireGrant(grantId);
         _requireOwnerSide(_datasets[g.datasetId].ownerId);
         _requireState(grantId, g.state, GrantState.Active);
-        if (g.keyDelivered) revert DataKeyAlreadyDelivered(grantId);
+        if (g.deliveredAt != 0) revert DataKeyAlreadyDelivered(grantId);
         if (block.timestamp >= g.expiresAt) revert DataGrantExpired(grantId, g.expiresAt);
         if (sealedKey.length == 0 || sealedKey.length > MAX_TEXT_BYTES) revert DataInvalidText();
-        g.keyDelivered = true;
+        g.deliveredAt = uint40(block.timestamp);
         emit KeyDelivered(grantId, g.granteeId, sealedKey);
     }
 
@@ -290,7 +291,7 @@ contract DataMarket is AccessControl, IDataMarket {
         GrantRecord storage g = _requireGrant(grantId);
         _requireGranteeSide(g.granteeId);
         _requireState(grantId, g.state, GrantState.Active);
-        if (g.keyDelivered) revert DataKeyAlreadyDelivered(grantId);
+        if (g.deliveredAt != 0) revert DataKeyAlreadyDelivered(grantId);
         uint256 deliverBy = g.expiresAt - g.duration + _deliveryWindow;
         if (block.timestamp < deliverBy) revert DataDeliveryPending(grantId, deliverBy);
         _end(grantId, g, GrantState.Cancelled, "");
@@ -311,7 +312,7 @@ contract DataMarket is AccessControl, IDataMarket {
         if (purpose != g.purpose) revert DataPurposeNotAllowed(grantId, purpose);
         uint256 expiresAt = g.expiresAt;
         if (block.timestamp >= expiresAt) revert DataGrantExpired(grantId, expiresAt);
-        if (!g.keyDelivered) revert DataKeyNotDelivered(grantId);
+        if (g.deliveredAt == 0) revert DataKeyNotDelivered(grantId);
         uint256 usesLeft = g.usesLeft;
         if (usesLeft == 0) revert DataGrantUsedUp(grantId);
         unchecked {
@@ -359,23 +360,24 @@ contract DataMarket is AccessControl, IDataMarket {
     }
 
     /// @dev Marks the time share due as paid and returns it: nothing before the key is delivered; after, the share of
-    /// the grant's time from approval to now (or its expiry), rounded down, less what was paid.
+    /// the grant's time from the delivery to now (or its expiry), rounded down, less what was paid. The time between
+    /// approval and delivery, when the grantee could not use the data, is never paid: it is refunded at the end.
     function _payTime(GrantRecord storage g) private returns (uint256 amount) {
         amount = _timeDue(g);
         if (amount != 0) g.timePaid += uint96(amount);
     }
 
     function _timeDue(GrantRecord storage g) private view returns (uint256) {
-        if (!g.keyDelivered) return 0;
+        uint256 deliveredAt = g.deliveredAt;
+        if (deliveredAt == 0) return 0;
         uint256 expiresAt = g.expiresAt;
-        uint256 duration = g.duration;
         uint256 end = block.timestamp < expiresAt ? block.timestamp : expiresAt;
-        uint256 ran = end - (expiresAt - duration);
-        return (uint256(g.timePrice) * ran) / duration - g.timePaid;
+        return (uint256(g.timePrice) * (end - deliveredAt)) / g.duration - g.timePaid;
     }
 
     /// @dev Credits `amount` to the dataset's payees (each its share, rounded down) and its owner (the rest), and
-    /// grows the grant's receipt.
+    /// grows the grant's receipt. A free use pays nothing and records no receipt: "no receipt, no feedback" must cost
+    /// something.
     function _pay(uint256 grantId, GrantRecord storage g, uint256 amount) private {
         uint256 datasetId = g.datasetId;
         DatasetRecord storage d = _datasets[datasetId];
@@ -390,7 +392,7 @@ contract DataMarket is AccessControl, IDataMarket {
         }
         _earned[_identities.ownerOf(ownerId)] += rest;
         uint256 granteeId = g.granteeId;
-        if (granteeId == ownerId) return; // Nobody rates themselves.
+        if (granteeId == ownerId || amount == 0) return; // Nobody rates themselves, or a free use.
         uint256 receiptId = g.receiptId;
         if (receiptId == 0) {
             g.receiptId = uint64(_reputation.recordReceipt(granteeId, ownerId, RECEIPT_KIND, bytes32(grantId), amount));
@@ -442,7 +444,8 @@ contract DataMarket is AccessControl, IDataMarket {
                 requester: g.requester,
                 state: g.state,
                 purpose: g.purpose,
-                keyDelivered: g.keyDelivered,
+                keyDelivered: g.deliveredAt != 0,
+                deliveredAt: g.deliveredAt,
                 requestedAt: g.requestedAt,
                 duration: g.duration,
                 expiresAt: g.expiresAt,

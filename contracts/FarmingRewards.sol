@@ -12,7 +12,7 @@ import {EmissionSchedule} from "./libraries/EmissionSchedule.sol";
 /// @notice See {IFarmingRewards}. The accounting lives in NodeRegistry, next to the heartbeats it is computed from:
 /// a separate contract called on every heartbeat would cost more than the heartbeat's gas budget allows.
 contract FarmingRewards is AccessControl, IFarmingRewards {
-    /// @notice Governance excludes farms proven (off-chain) to have cheated.
+    /// @notice Governance excludes identities proven (off-chain) to have cheated.
     bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
 
     IFoldToken private immutable _token;
@@ -53,8 +53,12 @@ contract FarmingRewards is AccessControl, IFarmingRewards {
     }
 
     /// @inheritdoc IFarmingRewards
-    function excludeFarm(uint256 farmId, uint256[] calldata nodeIds) external onlyRole(GOVERNOR_ROLE) {
-        _nodes.excludeFarm(farmId, nodeIds);
+    function excludeIdentity(
+        uint256 identityId,
+        uint256[] calldata farmIds,
+        uint256[] calldata nodeIds
+    ) external onlyRole(GOVERNOR_ROLE) {
+        _nodes.excludeIdentity(identityId, farmIds, nodeIds);
     }
 
     /// @inheritdoc IFarmingRewards

@@ -85,7 +85,9 @@ contract LeaseMarket is ILeaseMarket {
     /// @param reputation The reputation registry; this market needs its writer role.
     /// @param treasury_ Receives the protocol fee.
     /// @param feeBps The protocol fee in basis points of each payment, at most `MAX_FEE_BPS`.
-    /// @param gracePeriod_ How long a lease stays in Grace before it can be expired: 1 minute to 72 hours.
+    /// @param gracePeriod_ How long a lease stays in Grace before it can be expired, and how long its node may be
+    /// silent before anyone can end it as NodeGone: at least the registry's `offlineAfter` (a node between two
+    /// heartbeats is not gone), at most 72 hours.
     /// @param ackWindow_ How long a node has to acknowledge a lease before its tenant may cancel: 1 minute to 1 day.
     /// @param reclaimNotice_ The farm's notice before reclaiming a lease: 1 minute to 30 days.
     constructor(
@@ -100,7 +102,7 @@ contract LeaseMarket is ILeaseMarket {
     ) {
         if (treasury_ == address(0)) revert LeaseMarketInvalidParameter("treasury", 0);
         if (feeBps > MAX_FEE_BPS) revert LeaseMarketInvalidParameter("feeBps", feeBps);
-        if (gracePeriod_ < MIN_WINDOW || gracePeriod_ > MAX_GRACE_PERIOD) {
+        if (gracePeriod_ < INodeRegistry(nodes).offlineAfter() || gracePeriod_ > MAX_GRACE_PERIOD) {
             revert LeaseMarketInvalidParameter("gracePeriod", gracePeriod_);
         }
         if (ackWindow_ < MIN_WINDOW || ackWindow_ > MAX_ACK_WINDOW) {
@@ -220,14 +222,9 @@ contract LeaseMarket is ILeaseMarket {
         LeaseRecord storage ls = _requireLease(leaseId);
         _requireState(leaseId, ls.state, LeaseState.Pending);
         uint256 nodeId = ls.nodeId;
-        uint256 farmIdentityId = _requireNodeKey(leaseId, nodeId);
+        _requireNodeKey(leaseId, nodeId);
         _requireText(endpoint);
-        // A running lease's capacity earns the node's utilisation bonus, unless the farm leases from itself.
-        uint48 start = uint48(
-            ls.tenantId != farmIdentityId
-                ? _nodes.useCapacity(nodeId, _resourcesOf(ls))
-                : _nodes.accruedOnlineSeconds(nodeId)
-        );
+        uint48 start = uint48(_nodes.accruedOnlineSeconds(nodeId));
         ls.state = LeaseState.Active;
         ls.startSeconds = start;
         ls.settledSeconds = start;
@@ -258,21 +255,27 @@ contract LeaseMarket is ILeaseMarket {
         if (amount == 0) revert LeaseZeroTopUp();
         uint256 escrow = ls.escrow + amount;
         if (escrow > type(uint96).max) revert LeaseEscrowTooLarge();
-        _token.safeTransferFrom(msg.sender, address(this), amount);
         ls.escrow = uint96(escrow);
         // Settling after the top-up pays first what a short escrow left owed.
+        Settlement memory s;
         if (state != LeaseState.Pending) {
-            escrow = _settle(leaseId, ls).escrow;
+            s = _settle(leaseId, ls);
+            escrow = s.escrow;
             _updateGrace(leaseId, ls, escrow);
         }
         emit LeaseToppedUp(leaseId, msg.sender, amount, escrow);
+        // Checks, effects, interactions: every token moves after the state is written, the top-up first.
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+        _payFarm(s);
     }
 
     /// @inheritdoc ILeaseMarket
     function settle(uint256 leaseId) external {
         LeaseRecord storage ls = _requireLease(leaseId);
         _requireRunning(leaseId, ls.state);
-        _updateGrace(leaseId, ls, _settle(leaseId, ls).escrow);
+        Settlement memory s = _settle(leaseId, ls);
+        _updateGrace(leaseId, ls, s.escrow);
+        _payFarm(s);
     }
 
     /// @inheritdoc ILeaseMarket
@@ -303,6 +306,7 @@ contract LeaseMarket is ILeaseMarket {
         _requireRunning(leaseId, state);
         Settlement memory s = _settle(leaseId, ls);
         _end(leaseId, ls, EndReason.ClosedByTenant, s.escrow, s.farmIdentityId);
+        _payFarm(s);
     }
 
     /// @inheritdoc ILeaseMarket
@@ -320,6 +324,7 @@ contract LeaseMarket is ILeaseMarket {
             revert LeaseNotExpirable(leaseId);
         }
         _end(leaseId, ls, reason, s.escrow, s.farmIdentityId);
+        _payFarm(s);
     }
 
     /// @inheritdoc ILeaseMarket
@@ -338,6 +343,7 @@ contract LeaseMarket is ILeaseMarket {
         if (block.timestamp < reclaimAt) revert LeaseReclaimNoticePending(leaseId, reclaimAt);
         Settlement memory s = _settle(leaseId, ls);
         _end(leaseId, ls, EndReason.Reclaimed, s.escrow, s.farmIdentityId);
+        _payFarm(s);
     }
 
     // ----------------------------------------------------------------------------------------------------------------
@@ -440,15 +446,18 @@ contract LeaseMarket is ILeaseMarket {
     // Internals
     // ----------------------------------------------------------------------------------------------------------------
 
-    /// @dev What `_settle` learned, for the caller that ends the lease next.
+    /// @dev What `_settle` learned, for the caller that ends the lease next, and the farm's payment, which the caller
+    /// sends (`_payFarm`) once every state change is written.
     struct Settlement {
         uint256 escrow;
         uint256 lastHeartbeat;
         uint256 farmIdentityId;
+        address payout;
+        uint256 payment;
     }
 
-    /// @dev Pays the proven seconds since the last settlement (capped by the escrow) to the farm's payout address and
-    /// the treasury, and grows the lease's receipt. Returns the escrow left.
+    /// @dev Accounts for the proven seconds since the last settlement (capped by the escrow): the fee accrues for the
+    /// treasury, the rest is the farm's payment; grows the lease's receipt. Returns the escrow left.
     function _settle(uint256 leaseId, LeaseRecord storage ls) private returns (Settlement memory s) {
         (uint256 online, uint256 lastHeartbeat, address payout, uint256 farmIdentityId) = _nodes.billing(ls.nodeId);
         s.lastHeartbeat = lastHeartbeat;
@@ -474,7 +483,13 @@ contract LeaseMarket is ILeaseMarket {
         _recordPayment(leaseId, ls, amount, farmIdentityId);
         // The fee accrues here (`withdrawFees` sends it on): a storage update costs less than a second transfer.
         if (fee != 0) _feesAccrued += fee;
-        _token.safeTransfer(payout, amount - fee);
+        s.payout = payout;
+        s.payment = amount - fee;
+    }
+
+    /// @dev Sends a settlement's payment to the farm's payout address.
+    function _payFarm(Settlement memory s) private {
+        if (s.payment != 0) _token.safeTransfer(s.payout, s.payment);
     }
 
     /// @dev What a settlement at `online` proven seconds pays (owed in all, less paid, capped by the escrow), and
@@ -527,21 +542,21 @@ contract LeaseMarket is ILeaseMarket {
         uint256 refund,
         uint256 farmIdentityId
     ) private {
-        // Acknowledged by a farm for another identity: `acknowledgeLease` marked its capacity in use.
-        bool inUse = ls.state != LeaseState.Pending && ls.tenantId != farmIdentityId;
         ls.state = LeaseState.Ended;
         ls.endReason = reason;
         ls.escrow = 0;
         if (ls.graceSince != 0) ls.graceSince = 0;
         uint256 nodeId = ls.nodeId;
-        _nodes.release(nodeId, _resourcesOf(ls), inUse);
+        _nodes.release(nodeId, _resourcesOf(ls));
         bool served =
             reason == EndReason.ClosedByTenant || reason == EndReason.OutOfFunds || reason == EndReason.Reclaimed;
-        _reputation.recordOutcome(
-            farmIdentityId,
-            served ? IReputationRegistry.Outcome.Completed : IReputationRegistry.Outcome.Refunded,
-            bytes32(leaseId)
-        );
+        // A served lease counts as Completed only if it paid the farm: a free lease proves nothing, and would let
+        // anyone collect Completed outcomes for nothing.
+        if (!served) {
+            _reputation.recordOutcome(farmIdentityId, IReputationRegistry.Outcome.Refunded, bytes32(leaseId));
+        } else if (ls.paid != 0) {
+            _reputation.recordOutcome(farmIdentityId, IReputationRegistry.Outcome.Completed, bytes32(leaseId));
+        }
         emit LeaseEnded(leaseId, nodeId, reason, refund);
         if (refund != 0) _token.safeTransfer(ls.tenant, refund);
     }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {SealableRoles} from "./access/SealableRoles.sol";
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {IReputationRegistry} from "./interfaces/IReputationRegistry.sol";
@@ -19,7 +19,7 @@ import {EmissionSchedule} from "./libraries/EmissionSchedule.sol";
 /// @dev Gas: a heartbeat reads two slots of the node (its hot slot and its key), asks the identity registry whether
 /// the key is still active, and writes the hot slot once. Everything a heartbeat changes (last heartbeat, proven
 /// online seconds) lives in that one slot, with what the markets check on every lease (status, active leases).
-contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
+contract NodeRegistry is SealableRoles, EIP712, INodeRegistry {
     using SafeERC20 for IERC20;
 
     /// @notice Markets (the lease market) reserve and release node capacity.
@@ -35,10 +35,17 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     uint256 private constant MAX_NAME_LENGTH = 64;
     uint256 private constant MAX_REGION_LENGTH = 64;
     uint256 private constant MAX_EPOCH_LENGTH = 30 days;
+    /// @dev About ten years of daily epochs per step of the emission schedule.
+    uint256 private constant MAX_DECAY_EVERY = 3_650;
     /// @dev A node's capacity units (times 1,024) are kept in 24 bits of its reward slot.
     uint256 private constant MAX_UNITS = type(uint24).max;
-    uint8 private constant CERTIFIED = 1;
-    uint8 private constant EXCLUDED = 2;
+    /// @notice The most a resource unit (a core, a GiB, a GPU) weighs: 64 capacity units, times 1,024.
+    uint256 public constant MAX_WEIGHT = 65_536;
+    /// @notice The most capacity units (times 1,024) an uncertified node may earn on: sixteen.
+    uint256 public constant MAX_BASELINE_UNITS = 16_384;
+    /// @dev A certification without expiry counts until the end of 40-bit time.
+    uint256 private constant NO_EXPIRY = type(uint40).max;
+    uint8 private constant EXCLUDED = 1;
     /// @dev Epoch totals live in a ring of slots, each tagged with its epoch in the top 32 bits. The slots are
     /// written at deployment, so adding to a total never pays for a new slot.
     uint256 private constant TOTALS = 32;
@@ -48,8 +55,8 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     /// address: a heartbeat's sender (or signer) must match it and must also be an active Node key of `identityId`
     /// in the identity registry. Matching 88 bits instead of 160 keeps the key out of a second slot; making another
     /// key match would take about 2^88 key generations, and would only let someone prove a node online that the
-    /// identity registry already accepts as the farm's own Node key. `flags` carries what the epoch accounting needs
-    /// without another read: CERTIFIED (cached by `refreshCertification`) and EXCLUDED (its farm was excluded).
+    /// identity registry already accepts as the farm's own Node key. `flags` carries EXCLUDED (its identity or its
+    /// key was excluded), which the epoch accounting needs without another read.
     struct NodeHot {
         uint88 keyTag;
         uint8 flags;
@@ -59,17 +66,29 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         NodeStatus status;
     }
 
-    /// @dev One slot.
+    /// @dev One slot. `certifiedUntil` is the node's certification as `refreshCertification` last read it (zero: not
+    /// certified); the epoch accounting reads it when the node closes an epoch.
     struct NodeCold {
         address key;
         uint32 farmId;
         bytes2 country;
+        uint40 certifiedUntil;
+    }
+
+    /// @dev The reserved capacity and the leases holding it, in one slot.
+    struct Reservation {
+        uint16 cpu;
+        uint32 memoryMiB;
+        uint32 ssdGiB;
+        uint32 hddGiB;
+        uint16 gpus;
+        uint32 activeLeases;
     }
 
     /// @dev Two slots (a struct member starts a new slot): a reservation reads both, a release only `reserved`.
     struct Capacity {
         Resources total;
-        Resources reserved;
+        Reservation reserved;
     }
 
     /// @dev The storage form of a RewardState: `cumStart` plus one, so that the slot is never empty (writing an empty
@@ -97,6 +116,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     uint256 private immutable _wSsd;
     uint256 private immutable _wHdd;
     uint256 private immutable _wGpu;
+    uint256 private immutable _baselineUnits;
 
     uint256 private _farmCount;
     uint256 private _nodeCount;
@@ -108,8 +128,11 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     mapping(address key => uint256 nodeId) private _nodeOfKey;
     mapping(uint256 nodeId => uint256 amount) private _bonds;
     mapping(uint256 nodeId => RewardSlot) private _rewards;
-    mapping(uint256 nodeId => Usage) private _usage;
-    mapping(uint256 farmId => uint256 epochPlusOne) private _excludedFrom;
+    mapping(uint256 identityId => uint256 count) private _farmsOf;
+    mapping(uint256 identityId => uint256 epochPlusOne) private _excludedFrom;
+    mapping(address key => bool) private _excludedKeys;
+    /// @dev Written only for nodes flagged EXCLUDED, and read only for them.
+    mapping(uint256 nodeId => uint256 epochPlusOne) private _nodeExcludedFrom;
     uint256[TOTALS] private _totals;
 
     /// @param identities The identity registry that farms and node keys belong to.
@@ -134,9 +157,20 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
             revert RewardsInvalidPolicy("epochLength", policy.epochLength);
         }
         if (policy.decayBps >= EmissionSchedule.BPS) revert RewardsInvalidPolicy("decayBps", policy.decayBps);
-        if (policy.decayEvery == 0) revert RewardsInvalidPolicy("decayEvery", 0);
+        if (policy.decayEvery == 0 || policy.decayEvery > MAX_DECAY_EVERY) {
+            revert RewardsInvalidPolicy("decayEvery", policy.decayEvery);
+        }
         if (policy.initialEmission > type(uint112).max) {
             revert RewardsInvalidPolicy("initialEmission", policy.initialEmission);
+        }
+        Weights memory w = policy.weights;
+        if (w.cpu > MAX_WEIGHT) revert RewardsInvalidPolicy("weights.cpu", w.cpu);
+        if (w.memoryGiB > MAX_WEIGHT) revert RewardsInvalidPolicy("weights.memoryGiB", w.memoryGiB);
+        if (w.ssdGiB > MAX_WEIGHT) revert RewardsInvalidPolicy("weights.ssdGiB", w.ssdGiB);
+        if (w.hddGiB > MAX_WEIGHT) revert RewardsInvalidPolicy("weights.hddGiB", w.hddGiB);
+        if (w.gpu > MAX_WEIGHT) revert RewardsInvalidPolicy("weights.gpu", w.gpu);
+        if (policy.baselineUnits > MAX_BASELINE_UNITS) {
+            revert RewardsInvalidPolicy("baselineUnits", policy.baselineUnits);
         }
         _identities = IIdentityRegistry(identities);
         _bondToken = IERC20(bondToken_);
@@ -154,6 +188,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         _wSsd = policy.weights.ssdGiB;
         _wHdd = policy.weights.hddGiB;
         _wGpu = policy.weights.gpu;
+        _baselineUnits = policy.baselineUnits;
         for (uint256 i; i < TOTALS; ++i) _totals[i] = NO_EPOCH << 224;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
@@ -174,6 +209,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         if (bytes(name).length == 0 || bytes(name).length > MAX_NAME_LENGTH) revert FarmInvalidName();
         if (payout == address(0)) revert FarmZeroPayout();
         farmId = ++_farmCount;
+        ++_farmsOf[ownerIdentityId];
         _farms[farmId] = Farm({identityId: SafeCast.toUint64(ownerIdentityId), nodeCount: 0, payout: payout});
         emit FarmCreated(farmId, ownerIdentityId, name, payout);
     }
@@ -209,15 +245,22 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
 
         nodeId = ++_nodeCount;
         _farms[farmId].nodeCount = f.nodeCount + 1;
+        // Exclusion follows the identity and the key, not the farm: a new farm or a re-registered key is excluded too.
+        bool excluded = _excludedFrom[f.identityId] != 0 || _excludedKeys[key];
         _hot[nodeId] = NodeHot({
             keyTag: uint88(uint160(key)),
-            flags: _excludedFrom[farmId] != 0 ? EXCLUDED : 0,
+            flags: excluded ? EXCLUDED : 0,
             identityId: f.identityId,
             lastHeartbeat: 0,
             onlineSeconds: 0,
             status: NodeStatus.Active
         });
-        _cold[nodeId] = NodeCold({key: key, farmId: SafeCast.toUint32(farmId), country: location.country});
+        _cold[nodeId] = NodeCold({
+            key: key,
+            farmId: SafeCast.toUint32(farmId),
+            country: location.country,
+            certifiedUntil: 0
+        });
         _capacity[nodeId].total = resources;
         _prices[nodeId] = nodePrices;
         _nodeOfKey[key] = nodeId;
@@ -230,6 +273,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         });
         emit NodeRegistered(nodeId, farmId, key, resources, location.country, location.region);
         emit NodePricesSet(nodeId, nodePrices);
+        if (excluded) _excludeNode(nodeId, _epochOf(block.timestamp));
     }
 
     /// @inheritdoc INodeRegistry
@@ -251,7 +295,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     /// @inheritdoc INodeRegistry
     function decommission(uint256 nodeId) external {
         _requireNodeOwner(nodeId);
-        uint256 leases = _usage[nodeId].activeLeases;
+        uint256 leases = _capacity[nodeId].reserved.activeLeases;
         if (leases != 0) revert NodeHasActiveLeases(nodeId, leases);
         _hot[nodeId].status = NodeStatus.Decommissioned;
         delete _nodeOfKey[_cold[nodeId].key];
@@ -359,7 +403,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
                 uint256 genesisSlice = _genesis / _epochLength;
                 _closeEpoch(
                     nodeId,
-                    hot.flags,
+                    hot,
                     lastSlice - genesisSlice,
                     slice - genesisSlice,
                     online + (beforeBoundary < credit ? beforeBoundary : credit),
@@ -437,37 +481,19 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         c.reserved.ssdGiB += resources.ssdGiB;
         c.reserved.hddGiB += resources.hddGiB;
         c.reserved.gpus += resources.gpus;
+        ++c.reserved.activeLeases;
         _storeReserved(nodeId, c.reserved);
-        ++_usage[nodeId].activeLeases;
         emit CapacityReserved(nodeId, msg.sender, resources);
         return _prices[nodeId];
     }
 
     /// @inheritdoc INodeRegistry
-    function useCapacity(
-        uint256 nodeId,
-        Resources calldata resources
-    ) external onlyRole(MARKET_ROLE) returns (uint256 accruedSeconds) {
-        NodeHot memory hot = _hot[nodeId];
-        if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
-        Usage memory u = _usage[nodeId];
-        // Markets mark only capacity they reserved, so the leased units stay within the node's own (see `_units`).
-        uint256 units = _units(resources);
-        accruedSeconds = _advanceUsage(u, hot);
-        u.leasedUnits += uint24(units);
-        _storeUsage(nodeId, u);
-        emit CapacityInUse(nodeId, msg.sender, units, u.leasedUnits);
-    }
-
-    /// @inheritdoc INodeRegistry
-    function release(uint256 nodeId, Resources calldata resources, bool inUse) external onlyRole(MARKET_ROLE) {
-        NodeHot memory hot = _hot[nodeId];
-        if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
+    function release(uint256 nodeId, Resources calldata resources) external onlyRole(MARKET_ROLE) {
+        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
         // Only the reserved half is read and written: releasing never needs the totals.
-        Resources memory r = _capacity[nodeId].reserved;
-        Usage memory u = _usage[nodeId];
+        Reservation memory r = _capacity[nodeId].reserved;
         if (
-            u.activeLeases == 0 ||
+            r.activeLeases == 0 ||
             r.cpu < resources.cpu ||
             r.memoryMiB < resources.memoryMiB ||
             r.ssdGiB < resources.ssdGiB ||
@@ -479,30 +505,24 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         r.ssdGiB -= resources.ssdGiB;
         r.hddGiB -= resources.hddGiB;
         r.gpus -= resources.gpus;
+        --r.activeLeases;
         _storeReserved(nodeId, r);
-        --u.activeLeases;
-        if (inUse) {
-            _advanceUsage(u, hot);
-            // Never below zero: a release must not fail on the accounting, or the lease could not end.
-            uint256 units = _units(resources);
-            u.leasedUnits = u.leasedUnits > units ? uint24(u.leasedUnits - units) : 0;
-        }
-        _storeUsage(nodeId, u);
-        emit CapacityReleased(nodeId, msg.sender, resources, u.leasedUnits);
+        emit CapacityReleased(nodeId, msg.sender, resources);
     }
 
     // The `_store*` functions write a one-slot struct in one store: assigning a struct from memory writes each
     // member separately, each a read and a write of the slot. The layout is Solidity's: members from the lowest-order
     // bits up, in order of declaration. The views read them back through Solidity, and the tests check every member.
 
-    function _storeReserved(uint256 nodeId, Resources memory r) private {
-        Resources storage reserved = _capacity[nodeId].reserved;
+    function _storeReserved(uint256 nodeId, Reservation memory r) private {
+        Reservation storage reserved = _capacity[nodeId].reserved;
         uint256 packed =
             uint256(r.cpu) |
                 (uint256(r.memoryMiB) << 16) |
                 (uint256(r.ssdGiB) << 48) |
                 (uint256(r.hddGiB) << 80) |
-                (uint256(r.gpus) << 112);
+                (uint256(r.gpus) << 112) |
+                (uint256(r.activeLeases) << 128);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             sstore(reserved.slot, packed)
@@ -524,21 +544,6 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         }
     }
 
-    function _storeUsage(uint256 nodeId, Usage memory u) private {
-        Usage storage usage_ = _usage[nodeId];
-        uint256 packed =
-            uint256(u.activeLeases) |
-                (uint256(u.leasedUnits) << 32) |
-                (uint256(u.epoch) << 56) |
-                (uint256(u.anchor) << 80) |
-                (uint256(u.current) << 128) |
-                (uint256(u.previous) << 192);
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            sstore(usage_.slot, packed)
-        }
-    }
-
     function _storeRewards(uint256 nodeId, RewardSlot memory r) private {
         RewardSlot storage rewards = _rewards[nodeId];
         uint256 packed =
@@ -553,45 +558,6 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         }
     }
 
-    /// @dev Brings the usage accounting up to now, before its leased units change, and returns the node's accrued
-    /// online seconds now (the position `current` then runs to). Positions never go back: accrued seconds grow with
-    /// time, and a later heartbeat, even one signed earlier, never lowers them.
-    function _advanceUsage(Usage memory u, NodeHot memory hot) private view returns (uint256 position) {
-        uint256 epoch = _epochOf(block.timestamp);
-        if (u.epoch != epoch) {
-            // The node has not heartbeated since this epoch began (its first heartbeat in it would have brought the
-            // accounting here), so its accrued seconds at the boundary are still known. (Unless nothing was leased,
-            // when that heartbeat writes nothing and the boundary counts for nothing.)
-            uint256 boundary = _accruedAt(hot, _genesis + epoch * _epochLength);
-            _rollUsage(u, epoch, boundary, u.epoch + 1 == epoch);
-        }
-        position = _accruedAt(hot, block.timestamp);
-        u.current += uint64(u.leasedUnits * _gap(position, u.anchor));
-        u.anchor = uint48(position);
-    }
-
-    /// @dev Starts `epoch` in the usage accounting at position `boundary`: what ran in the epoch before it becomes
-    /// `previous` when `keep`, for the node to close (otherwise that epoch is one the node cannot close any more).
-    function _rollUsage(Usage memory u, uint256 epoch, uint256 boundary, bool keep) private pure {
-        u.previous = keep ? uint64(u.current + u.leasedUnits * _gap(boundary, u.anchor)) : 0;
-        u.current = 0;
-        u.anchor = uint48(boundary);
-        u.epoch = uint24(epoch);
-    }
-
-    /// @dev The node's accrued online seconds at time `t`, as known now: its proven seconds plus what its next
-    /// heartbeat will credit for the time from its last one to `t`.
-    function _accruedAt(NodeHot memory hot, uint256 t) private view returns (uint256) {
-        uint256 last = hot.lastHeartbeat;
-        if (last == 0 || t <= last) return hot.onlineSeconds;
-        uint256 gap = t - last;
-        return hot.onlineSeconds + (gap < _maxGap ? gap : _maxGap);
-    }
-
-    function _gap(uint256 to, uint256 from) private pure returns (uint256) {
-        return to > from ? to - from : 0;
-    }
-
     // ----------------------------------------------------------------------------------------------------------------
     // Farming rewards
     // ----------------------------------------------------------------------------------------------------------------
@@ -600,10 +566,11 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     function refreshCertification(uint256 nodeId) external returns (bool certified) {
         NodeHot memory hot = _hot[nodeId];
         _requireLive(nodeId, hot.status);
-        certified = _reputation.hasValid(hot.identityId, Certification.schema(nodeId));
-        if (certified != (hot.flags & CERTIFIED != 0)) {
-            _hot[nodeId].flags = certified ? hot.flags | CERTIFIED : hot.flags & ~CERTIFIED;
-            emit CertificationRefreshed(nodeId, certified);
+        uint256 until = _certificationExpiry(hot.identityId, nodeId);
+        certified = until != 0;
+        if (until != _cold[nodeId].certifiedUntil) {
+            _cold[nodeId].certifiedUntil = uint40(until);
+            emit CertificationRefreshed(nodeId, certified, until);
         }
     }
 
@@ -620,86 +587,92 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     }
 
     /// @inheritdoc INodeRegistry
-    function excludeFarm(uint256 farmId, uint256[] calldata nodeIds) external onlyRole(REWARDS_ROLE) {
-        Farm memory f = _farms[farmId];
-        if (f.identityId == 0) revert FarmUnknown(farmId);
-        if (_excludedFrom[farmId] != 0) revert FarmAlreadyExcluded(farmId);
-        // Every node the farm ever registered, each once: the flag goes where the heartbeat already reads.
-        if (nodeIds.length != f.nodeCount) revert FarmNodesIncomplete(farmId, nodeIds.length, f.nodeCount);
+    function excludeIdentity(
+        uint256 identityId,
+        uint256[] calldata farmIds,
+        uint256[] calldata nodeIds
+    ) external onlyRole(REWARDS_ROLE) {
+        if (_excludedFrom[identityId] != 0) revert IdentityAlreadyExcluded(identityId);
+        // Every farm the identity created, each once; then every node in them, each once. A node's identity is its
+        // farm's, so the nodes of the identity are exactly those: the flag goes where the heartbeat already reads.
+        uint256 expected = _farmsOf[identityId];
+        if (farmIds.length != expected) revert ExclusionIncomplete(identityId, farmIds.length, expected);
         uint256 previous;
+        uint256 nodes;
+        for (uint256 i; i < farmIds.length; ++i) {
+            uint256 farmId = farmIds[i];
+            Farm memory f = _farms[farmId];
+            if (farmId <= previous || f.identityId != identityId) revert ExclusionIncomplete(identityId, i, expected);
+            previous = farmId;
+            nodes += f.nodeCount;
+        }
+        if (nodeIds.length != nodes) revert ExclusionIncomplete(identityId, nodeIds.length, nodes);
+        uint256 from = _epochOf(block.timestamp);
+        previous = 0;
         for (uint256 i; i < nodeIds.length; ++i) {
             uint256 nodeId = nodeIds[i];
-            if (nodeId <= previous || _cold[nodeId].farmId != farmId)
-                revert FarmNodesIncomplete(farmId, i, f.nodeCount);
+            if (nodeId <= previous || _hot[nodeId].identityId != identityId) {
+                revert ExclusionIncomplete(identityId, i, nodes);
+            }
             previous = nodeId;
-            _hot[nodeId].flags |= EXCLUDED;
+            _excludedKeys[_cold[nodeId].key] = true;
+            // A node excluded already (registered with an excluded key) stays excluded from when it was.
+            if (_hot[nodeId].flags & EXCLUDED == 0) {
+                _hot[nodeId].flags |= EXCLUDED;
+                _excludeNode(nodeId, from);
+            }
         }
-        uint256 from = _epochOf(block.timestamp);
-        _excludedFrom[farmId] = from + 1;
-        emit FarmExcluded(farmId, from);
+        _excludedFrom[identityId] = from + 1;
+        emit IdentityExcluded(identityId, from);
     }
 
     /// @dev Closes epoch `closing` for the node at its first heartbeat in a later one, `current`: converts the node's
-    /// pending epoch (final by now), then records the closing epoch's points as pending and adds them to the epoch's
-    /// total (see `_points`). Points are forfeited when the closing epoch is already final (the node was silent for the whole next epoch)
-    /// or the farm is excluded.
+    /// pending epoch (final by now: it is at most `closing - 1`, and the heartbeat is in `closing + 1` or later),
+    /// then records the closing epoch's points as pending and adds them to the epoch's total.
+    ///
+    /// A node earns its capacity units for every proven second: all its declared units, times 1.25, while certified;
+    /// at most the baseline otherwise. Points are forfeited when
+    /// - the heartbeat is not in the next epoch (the node was silent for all of it), or was relayed once the
+    ///   epoch after that had begun: the closing epoch's total is final then and nodes may have been paid from it, so
+    ///   adding to it would pay the epoch twice. (A heartbeat is accepted up to `offlineAfter` after it was signed,
+    ///   so without this rule one signed late in `closing + 1` and relayed early in `closing + 2` would.)
+    /// - the node is excluded (from an epoch no later than `closing`).
     function _closeEpoch(
         uint256 nodeId,
-        uint8 flags,
+        NodeHot memory hot,
         uint256 closing,
         uint256 current,
         uint256 atBoundary,
         uint256 afterCredit
     ) private {
         bool next = current == closing + 1;
-        // In the next epoch the credit's tail after the boundary counts; after a silent epoch it is forfeited too.
-        uint256 start = next ? atBoundary : afterCredit;
-        uint256 leased = _closeUsage(nodeId, current, start, next);
         RewardSlot memory r = _rewards[nodeId];
         uint256 owed = r.pendingEpoch != 0 ? _convert(r) : 0;
         uint256 seconds_ = atBoundary - (r.cumStartPlusOne - 1);
-        uint256 points;
-        (leased, points) = _points(seconds_, r.units, leased, flags);
-        if (!next || (flags & EXCLUDED != 0 && _excludedIn(nodeId, closing))) points = 0;
+        bool certified = block.timestamp < _cold[nodeId].certifiedUntil;
+        uint256 units = certified || r.units < _baselineUnits ? r.units : _baselineUnits;
+        uint256 points = (seconds_ * units * (certified ? 5 : 4)) / 4;
+        if (
+            !next || _epochOf(block.timestamp) != current || (hot.flags & EXCLUDED != 0 && _excludedIn(nodeId, closing))
+        ) points = 0;
         if (points != 0) {
             _addPoints(closing, points);
             r.pendingEpoch = uint24(closing + 1);
             r.pendingPoints = uint64(points);
         }
-        r.cumStartPlusOne = uint48(start + 1);
+        // In the next epoch the credit's tail after the boundary counts; after a silent epoch it is forfeited too.
+        r.cumStartPlusOne = uint48((next ? atBoundary : afterCredit) + 1);
         _storeRewards(nodeId, r);
-        emit EpochClosed(nodeId, closing, seconds_, leased, points, owed);
+        emit EpochClosed(nodeId, closing, seconds_, units, points, owed);
     }
 
-    /// @dev Points for `seconds_` proven seconds of a node of `units` capacity units with `leased` leased units times
-    /// seconds: each second earns the units plus half the leased units, times 1.25 when certified. The leased units
-    /// never exceed the node's own; the cap only guards a heartbeat signed before a lease change.
-    function _points(
-        uint256 seconds_,
-        uint256 units,
-        uint256 leased,
-        uint8 flags
-    ) private pure returns (uint256 cappedLeased, uint256 points) {
-        uint256 most = seconds_ * units;
-        cappedLeased = leased < most ? leased : most;
-        points = ((2 * most + cappedLeased) * (flags & CERTIFIED != 0 ? 5 : 4)) / 8;
-    }
-
-    /// @dev Brings the node's usage accounting to epoch `current`, which begins for the node at position `start`, as
-    /// its first heartbeat in `current` closes the epoch of its previous heartbeat. Returns the leased units times
-    /// seconds of that closed epoch when it is the one just before `current` (`next`), and zero otherwise.
-    function _closeUsage(uint256 nodeId, uint256 current, uint256 start, bool next) private returns (uint256) {
-        Usage memory u = _usage[nodeId];
-        // A lease changed in `current` already and brought the accounting here.
-        if (u.epoch == current) return next ? u.previous : 0;
-        // Nothing leased or left to count (nothing to write); or the accounting is past `current`: a heartbeat
-        // signed before a lease change, whose closed epoch's leased seconds are no longer known and count as none.
-        if ((u.leasedUnits == 0 && u.current == 0 && u.previous == 0) || u.epoch > current) return 0;
-        // Otherwise the accounting is in the closed epoch (or, after a silent epoch, one no later): leased units keep
-        // the node's accounting in the epoch of its last heartbeat or later.
-        _rollUsage(u, current, start, u.epoch + 1 == current);
-        _storeUsage(nodeId, u);
-        return next ? u.previous : 0;
+    /// @dev Until when the node's certification counts, read from the reputation registry: zero when it has no valid
+    /// attestation of its schema about the farm's identity, the attestation's expiry otherwise (`NO_EXPIRY` for none).
+    function _certificationExpiry(uint256 identityId, uint256 nodeId) private view returns (uint256) {
+        uint256 attestationId = _reputation.currentAttestation(identityId, Certification.schema(nodeId));
+        if (attestationId == 0 || !_reputation.isValid(attestationId)) return 0;
+        uint256 expiresAt = _reputation.attestation(attestationId).expiresAt;
+        return expiresAt == 0 ? NO_EXPIRY : expiresAt;
     }
 
     /// @dev Converts the pending epoch into FOLD owed when its total is final (the epoch after it has ended).
@@ -734,9 +707,15 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
         _totals[i] = slot >> 224 == epoch ? slot + points : (epoch << 224) | points;
     }
 
-    /// @dev Whether the node's farm was excluded from `epoch` on (only asked of nodes flagged EXCLUDED).
+    /// @dev Records that the node (flagged EXCLUDED) earns nothing from epoch `from` on.
+    function _excludeNode(uint256 nodeId, uint256 from) private {
+        _nodeExcludedFrom[nodeId] = from + 1;
+        emit NodeExcluded(nodeId, from);
+    }
+
+    /// @dev Whether a node flagged EXCLUDED is excluded in `epoch` (it keeps what it earned before).
     function _excludedIn(uint256 nodeId, uint256 epoch) private view returns (bool) {
-        return epoch + 1 >= _excludedFrom[_cold[nodeId].farmId];
+        return epoch + 1 >= _nodeExcludedFrom[nodeId];
     }
 
     /// @dev Capacity units times 1,024: the weights are units times 1,024 per core, GiB and GPU, and memory is
@@ -776,9 +755,33 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     }
 
     /// @inheritdoc INodeRegistry
-    function usage(uint256 nodeId) external view returns (Usage memory) {
-        if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
-        return _usage[nodeId];
+    function rewardStanding(uint256 nodeId) external view returns (RewardStanding memory standing) {
+        NodeHot memory hot = _hot[nodeId];
+        if (hot.status == NodeStatus.None) revert NodeUnknown(nodeId);
+        uint256 units = _rewards[nodeId].units;
+        uint256 until = _cold[nodeId].certifiedUntil;
+        bool certified = block.timestamp < until;
+        standing = RewardStanding({
+            units: units,
+            earningUnits: certified || units < _baselineUnits ? units : _baselineUnits,
+            certifiedUntil: certified ? until : 0,
+            excluded: hot.flags & EXCLUDED != 0
+        });
+    }
+
+    /// @inheritdoc INodeRegistry
+    function excludedFrom(uint256 identityId) external view returns (uint256) {
+        return _excludedFrom[identityId];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function isKeyExcluded(address key) external view returns (bool) {
+        return _excludedKeys[key];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function farmCountOf(uint256 identityId) external view returns (uint256) {
+        return _farmsOf[identityId];
     }
 
     /// @inheritdoc INodeRegistry
@@ -798,7 +801,8 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
             initialEmission: _initialEmission,
             decayBps: _decayBps,
             decayEvery: _decayEvery,
-            weights: Weights(_wCpu, _wMemory, _wSsd, _wHdd, _wGpu)
+            weights: Weights(_wCpu, _wMemory, _wSsd, _wHdd, _wGpu),
+            baselineUnits: _baselineUnits
         });
         genesis = _genesis;
     }
@@ -827,7 +831,7 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
             status: hot.status,
             lastHeartbeat: hot.lastHeartbeat,
             onlineSeconds: hot.onlineSeconds,
-            activeLeases: _usage[nodeId].activeLeases,
+            activeLeases: _capacity[nodeId].reserved.activeLeases,
             key: cold.key,
             country: cold.country
         });
@@ -842,7 +846,8 @@ contract NodeRegistry is AccessControl, EIP712, INodeRegistry {
     function capacity(uint256 nodeId) external view returns (Resources memory total, Resources memory reserved) {
         if (_hot[nodeId].status == NodeStatus.None) revert NodeUnknown(nodeId);
         Capacity memory c = _capacity[nodeId];
-        return (c.total, c.reserved);
+        Reservation memory r = c.reserved;
+        return (c.total, Resources(r.cpu, r.memoryMiB, r.ssdGiB, r.hddGiB, r.gpus));
     }
 
     /// @inheritdoc INodeRegistry

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {SealableRoles} from "./access/SealableRoles.sol";
 import {IReputationRegistry} from "./interfaces/IReputationRegistry.sol";
 
 /// @title ReputationRegistry
 /// @notice See {IReputationRegistry}.
-contract ReputationRegistry is AccessControl, IReputationRegistry {
+contract ReputationRegistry is SealableRoles, IReputationRegistry {
     /// @notice The role of the markets, which record receipts and outcomes.
     bytes32 public constant WRITER_ROLE = keccak256("WRITER_ROLE");
     /// @notice The role of certifiers, which issue attestations.

@@ -51,6 +51,8 @@ export const identity = onchainTable(
     /** How many actions the agent logged (the `actions` relation lists them). */
     actionCount: t.integer().notNull(),
     actionHead: t.hex(),
+    /** The first epoch its farms' nodes earn no farming rewards in, once governance excluded it. */
+    rewardsExcludedFromEpoch: t.bigint(),
     createdBlock: t.bigint().notNull(),
     createdAt: t.bigint().notNull(),
   }),
@@ -177,8 +179,6 @@ export const farm = onchainTable(
     identityId: t.bigint().notNull(),
     name: t.text().notNull(),
     payout: t.hex().notNull(),
-    /** The first epoch the farm earns nothing in, once excluded. */
-    excludedFromEpoch: t.bigint(),
     createdBlock: t.bigint().notNull(),
     createdAt: t.bigint().notNull(),
   }),
@@ -212,9 +212,13 @@ export const node = onchainTable(
     priceHddGiB: t.bigint().notNull(),
     priceGpu: t.bigint().notNull(),
     bond: t.bigint().notNull(),
+    /** The node's certification as NodeRegistry cached it: a certifier audited its declared resources. Certified, it
+     * earns on all of them (times 1.25) until `certifiedUntil` (2^40 - 1: no expiry); uncertified, on at most the
+     * policy's baseline units. */
     certified: t.boolean().notNull(),
-    /** Capacity units of the node's running leases (its utilisation bonus). */
-    leasedUnits: t.bigint().notNull(),
+    certifiedUntil: t.bigint(),
+    /** The first epoch it earns no farming rewards in (its identity or its key was excluded). */
+    excludedFromEpoch: t.bigint(),
     lastHeartbeat: t.bigint(),
     onlineSeconds: t.bigint().notNull(),
     heartbeats: t.bigint().notNull(),
@@ -249,7 +253,7 @@ export const nodeUptimeHour = onchainTable(
   (table) => ({ pk: primaryKey({ columns: [table.nodeId, table.hour] }) }),
 );
 
-/** A node's closed reward epoch: uptime, leased use, points and the rewards it came to. */
+/** A node's closed reward epoch: uptime, the capacity units it earned on, points and the rewards it came to. */
 export const nodeEpoch = onchainTable(
   "node_epoch",
   (t) => ({
@@ -257,7 +261,8 @@ export const nodeEpoch = onchainTable(
     epoch: t.bigint().notNull(),
     farmId: t.bigint().notNull(),
     seconds: t.bigint().notNull(),
-    leasedUnitSeconds: t.bigint().notNull(),
+    /** Capacity units (times 1,024) it earned on: all it declared while certified, at most the baseline otherwise. */
+    units: t.bigint().notNull(),
     points: t.bigint().notNull(),
     /** The FOLD the epoch's points became, once final (the epoch after it ended). */
     rewards: t.bigint(),

@@ -13,7 +13,7 @@ import {Permits} from "../libraries/Permits.sol";
 /// are those of the terms when it was requested. The owner delivers the dataset key sealed to the grantee's X25519
 /// key (from the identity registry) in an event. Until then nothing is paid, and after the delivery window the
 /// grantee may cancel with a full refund. Once the key is delivered, the time share is paid as it runs (from
-/// approval, second by second, settled by anyone) and each use pays its price as it is recorded. The owner may revoke
+/// the delivery, second by second, settled by anyone; the time between approval and delivery is refunded at the end) and each use pays its price as it is recorded. The owner may revoke
 /// at any time: the time not yet run and the uses not made go back to the requester, and the grant is refused from
 /// the next call on. Earnings accrue to
 /// the owner's address and the payees' and are withdrawn with `withdraw`; each grant has one reputation receipt
@@ -77,6 +77,7 @@ interface IDataMarket {
     /// @param state Its state.
     /// @param purpose Its one purpose.
     /// @param keyDelivered Whether the owner delivered the sealed key.
+    /// @param deliveredAt When the key was delivered (zero: not yet); the time share is billed from then.
     /// @param requestedAt When it was requested.
     /// @param duration The access asked for, in seconds, from approval.
     /// @param expiresAt When access ends (zero until approval): it is refused from this second on.
@@ -92,6 +93,7 @@ interface IDataMarket {
         GrantState state;
         Purpose purpose;
         bool keyDelivered;
+        uint40 deliveredAt;
         uint40 requestedAt;
         uint32 duration;
         uint40 expiresAt;

@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 /// @title Fourfold farming rewards
 /// @notice The only minter of FOLD. NodeRegistry computes every node's points from the heartbeats that prove it
 /// online, epoch by epoch, and converts them into the node's share of each epoch's emission once the epoch's total
-/// is final; this contract mints what a node is owed to its farm's payout address, and lets governance exclude a
-/// farm from the current epoch on (earned rewards are never taken back).
+/// is final; this contract mints what a node is owed to its farm's payout address, and lets governance exclude an
+/// identity (its farms, its nodes and their keys) from the current epoch on (earned rewards are never taken back).
 interface IFarmingRewards {
     /// @notice The node is owed nothing now.
     error RewardsNothingToClaim(uint256 nodeId);
@@ -23,9 +23,9 @@ interface IFarmingRewards {
     /// @notice What `claim` would mint now.
     function pendingRewards(uint256 nodeId) external view returns (uint256);
 
-    /// @notice Excludes a farm from farming rewards from the current epoch on (see `INodeRegistry.excludeFarm`).
-    /// Governance only.
-    function excludeFarm(uint256 farmId, uint256[] calldata nodeIds) external;
+    /// @notice Excludes an identity from farming rewards from the current epoch on (see
+    /// `INodeRegistry.excludeIdentity`). Governance only.
+    function excludeIdentity(uint256 identityId, uint256[] calldata farmIds, uint256[] calldata nodeIds) external;
 
     /// @notice The emission of an epoch (see EmissionSchedule).
     function emission(uint256 epoch) external view returns (uint256);

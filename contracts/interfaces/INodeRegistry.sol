@@ -111,8 +111,10 @@ interface INodeRegistry {
     /// @param epochLength Seconds in an epoch (at least maxGap, at most 30 days).
     /// @param initialEmission FOLD emitted in each of the first `decayEvery` epochs.
     /// @param decayBps The factor applied to the emission every `decayEvery` epochs, in basis points (below 10,000).
-    /// @param decayEvery Epochs per step of the schedule.
-    /// @param weights Capacity units per resource unit.
+    /// @param decayEvery Epochs per step of the schedule (1 to 3,650).
+    /// @param weights Capacity units per resource unit (times 1,024; each at most 65,536).
+    /// @param baselineUnits The most capacity units (times 1,024) an uncertified node earns on, whatever it declares
+    /// (at most 16,384: sixteen units).
     struct RewardPolicy {
         address reputation;
         uint256 epochLength;
@@ -120,13 +122,15 @@ interface INodeRegistry {
         uint256 decayBps;
         uint256 decayEvery;
         Weights weights;
+        uint256 baselineUnits;
     }
 
     /// @notice A node's farming reward accounting (one slot).
     /// @param cumStart The node's proven seconds when its open epoch began for it.
     /// @param pendingEpoch The epoch the node last closed, plus one (zero: none); it becomes FOLD owed once that
     /// epoch's total is final (two epochs later).
-    /// @param units The node's capacity units, times 1,024 (its weight per proven second).
+    /// @param units The node's declared capacity units, times 1,024 (what it earns on per proven second while
+    /// certified; uncertified, at most the policy's `baselineUnits`).
     /// @param pendingPoints The node's points in that epoch.
     /// @param owed FOLD owed to the node and not yet claimed.
     struct RewardState {
@@ -137,23 +141,17 @@ interface INodeRegistry {
         uint96 owed;
     }
 
-    /// @notice A node's leases and its utilisation accounting (one slot). Positions are the node's accrued online
-    /// seconds (see `accruedOnlineSeconds`): they advance only with proven time, so leased units integrated over them
-    /// count only seconds the node proved.
-    /// @param activeLeases Leases holding a reservation on it.
-    /// @param leasedUnits Capacity units (times 1,024) of its running leases that earn the utilisation bonus:
-    /// acknowledged, not ended, and not held by the farm's own identity.
-    /// @param epoch The epoch the accounting was last brought up to.
-    /// @param anchor The position `current` runs to.
-    /// @param current Leased units times seconds in `epoch`, from its start up to `anchor`.
-    /// @param previous Leased units times seconds in the epoch before `epoch`, for the node to close.
-    struct Usage {
-        uint32 activeLeases;
-        uint24 leasedUnits;
-        uint24 epoch;
-        uint48 anchor;
-        uint64 current;
-        uint64 previous;
+    /// @notice Where a node stands for farming rewards.
+    /// @param units Its declared capacity units, times 1,024.
+    /// @param earningUnits The units it earns on per proven second now: all of them while certified, at most the
+    /// policy's `baselineUnits` otherwise.
+    /// @param certifiedUntil Until when its cached certification counts (zero: not certified; 2^40 - 1: no expiry).
+    /// @param excluded Whether it is excluded from farming rewards (its identity or its key was excluded).
+    struct RewardStanding {
+        uint256 units;
+        uint256 earningUnits;
+        uint256 certifiedUntil;
+        bool excluded;
     }
 
     /// @notice One relayed heartbeat: the node key's compact (EIP-2098) signature of Heartbeat(nodeId, timestamp).
@@ -237,23 +235,26 @@ interface INodeRegistry {
     event Heartbeat(uint256 indexed nodeId, uint256 timestamp, uint256 onlineSeconds);
     /// @notice A batch skipped this node's heartbeat, for `reason`; the rest of the batch went on.
     event HeartbeatSkipped(uint256 indexed nodeId, SkipReason reason);
-    /// @notice The farm is excluded already.
-    error FarmAlreadyExcluded(uint256 farmId);
+    /// @notice The identity is excluded already.
+    error IdentityAlreadyExcluded(uint256 identityId);
 
-    /// @notice Excluding a farm needs every node it ever registered, in increasing order; the list breaks at `index`.
-    error FarmNodesIncomplete(uint256 farmId, uint256 index, uint256 nodeCount);
+    /// @notice Excluding an identity needs every farm it created and every node registered in them, each list in
+    /// increasing order; a list breaks at `index`, or has the wrong length (`index` is then its length), against
+    /// `expected` entries.
+    error ExclusionIncomplete(uint256 identityId, uint256 index, uint256 expected);
 
     /// @notice A reward policy value is out of range.
     error RewardsInvalidPolicy(string parameter, uint256 value);
 
-    /// @notice A node closed an epoch at its first heartbeat in a later one: its proven seconds in it, its leased
-    /// capacity units times those seconds, and the points they earned (zero when forfeited: closed after the next
-    /// epoch had ended, or its farm was excluded). `owed` is the FOLD its previous closed epoch turned into, now final.
+    /// @notice A node closed an epoch at its first heartbeat in a later one: its proven seconds in it, the capacity
+    /// units it earned on, and the points they earned (zero when forfeited: the heartbeat was signed after the next
+    /// epoch had ended, or relayed after it had, when the epoch's total was already final; or the node is excluded).
+    /// `owed` is the FOLD its previous closed epoch turned into, now final.
     event EpochClosed(
         uint256 indexed nodeId,
         uint256 indexed epoch,
         uint256 seconds_,
-        uint256 leasedUnitSeconds,
+        uint256 units,
         uint256 points,
         uint256 owed
     );
@@ -264,11 +265,17 @@ interface INodeRegistry {
     /// @notice Rewards owed to a node were handed to the rewards contract for minting.
     event RewardsTaken(uint256 indexed nodeId, address indexed payout, uint256 amount);
 
-    /// @notice A node's cached certification changed.
-    event CertificationRefreshed(uint256 indexed nodeId, bool certified);
+    /// @notice A node's cached certification changed: it counts until `until` (zero: not certified; 2^40 - 1: no
+    /// expiry).
+    event CertificationRefreshed(uint256 indexed nodeId, bool certified, uint256 until);
 
-    /// @notice Governance excluded a farm from farming rewards from `fromEpoch` on.
-    event FarmExcluded(uint256 indexed farmId, uint256 fromEpoch);
+    /// @notice Governance excluded an identity from farming rewards from `fromEpoch` on: every farm it has or
+    /// creates, and every node key it used.
+    event IdentityExcluded(uint256 indexed identityId, uint256 fromEpoch);
+
+    /// @notice A node is excluded from farming rewards from `fromEpoch` on: its identity was excluded, or it was
+    /// registered by an excluded identity or with an excluded key.
+    event NodeExcluded(uint256 indexed nodeId, uint256 fromEpoch);
 
     /// @notice A bond must be more than zero.
     error NodeZeroBond();
@@ -283,12 +290,7 @@ interface INodeRegistry {
     event NodeBondRefunded(uint256 indexed nodeId, address indexed to, uint256 amount);
 
     event CapacityReserved(uint256 indexed nodeId, address indexed market, Resources resources);
-    /// @notice A market's lease began running on reserved capacity: its `units` count towards the node's utilisation
-    /// bonus until it is released. `leasedUnits` is the node's total afterwards.
-    event CapacityInUse(uint256 indexed nodeId, address indexed market, uint256 units, uint256 leasedUnits);
-    /// @notice A market released reserved capacity; if it was in use, its units no longer count. `leasedUnits` is the
-    /// node's total afterwards.
-    event CapacityReleased(uint256 indexed nodeId, address indexed market, Resources resources, uint256 leasedUnits);
+    event CapacityReleased(uint256 indexed nodeId, address indexed market, Resources resources);
 
     /// @notice Creates a farm owned by `ownerIdentityId`, which the caller must own.
     function createFarm(uint256 ownerIdentityId, string calldata name, address payout) external returns (uint256);
@@ -324,8 +326,10 @@ interface INodeRegistry {
     function bondOf(uint256 nodeId) external view returns (uint256);
 
     /// @notice Re-reads the node's certification (a valid attestation of `FarmingRewards.certificationSchema(nodeId)`
-    /// about its farm's identity in the reputation registry) into the node's record, where the epoch accounting uses it.
-    /// Anyone may call it, after an attestation is issued, expires or is revoked.
+    /// about its farm's identity in the reputation registry: a certifier audited the node's declared resources) into
+    /// the node's record, with its expiry, where the epoch accounting uses it: a certified node earns on all its
+    /// declared units, times 1.25. Anyone may call it, after an attestation is issued or revoked; an expiry takes
+    /// effect by itself.
     function refreshCertification(uint256 nodeId) external returns (bool certified);
 
     /// @notice Hands over what the node is owed (converting its pending epoch when that epoch's total is final) and
@@ -334,10 +338,20 @@ interface INodeRegistry {
     /// @return payout The node's farm's payout address.
     function takeRewards(uint256 nodeId) external returns (uint256 amount, address payout);
 
-    /// @notice Excludes a farm's nodes from farming rewards from the current epoch on; what they were owed before is
-    /// kept. `nodeIds` lists every node the farm ever registered, in increasing order (the indexer has it). Nodes
-    /// it registers later are excluded too. Rewards role only.
-    function excludeFarm(uint256 farmId, uint256[] calldata nodeIds) external;
+    /// @notice Excludes an identity from farming rewards from the current epoch on: the nodes of every farm it
+    /// created, the nodes it registers later in any farm, and every node key it used, wherever that key is registered
+    /// again. What its nodes were owed before is kept. `farmIds` lists every farm the identity created and `nodeIds`
+    /// every node registered in them, each in increasing order (the indexer has both). Rewards role only.
+    function excludeIdentity(uint256 identityId, uint256[] calldata farmIds, uint256[] calldata nodeIds) external;
+
+    /// @notice The epoch an identity is excluded from, plus one (zero: not excluded).
+    function excludedFrom(uint256 identityId) external view returns (uint256);
+
+    /// @notice Whether a node key was used by an excluded identity (a node registered with it is excluded).
+    function isKeyExcluded(address key) external view returns (bool);
+
+    /// @notice Farms the identity created.
+    function farmCountOf(uint256 identityId) external view returns (uint256);
 
     /// @notice The sum of the points closed in `epoch` so far (final once `epoch + 2` has begun), zero when unknown.
     function epochPoints(uint256 epoch) external view returns (uint256);
@@ -345,8 +359,8 @@ interface INodeRegistry {
     /// @notice A node's reward accounting.
     function rewardState(uint256 nodeId) external view returns (RewardState memory);
 
-    /// @notice A node's leases and utilisation accounting.
-    function usage(uint256 nodeId) external view returns (Usage memory);
+    /// @notice What a node earns on (see RewardStanding).
+    function rewardStanding(uint256 nodeId) external view returns (RewardStanding memory);
 
     /// @notice What `takeRewards` would hand over now.
     function rewardsOwed(uint256 nodeId) external view returns (uint256);
@@ -373,14 +387,8 @@ interface INodeRegistry {
     /// @return prices The node's current prices, which the market fixes for the lease.
     function reserve(uint256 nodeId, Resources calldata resources) external returns (Prices memory prices);
 
-    /// @notice Marks reserved capacity as used by a running lease: until it is released with `inUse`, its capacity
-    /// units earn the node's utilisation bonus for every second the node proves. Markets only, for leases whose tenant
-    /// is not the farm itself.
-    /// @return accruedSeconds The node's accrued online seconds now (see `accruedOnlineSeconds`).
-    function useCapacity(uint256 nodeId, Resources calldata resources) external returns (uint256 accruedSeconds);
-
-    /// @notice Releases capacity a lease held; `inUse` when it was marked by `useCapacity`. Markets only.
-    function release(uint256 nodeId, Resources calldata resources, bool inUse) external;
+    /// @notice Releases capacity a lease held. Markets only.
+    function release(uint256 nodeId, Resources calldata resources) external;
 
     function farm(uint256 farmId) external view returns (Farm memory);
     function farmOwner(uint256 farmId) external view returns (address);

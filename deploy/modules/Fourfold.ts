@@ -15,8 +15,10 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  *   day, an hour and a week.
  *
  * - `epochLength` (seconds), `initialEmission` (FOLD wei), `decayBps`, `decayEvery`: the farming rewards' epochs
- *   and emission schedule (default: a day; 500,000 FOLD an epoch, times 0.95 every 30 epochs), and
- *   `weightCpu`, `weightMemoryGiB`, `weightSsdGiB`, `weightHddGiB`, `weightGpu`: capacity units times 1,024.
+ *   and emission schedule (default: a day; 500,000 FOLD an epoch, times 0.95 every 30 epochs),
+ *   `weightCpu`, `weightMemoryGiB`, `weightSsdGiB`, `weightHddGiB`, `weightGpu`: capacity units times 1,024 (each at
+ *   most 65,536), and `baselineUnits`: the most units times 1,024 an uncertified node earns on, whatever it declares
+ *   (default 8,192, eight units; at most 16,384).
  *
  * - `responseWindow`, `deliveryWindow` (seconds): how long a data owner has to answer an access request, and to
  *   deliver the key of an approved one, before the requester may take the escrow back. Defaults: 3 days and a day.
@@ -27,8 +29,9 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  *
  * The module makes FarmingRewards FOLD's minter and grants it the rewards role on NodeRegistry, and grants
  * the lease market its roles on the node and reputation registries, the data and job markets theirs on the
- * reputation registry, and the job market its role on the data market, so the deploying account
- * must be `admin` (the default); a real deployment hands the admin role to its timelock afterwards.
+ * reputation registry, and the job market its role on the data market; then it seals each of those roles, so that
+ * nobody (the admin included) can ever revoke them or grant them to anyone else (docs/security.md). The deploying
+ * account must therefore be `admin` (the default); a real deployment hands the admin role to its timelock afterwards.
  *
  * The tests deploy through this module, so it is tested with everything else.
  */
@@ -63,12 +66,15 @@ export default buildModule("Fourfold", (m) => {
         hddGiB: m.getParameter("weightHddGiB", 2n),
         gpu: m.getParameter("weightGpu", 8_192n),
       },
+      baselineUnits: m.getParameter("baselineUnits", 8_192n),
     },
   ]);
   const farmingRewards = m.contract("FarmingRewards", [foldToken, nodeRegistry, admin]);
   m.call(foldToken, "setMinter", [farmingRewards]);
   const rewardsRole = m.staticCall(nodeRegistry, "REWARDS_ROLE", [], 0, { id: "NodeRegistry_REWARDS_ROLE" });
-  m.call(nodeRegistry, "grantRole", [rewardsRole, farmingRewards], { id: "NodeRegistry_grantRewards_FarmingRewards" });
+  const grantRewards = m.call(nodeRegistry, "grantRole", [rewardsRole, farmingRewards], {
+    id: "NodeRegistry_grantRewards_FarmingRewards",
+  });
   const governorRole = m.staticCall(farmingRewards, "GOVERNOR_ROLE", [], 0, { id: "FarmingRewards_GOVERNOR_ROLE" });
   m.call(farmingRewards, "grantRole", [governorRole, admin], { id: "FarmingRewards_grantGovernor_admin" });
 
@@ -84,8 +90,10 @@ export default buildModule("Fourfold", (m) => {
   ]);
   const marketRole = m.staticCall(nodeRegistry, "MARKET_ROLE", [], 0, { id: "NodeRegistry_MARKET_ROLE" });
   const writerRole = m.staticCall(reputationRegistry, "WRITER_ROLE", [], 0, { id: "ReputationRegistry_WRITER_ROLE" });
-  m.call(nodeRegistry, "grantRole", [marketRole, leaseMarket], { id: "NodeRegistry_grantMarket_LeaseMarket" });
-  m.call(reputationRegistry, "grantRole", [writerRole, leaseMarket], {
+  const grantMarket = m.call(nodeRegistry, "grantRole", [marketRole, leaseMarket], {
+    id: "NodeRegistry_grantMarket_LeaseMarket",
+  });
+  const grantLeaseWriter = m.call(reputationRegistry, "grantRole", [writerRole, leaseMarket], {
     id: "ReputationRegistry_grantWriter_LeaseMarket",
   });
 
@@ -97,7 +105,7 @@ export default buildModule("Fourfold", (m) => {
     m.getParameter("responseWindow", 259_200n),
     m.getParameter("deliveryWindow", 86_400n),
   ]);
-  m.call(reputationRegistry, "grantRole", [writerRole, dataMarket], {
+  const grantDataWriter = m.call(reputationRegistry, "grantRole", [writerRole, dataMarket], {
     id: "ReputationRegistry_grantWriter_DataMarket",
   });
 
@@ -115,11 +123,23 @@ export default buildModule("Fourfold", (m) => {
       m.getParameter("silenceSlashBps", 1_000n),
     ],
   ]);
-  m.call(reputationRegistry, "grantRole", [writerRole, jobMarket], {
+  const grantJobWriter = m.call(reputationRegistry, "grantRole", [writerRole, jobMarket], {
     id: "ReputationRegistry_grantWriter_JobMarket",
   });
   const dataMarketRole = m.staticCall(dataMarket, "MARKET_ROLE", [], 0, { id: "DataMarket_MARKET_ROLE" });
-  m.call(dataMarket, "grantRole", [dataMarketRole, jobMarket], { id: "DataMarket_grantMarket_JobMarket" });
+  const grantDataMarket = m.call(dataMarket, "grantRole", [dataMarketRole, jobMarket], {
+    id: "DataMarket_grantMarket_JobMarket",
+  });
+
+  // The cross-contract roles, once granted, are sealed: no admin can revoke them (freezing settlement, refunds and
+  // claims) or grant them to an account of its own (moving escrow).
+  m.call(nodeRegistry, "sealRole", [rewardsRole], { id: "NodeRegistry_sealRewards", after: [grantRewards] });
+  m.call(nodeRegistry, "sealRole", [marketRole], { id: "NodeRegistry_sealMarket", after: [grantMarket] });
+  m.call(reputationRegistry, "sealRole", [writerRole], {
+    id: "ReputationRegistry_sealWriter",
+    after: [grantLeaseWriter, grantDataWriter, grantJobWriter],
+  });
+  m.call(dataMarket, "sealRole", [dataMarketRole], { id: "DataMarket_sealMarket", after: [grantDataMarket] });
   const arbiterRole = m.staticCall(jobMarket, "ARBITER_ROLE", [], 0, { id: "JobMarket_ARBITER_ROLE" });
   m.call(jobMarket, "grantRole", [arbiterRole, m.getParameter("arbiter", deployer)], {
     id: "JobMarket_grantArbiter",

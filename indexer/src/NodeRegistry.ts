@@ -1,7 +1,7 @@
 // NodeRegistry: farms, nodes (resources, prices, status, bond, certification), heartbeats aggregated into uptime per
 // node per hour, reserved capacity, and each node's closed reward epochs.
 import { ponder } from "ponder:registry";
-import { farm, node, nodeEpoch, nodeUptimeHour } from "ponder:schema";
+import { farm, identity, node, nodeEpoch, nodeUptimeHour } from "ponder:schema";
 import { hexToString } from "viem";
 import { label, NODE_STATUSES } from "../lib/enums.ts";
 
@@ -23,8 +23,14 @@ ponder.on("NodeRegistry:FarmPayoutSet", async ({ event, context }) => {
   await context.db.update(farm, { id: event.args.farmId }).set({ payout: event.args.payout });
 });
 
-ponder.on("NodeRegistry:FarmExcluded", async ({ event, context }) => {
-  await context.db.update(farm, { id: event.args.farmId }).set({ excludedFromEpoch: event.args.fromEpoch });
+ponder.on("NodeRegistry:IdentityExcluded", async ({ event, context }) => {
+  await context.db
+    .update(identity, { id: event.args.identityId })
+    .set({ rewardsExcludedFromEpoch: event.args.fromEpoch });
+});
+
+ponder.on("NodeRegistry:NodeExcluded", async ({ event, context }) => {
+  await context.db.update(node, { id: event.args.nodeId }).set({ excludedFromEpoch: event.args.fromEpoch });
 });
 
 ponder.on("NodeRegistry:NodeRegistered", async ({ event, context }) => {
@@ -53,7 +59,6 @@ ponder.on("NodeRegistry:NodeRegistered", async ({ event, context }) => {
     priceGpu: 0n,
     bond: 0n,
     certified: false,
-    leasedUnits: 0n,
     onlineSeconds: 0n,
     heartbeats: 0n,
     rewardsOwed: 0n,
@@ -87,7 +92,8 @@ ponder.on("NodeRegistry:NodeBondRefunded", async ({ event, context }) => {
 });
 
 ponder.on("NodeRegistry:CertificationRefreshed", async ({ event, context }) => {
-  await context.db.update(node, { id: event.args.nodeId }).set({ certified: event.args.certified });
+  const { nodeId, certified, until } = event.args;
+  await context.db.update(node, { id: nodeId }).set({ certified, certifiedUntil: certified ? until : null });
 });
 
 /** Adds to the node's hour (by block time) `online` credited seconds, and a heartbeat or a skipped one. */
@@ -136,19 +142,14 @@ ponder.on("NodeRegistry:CapacityReserved", async ({ event, context }) => {
   }));
 });
 
-ponder.on("NodeRegistry:CapacityInUse", async ({ event, context }) => {
-  await context.db.update(node, { id: event.args.nodeId }).set({ leasedUnits: event.args.leasedUnits });
-});
-
 ponder.on("NodeRegistry:CapacityReleased", async ({ event, context }) => {
-  const { nodeId, resources: r, leasedUnits } = event.args;
+  const { nodeId, resources: r } = event.args;
   await context.db.update(node, { id: nodeId }).set((row) => ({
     reservedCpu: row.reservedCpu - r.cpu,
     reservedMemoryMiB: row.reservedMemoryMiB - BigInt(r.memoryMiB),
     reservedSsdGiB: row.reservedSsdGiB - BigInt(r.ssdGiB),
     reservedHddGiB: row.reservedHddGiB - BigInt(r.hddGiB),
     reservedGpus: row.reservedGpus - r.gpus,
-    leasedUnits,
   }));
 });
 
@@ -168,7 +169,7 @@ async function epochRewarded(
 
 // `owed` is what the node's previously pending epoch turned into; this epoch's points (if any) now wait in turn.
 ponder.on("NodeRegistry:EpochClosed", async ({ event, context }) => {
-  const { nodeId, epoch, seconds_, leasedUnitSeconds, points, owed } = event.args;
+  const { nodeId, epoch, seconds_, units, points, owed } = event.args;
   const before = await context.db.find(node, { id: nodeId });
   if (before === null) return;
   if (before.pendingEpoch !== null && before.pendingEpoch !== undefined) {
@@ -179,7 +180,7 @@ ponder.on("NodeRegistry:EpochClosed", async ({ event, context }) => {
     epoch,
     farmId: before.farmId,
     seconds: seconds_,
-    leasedUnitSeconds,
+    units,
     points,
     closedBlock: event.block.number,
     closedAt: event.block.timestamp,

@@ -232,14 +232,14 @@ function suite(kind: "pglite" | "postgres") {
         states: { items: { state: string; reason: string | null }[] };
         payments: { items: { kind: string; amount: string; fee: string | null; escrowAfter: string }[] };
       };
-      node: { reservedCpu: number; leasedUnits: string };
+      node: { reservedCpu: number };
     }>(`{
       lease(id: "${leaseId}") {
         state endReason tenant tenantId farmId endpoint cpu deposit escrow paid toppedUp refund
         states(orderBy: "block") { items { state reason } }
         payments(orderBy: "block") { items { kind amount fee escrowAfter } }
       }
-      node(id: "${nodeId}") { reservedCpu leasedUnits }
+      node(id: "${nodeId}") { reservedCpu }
     }`);
     const { lease } = data;
     assert.equal(lease.state, "Ended");
@@ -269,7 +269,7 @@ function suite(kind: "pglite" | "postgres") {
       BigInt(onChain.paid),
       "the settlements add up to what the lease paid",
     );
-    assert.deepEqual(data.node, { reservedCpu: 0, leasedUnits: "0" }, "the ended lease released its capacity");
+    assert.deepEqual(data.node, { reservedCpu: 0 }, "the ended lease released its capacity");
   });
 
   it("answers GET /nodes with free-capacity, region, price and online filters, sorted and paginated", async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
+import { actAs, deployFourfold, ethers, networkHelpers } from "./fixture.ts";
 import { bindKey, bytes32, Purpose as KeyPurpose, signPermit } from "./helpers.ts";
 
 const { time } = networkHelpers;
@@ -43,7 +43,7 @@ const FAR = 2n ** 40n;
  */
 async function withDataset() {
   const base = await deployFourfold();
-  const [deployer, alice, bob, carol, dave, operator, stranger, market] = base.signers;
+  const [deployer, alice, bob, carol, dave, operator, stranger] = base.signers;
   const { identityRegistry: reg, dataMarket: data, foldToken: token, reputationRegistry: rep } = base;
   await reg.connect(alice).register("alice", "");
   await reg.connect(bob).register("bob", "");
@@ -52,7 +52,8 @@ async function withDataset() {
   await data.connect(alice).registerDataset(1n, CONTENT, URI, TERMS, []);
   await token.connect(deployer).transfer(bob.address, 100n * ONE);
   await token.connect(bob).approve(await data.getAddress(), 100n * ONE);
-  await data.connect(deployer).grantRole(await data.MARKET_ROLE(), market.address);
+  // The job market holds the market role, sealed: the tests record uses as the job market.
+  const market = await actAs(await base.jobMarket.getAddress());
   return { ...base, reg, data, token, rep, deployer, alice, bob, carol, dave, operator, stranger, market };
 }
 
@@ -65,14 +66,17 @@ async function at<T>(timestamp: bigint, send: () => Promise<T>): Promise<T> {
   return send();
 }
 
-/** Plus grant 1: bob asks for a day of Training with 10 uses; alice approves at `approvedAt` and delivers at +10. */
+/**
+ * Plus grant 1: bob asks for a day of Training with 10 uses; alice approves at `approvedAt` and her Operator key
+ * delivers the key 10 s later, at `deliveredAt`, from when the time share is billed.
+ */
 async function withGrant() {
   const c = await withDataset();
   await c.data.connect(c.bob).requestAccess(1n, 2n, Purpose.Training, DAY, 10n, price(DAY, 10n));
   const approvedAt = BigInt(await time.latest()) + 10n;
   await at(approvedAt, () => c.data.connect(c.alice).approve(1n));
   await at(approvedAt + 10n, () => c.data.connect(c.operator).deliverKey(1n, SEALED));
-  return { ...c, approvedAt, expiresAt: approvedAt + DAY };
+  return { ...c, approvedAt, deliveredAt: approvedAt + 10n, expiresAt: approvedAt + DAY };
 }
 
 describe("DataMarket", () => {
@@ -375,8 +379,8 @@ describe("DataMarket", () => {
     it("pays each use and the time run, and enforces expiry to the second", async () => {
       const c = await networkHelpers.loadFixture(withGrant);
       const use = (t: bigint) => at(t, () => c.data.connect(c.bob).recordUse(1n, Purpose.Training, bytes32("use")));
-      // 100 s after approval: one use plus 100 s of time.
-      await expect(use(c.approvedAt + 100n))
+      // 100 s after the key's delivery: one use plus 100 s of time.
+      await expect(use(c.deliveredAt + 100n))
         .to.emit(c.data, "DataUsed")
         .withArgs(1n, 1n, 2n, Purpose.Training, bytes32("use"), 9n, TERMS.pricePerUse + 100n * PER_SECOND);
       expect(await c.data.earned(c.alice.address)).to.equal(TERMS.pricePerUse + 100n * PER_SECOND);
@@ -388,13 +392,13 @@ describe("DataMarket", () => {
       await expect(use(c.expiresAt + 1n))
         .to.be.revertedWithCustomError(c.data, "DataGrantExpired")
         .withArgs(1n, c.expiresAt);
-      // Settling after expiry pays the rest of the time and refunds the 8 uses not made.
+      // Settling after expiry pays the rest of the time and refunds the 8 uses not made, and the 10 s between
+      // approval and delivery, when bob could not use the data.
+      const refund = 8n * TERMS.pricePerUse + 10n * PER_SECOND;
       const tx = c.data.settle(1n);
-      await expect(tx)
-        .to.emit(c.data, "GrantEnded")
-        .withArgs(1n, GrantState.Expired, 8n * TERMS.pricePerUse, "");
-      await expect(tx).to.changeTokenBalance(ethers, c.token, c.bob, 8n * TERMS.pricePerUse);
-      expect(await c.data.earned(c.alice.address)).to.equal(price(DAY, 2n));
+      await expect(tx).to.emit(c.data, "GrantEnded").withArgs(1n, GrantState.Expired, refund, "");
+      await expect(tx).to.changeTokenBalance(ethers, c.token, c.bob, refund);
+      expect(await c.data.earned(c.alice.address)).to.equal(price(DAY, 2n) - 10n * PER_SECOND);
       await expect(c.data.settle(1n))
         .to.be.revertedWithCustomError(c.data, "DataWrongState")
         .withArgs(1n, GrantState.Expired);
@@ -421,14 +425,14 @@ describe("DataMarket", () => {
 
     it("revokes at once, refunding exactly the unused share, and refuses the next use", async () => {
       const c = await networkHelpers.loadFixture(withGrant);
-      await at(c.approvedAt + 1_000n, () => c.data.connect(c.bob).recordUse(1n, Purpose.Training, bytes32("u")));
+      await at(c.deliveredAt + 1_000n, () => c.data.connect(c.bob).recordUse(1n, Purpose.Training, bytes32("u")));
       await expect(c.data.connect(c.bob).revoke(1n))
         .to.be.revertedWithCustomError(c.data, "DataNotIdentityController")
         .withArgs(1n, c.bob.address);
-      // A quarter of the day has run: three quarters of the time and 9 uses go back.
+      // A quarter of the day has run since the delivery: the rest of the time and 9 uses go back.
       const ran = DAY / 4n;
       const refund = (DAY - ran) * PER_SECOND + 9n * TERMS.pricePerUse;
-      const tx = at(c.approvedAt + ran, () => c.data.connect(c.alice).revoke(1n));
+      const tx = at(c.deliveredAt + ran, () => c.data.connect(c.alice).revoke(1n));
       await expect(tx)
         .to.emit(c.data, "GrantSettled")
         .withArgs(1n, (ran - 1_000n) * PER_SECOND);
@@ -469,12 +473,12 @@ describe("DataMarket", () => {
 
     it("records one reputation receipt per grant, grantee to owner, grown by each payment", async () => {
       const c = await networkHelpers.loadFixture(withGrant);
-      await at(c.approvedAt + 100n, () => c.data.connect(c.bob).recordUse(1n, Purpose.Training, bytes32("u")));
+      await at(c.deliveredAt + 100n, () => c.data.connect(c.bob).recordUse(1n, Purpose.Training, bytes32("u")));
       const receiptId = (await c.data.grant(1n)).receiptId;
       expect(receiptId).to.not.equal(0n);
       const first = TERMS.pricePerUse + 100n * PER_SECOND;
       expect((await c.rep.receipt(receiptId)).slice(0, 3)).to.deep.equal([2n, 1n, first]);
-      await at(c.approvedAt + 200n, () => c.data.settle(1n));
+      await at(c.deliveredAt + 200n, () => c.data.settle(1n));
       expect((await c.rep.receipt(receiptId)).amount).to.equal(first + 100n * PER_SECOND);
     });
   });
@@ -485,8 +489,8 @@ describe("DataMarket", () => {
     expect(await c.data.responseWindow()).to.equal(RESPONSE_WINDOW);
     expect(await c.data.deliveryWindow()).to.equal(DELIVERY_WINDOW);
     expect(await c.data.grantCount()).to.equal(1n);
-    // The time run since approval, once the key is delivered; nothing for a grant that is not running.
-    await at(c.approvedAt + 500n, () => networkHelpers.mine());
+    // The time run since the key's delivery; nothing for a grant that is not running.
+    await at(c.deliveredAt + 500n, () => networkHelpers.mine());
     expect(await c.data.due(1n)).to.equal(500n * PER_SECOND);
     await c.data.connect(c.bob).requestAccess(1n, 2n, Purpose.Inference, DAY, 1n, ONE);
     expect(await c.data.due(2n)).to.equal(0n);

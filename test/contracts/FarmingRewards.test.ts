@@ -97,7 +97,7 @@ describe("Farming rewards", () => {
     await c.rep.connect(c.certifier).attest(1n, schema, 0n, ethers.ZeroHash, "");
     await expect(c.nodes.connect(c.stranger).refreshCertification(2n))
       .to.emit(c.nodes, "CertificationRefreshed")
-      .withArgs(2n, true);
+      .withArgs(2n, true, 2n ** 40n - 1n);
     await beats(c, every(c.start - 100n, c.start + EPOCH + 200n), [c.k1, c.k2]);
     const [plain] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(1n, c.epoch));
     const [certified] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(2n, c.epoch));
@@ -105,8 +105,31 @@ describe("Farming rewards", () => {
 
     // Revoked: the next refresh drops the bonus.
     await c.rep.connect(c.certifier).revokeAttestation(1n);
-    await expect(c.nodes.refreshCertification(2n)).to.emit(c.nodes, "CertificationRefreshed").withArgs(2n, false);
+    await expect(c.nodes.refreshCertification(2n)).to.emit(c.nodes, "CertificationRefreshed").withArgs(2n, false, 0n);
     await expect(c.nodes.refreshCertification(2n)).not.to.emit(c.nodes, "CertificationRefreshed");
+  });
+
+  it("lets a certification lapse at its expiry, without a refresh", async () => {
+    const c = await networkHelpers.loadFixture(withNodes);
+    const schema = await c.rewards.certificationSchema(2n);
+    // Certified until the middle of the epoch after `epoch`: `epoch` closes (early in epoch + 1) certified, and
+    // epoch + 1 closes (in epoch + 2) uncertified, with nobody refreshing in between.
+    const until = c.start + EPOCH + 300n;
+    await c.rep.connect(c.certifier).attest(1n, schema, until, ethers.ZeroHash, "");
+    await expect(c.nodes.refreshCertification(2n)).to.emit(c.nodes, "CertificationRefreshed").withArgs(2n, true, until);
+    expect((await c.nodes.rewardStanding(2n)).certifiedUntil).to.equal(until);
+    await beats(c, every(c.start - 100n, c.start + 2n * EPOCH + 200n), [c.k1, c.k2]);
+    const points = async (nodeId: bigint, e: bigint) =>
+      (await c.nodes.queryFilter(c.nodes.filters.EpochClosed(nodeId, e)))[0]?.args.points ?? 0n;
+    expect(await points(2n, c.epoch)).to.equal(((await points(1n, c.epoch)) * 5n) / 4n);
+    expect(await points(2n, c.epoch + 1n)).to.equal(await points(1n, c.epoch + 1n));
+    const standing = await c.nodes.rewardStanding(2n);
+    expect([standing.units, standing.earningUnits, standing.certifiedUntil, standing.excluded]).to.deep.equal([
+      UNITS,
+      UNITS,
+      0n,
+      false,
+    ]);
   });
 
   it("credits nothing for time offline beyond one heartbeat interval", async () => {
@@ -179,61 +202,42 @@ describe("Farming rewards", () => {
     return bob;
   }
 
-  const HALF = { cpu: 2, memoryMiB: 4_096, ssdGiB: 50, hddGiB: 0, gpus: 0 };
-
-  it("gives leased capacity a utilisation bonus: x1.5 fully leased, x1.25 half leased", async () => {
+  it("gives leased capacity no bonus: a node earns the same leased or idle (wash leasing earns nothing)", async () => {
     const c = await networkHelpers.loadFixture(withNodes);
     const bob = await withBob(c);
-    await leaseBefore(c, [
-      { tenant: bob, tenantId: 2n, nodeId: 1n, resources: NODE },
-      { tenant: bob, tenantId: 2n, nodeId: 2n, resources: HALF },
-    ]);
-    expect((await c.nodes.usage(1n)).leasedUnits).to.equal(UNITS);
-    expect((await c.nodes.usage(2n)).leasedUnits).to.equal(UNITS / 2n);
+    // Node 1 wholly leased by another identity (bob), node 2 idle.
+    await leaseBefore(c, [{ tenant: bob, tenantId: 2n, nodeId: 1n, resources: NODE }]);
     await beats(c, every(c.start - 100n, c.start + EPOCH + 200n), [c.k1, c.k2]);
-    const [full] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(1n, c.epoch));
-    const [half] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(2n, c.epoch));
-    expect(full?.args.leasedUnitSeconds).to.equal(EPOCH * UNITS);
-    expect(full?.args.points).to.equal((EPOCH * UNITS * 3n) / 2n);
-    expect(half?.args.leasedUnitSeconds).to.equal((EPOCH * UNITS) / 2n);
-    expect(half?.args.points).to.equal((EPOCH * UNITS * 5n) / 4n);
-    // Each node's FOLD is its points' share of each epoch's emission, rounded down; epoch - 1 holds the 100 s of
-    // leased heartbeats before the epoch, in the same 1.5 : 1.25 proportion.
-    await time.increaseTo((await c.rewards.epochStart(c.epoch + 2n)) + 1n);
-    let paid = 0n;
-    for (const nodeId of [1n, 2n]) {
-      let expected = 0n;
-      for (const e of [c.epoch - 1n, c.epoch]) {
-        const [closed] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(nodeId, e));
-        expected += ((closed?.args.points ?? 0n) * (await c.rewards.emission(e))) / (await c.nodes.epochPoints(e));
-      }
-      expect(await c.rewards.pendingRewards(nodeId)).to.equal(expected);
-      paid += expected;
-    }
-    expect(paid).to.be.at.most((await c.rewards.emission(c.epoch - 1n)) + (await c.rewards.emission(c.epoch)));
+    const [leased] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(1n, c.epoch));
+    const [idle] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(2n, c.epoch));
+    expect(leased?.args.points).to.equal(EPOCH * UNITS);
+    expect(idle?.args.points).to.equal(EPOCH * UNITS);
   });
 
-  it("counts only running leases of other identities, for as long as they run", async () => {
+  it("caps what an uncertified node earns on at the baseline, whatever it declares", async () => {
     const c = await networkHelpers.loadFixture(withNodes);
-    const bob = await withBob(c);
-    // Node 1: a lease of the farm's own identity, and bob's lease that is never acknowledged. Node 2: bob's whole
-    // node, closed half-way through the epoch.
-    const [, , closing] = await leaseBefore(c, [
-      { tenant: c.alice, tenantId: 1n, nodeId: 1n, resources: HALF },
-      { tenant: bob, tenantId: 2n, nodeId: 1n, resources: HALF, pending: true },
-      { tenant: bob, tenantId: 2n, nodeId: 2n, resources: NODE },
-    ]);
-    expect((await c.nodes.usage(1n)).leasedUnits).to.equal(0n);
-    await beats(c, every(c.start - 100n, c.start + 200n), [c.k1, c.k2]);
-    await time.setNextBlockTimestamp(c.start + 300n);
-    await c.leaseMarket.connect(bob).closeLease(closing ?? 0n);
-    await beats(c, every(c.start + 500n, c.start + EPOCH + 200n), [c.k1, c.k2]);
-    const [own] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(1n, c.epoch));
-    const [halfTime] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(2n, c.epoch));
-    expect(own?.args.leasedUnitSeconds).to.equal(0n);
-    expect(own?.args.points).to.equal(EPOCH * UNITS);
-    expect(halfTime?.args.leasedUnitSeconds).to.equal(300n * UNITS);
-    expect(halfTime?.args.points).to.equal((EPOCH * UNITS * 5n) / 4n);
+    const [policy] = await c.nodes.rewardPolicy();
+    expect(policy.baselineUnits).to.equal(8_192n);
+    // A third node declaring 2,047 GPUs: 2,047 x 8,192 + 1,024 + 256 units, capped at the baseline.
+    const big = c.signers[8];
+    if (big === undefined) throw new Error("no signer");
+    await (await bindKey(c.identityRegistry, c.alice, 1n, big, Purpose.Node)).wait();
+    const gpus = { cpu: 1, memoryMiB: 1_024, ssdGiB: 0, hddGiB: 0, gpus: 2_047 };
+    await c.nodes.connect(c.alice).registerNode(1n, big.address, gpus, { country: "0x4245", region: "" }, PRICES);
+    const declared = 2_047n * 8_192n + 1_024n + 256n;
+    const standing = await c.nodes.rewardStanding(3n);
+    expect([standing.units, standing.earningUnits]).to.deep.equal([declared, 8_192n]);
+    await beats(c, every(c.start - 100n, c.start + EPOCH + 200n), [c.k1, c.k2, big]);
+    const [closed] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(3n, c.epoch));
+    expect(closed?.args.units).to.equal(8_192n);
+    expect(closed?.args.points).to.equal(EPOCH * 8_192n);
+    // Certified (a certifier audited the declared resources), it earns on all of them, times 1.25.
+    await c.rep.connect(c.certifier).attest(1n, await c.rewards.certificationSchema(3n), 0n, ethers.ZeroHash, "");
+    await c.nodes.refreshCertification(3n);
+    await beats(c, every(c.start + EPOCH + 500n, c.start + 2n * EPOCH + 200n), [c.k1, c.k2, big]);
+    const [certified] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(3n, c.epoch + 1n));
+    expect(certified?.args.units).to.equal(declared);
+    expect(certified?.args.points).to.equal((EPOCH * declared * 5n) / 4n);
   });
 
   it("refuses a second claim with the exact error, and claims 30 epochs in one call", async () => {
@@ -250,25 +254,38 @@ describe("Farming rewards", () => {
     await expect(c.rewards.claim(9n)).to.be.revertedWithCustomError(c.nodes, "NodeUnknown").withArgs(9n);
   });
 
-  it("excludes a farm from the current epoch on and keeps what it had earned", async () => {
+  it("excludes an identity from the current epoch on and keeps what it had earned", async () => {
     const c = await networkHelpers.loadFixture(withNodes);
     const [deployer] = c.signers;
     await beats(c, every(c.start - 100n, c.start + EPOCH + 200n));
     // Excluded during epoch + 1: epoch + 1 earns nothing, epochs before it are kept.
-    await expect(c.rewards.connect(c.stranger).excludeFarm(1n, [1n, 2n]))
+    await expect(c.rewards.connect(c.stranger).excludeIdentity(1n, [1n], [1n, 2n]))
       .to.be.revertedWithCustomError(c.rewards, "AccessControlUnauthorizedAccount")
       .withArgs(c.stranger.address, await c.rewards.GOVERNOR_ROLE());
-    await expect(c.rewards.connect(deployer).excludeFarm(1n, [1n]))
-      .to.be.revertedWithCustomError(c.nodes, "FarmNodesIncomplete")
+    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [], [1n, 2n]))
+      .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")
+      .withArgs(1n, 0n, 1n);
+    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n], [1n]))
+      .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")
       .withArgs(1n, 1n, 2n);
-    await expect(c.rewards.connect(deployer).excludeFarm(1n, [2n, 1n]))
-      .to.be.revertedWithCustomError(c.nodes, "FarmNodesIncomplete")
+    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n], [2n, 1n]))
+      .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")
       .withArgs(1n, 1n, 2n);
-    await expect(c.rewards.connect(deployer).excludeFarm(1n, [1n, 2n]))
-      .to.emit(c.nodes, "FarmExcluded")
+    const tx = c.rewards.connect(deployer).excludeIdentity(1n, [1n], [1n, 2n]);
+    await expect(tx)
+      .to.emit(c.nodes, "IdentityExcluded")
       .withArgs(1n, c.epoch + 1n);
-    await expect(c.rewards.connect(deployer).excludeFarm(1n, [1n, 2n]))
-      .to.be.revertedWithCustomError(c.nodes, "FarmAlreadyExcluded")
+    await expect(tx)
+      .to.emit(c.nodes, "NodeExcluded")
+      .withArgs(1n, c.epoch + 1n);
+    await expect(tx)
+      .to.emit(c.nodes, "NodeExcluded")
+      .withArgs(2n, c.epoch + 1n);
+    expect(await c.nodes.excludedFrom(1n)).to.equal(c.epoch + 2n);
+    expect(await c.nodes.isKeyExcluded(c.k1.address)).to.equal(true);
+    expect((await c.nodes.rewardStanding(1n)).excluded).to.equal(true);
+    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n], [1n, 2n]))
+      .to.be.revertedWithCustomError(c.nodes, "IdentityAlreadyExcluded")
       .withArgs(1n);
     await beats(c, every(c.start + EPOCH + 500n, c.start + 2n * EPOCH + 200n));
     const [excluded] = await c.nodes.queryFilter(c.nodes.filters.EpochClosed(1n, c.epoch + 1n));
@@ -286,9 +303,9 @@ describe("Farming rewards", () => {
     expect(await c.rewards.nodeRegistry()).to.equal(await c.nodes.getAddress());
     await expect(c.nodes.rewardState(9n)).to.be.revertedWithCustomError(c.nodes, "NodeUnknown").withArgs(9n);
     await expect(c.rewards.pendingRewards(9n)).to.be.revertedWithCustomError(c.nodes, "NodeUnknown").withArgs(9n);
-    await expect(c.rewards.connect(deployer).excludeFarm(7n, []))
-      .to.be.revertedWithCustomError(c.nodes, "FarmUnknown")
-      .withArgs(7n);
+    await expect(c.rewards.connect(deployer).excludeIdentity(7n, [1n], []))
+      .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")
+      .withArgs(7n, 1n, 0n);
     const state = await c.nodes.rewardState(1n);
     expect([state.cumStart, state.pendingEpoch, state.units, state.pendingPoints, state.owed]).to.deep.equal([
       0n,

@@ -113,6 +113,8 @@ describe("LeaseMarket", () => {
       expect(await market.MAX_GRACE_PERIOD()).to.equal(72n * 3_600n);
       expect(await nodes.hasRole(await nodes.MARKET_ROLE(), await market.getAddress())).to.equal(true);
       expect(await rep.hasRole(await rep.WRITER_ROLE(), await market.getAddress())).to.equal(true);
+      expect(await nodes.isRoleSealed(await nodes.MARKET_ROLE())).to.equal(true);
+      expect(await rep.isRoleSealed(await rep.WRITER_ROLE())).to.equal(true);
     });
 
     const valid = { treasury: "", fee: 250n, grace: 600n, ack: 300n, notice: 3_600n };
@@ -120,6 +122,8 @@ describe("LeaseMarket", () => {
       ["treasury", { treasury: ethers.ZeroAddress }, 0n],
       ["feeBps", { fee: 1_001n }, 1_001n],
       ["gracePeriod", { grace: 59n }, 59n],
+      // Shorter than the registry's offlineAfter (300 s here): a node between two heartbeats would count as gone.
+      ["gracePeriod", { grace: 299n }, 299n],
       ["gracePeriod", { grace: 72n * 3_600n + 1n }, 72n * 3_600n + 1n],
       ["ackWindow", { ack: 59n }, 59n],
       ["ackWindow", { ack: 86_401n }, 86_401n],
@@ -700,10 +704,10 @@ describe("LeaseMarket", () => {
       await expect(tx)
         .to.emit(c.rep, "OutcomeRecorded")
         .withArgs(1n, Outcome.Completed, ethers.toBeHex(1n, 32), await c.market.getAddress());
-      // The node's only running lease ends: none of its capacity counts as leased afterwards.
+      // The node's only lease ends: its capacity is free again.
       await expect(tx)
         .to.emit(c.nodes, "CapacityReleased")
-        .withArgs(1n, await c.market.getAddress(), LEASE_TUPLE, 0n);
+        .withArgs(1n, await c.market.getAddress(), LEASE_TUPLE);
       await expect(tx).to.changeTokenBalances(
         ethers,
         c.token,

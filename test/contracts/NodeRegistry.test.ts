@@ -1,8 +1,7 @@
-import { anyUint } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import type { Signer } from "ethers";
 import type { NodeRegistry } from "../../types/ethers-contracts/index.ts";
-import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
+import { actAs, deployFourfold, ethers, networkHelpers } from "./fixture.ts";
 import {
   bindKey,
   HEARTBEAT_TYPES,
@@ -38,19 +37,21 @@ async function rewardPolicy(nodes: NodeRegistry) {
     decayBps: p.decayBps,
     decayEvery: p.decayEvery,
     weights: { cpu: w.cpu, memoryGiB: w.memoryGiB, ssdGiB: w.ssdGiB, hddGiB: w.hddGiB, gpu: w.gpu },
+    baselineUnits: p.baselineUnits,
   };
 }
 
 /** alice owns identity 1 and farm 1 (paying out to `payout`); bob owns identity 2. */
 async function withFarm() {
   const base = await deployFourfold();
-  const [deployer, alice, bob, payout, nodeKey, otherKey, market, stranger] = base.signers;
+  const [deployer, alice, bob, payout, nodeKey, otherKey, , stranger] = base.signers;
   const reg = base.identityRegistry;
   const nodes = base.nodeRegistry;
   await reg.connect(alice).register("alice", "");
   await reg.connect(bob).register("bob", "");
   await nodes.connect(alice).createFarm(1n, "Alice's farm", payout.address);
-  await nodes.connect(deployer).grantRole(await nodes.MARKET_ROLE(), market.address);
+  // The lease market holds the market role, sealed: the tests call as the lease market.
+  const market = await actAs(await base.leaseMarket.getAddress());
   return { ...base, reg, nodes, deployer, alice, bob, payout, nodeKey, otherKey, market, stranger };
 }
 
@@ -125,6 +126,16 @@ describe("NodeRegistry", () => {
     ["decayBps", { decayBps: 10_000n }, 10_000n],
     ["decayEvery", { decayEvery: 0n }, 0n],
     ["initialEmission", { initialEmission: 2n ** 112n }, 2n ** 112n],
+    ["decayEvery", { decayEvery: 3_651n }, 3_651n],
+    ["baselineUnits", { baselineUnits: 16_385n }, 16_385n],
+    ...(["cpu", "memoryGiB", "ssdGiB", "hddGiB", "gpu"] as const).map(
+      (w) =>
+        [
+          `weights.${w}`,
+          { weights: { cpu: 1_024n, memoryGiB: 256n, ssdGiB: 10n, hddGiB: 2n, gpu: 8_192n, [w]: 65_537n } },
+          65_537n,
+        ] as const,
+    ),
   ] as const) {
     it(`refuses a reward policy with ${parameter} = ${value}`, async () => {
       const { identityRegistry, foldToken, nodeRegistry, deployer } = await networkHelpers.loadFixture(deployFourfold);
@@ -687,64 +698,11 @@ describe("NodeRegistry", () => {
       expect((await nodes.capacity(1n)).reserved).to.deep.equal([4n, 8192n, 200n, 0n, 1n]);
       expect((await nodes.node(1n)).activeLeases).to.equal(2n);
 
-      await expect(nodes.connect(market).release(1n, lease, false))
+      await expect(nodes.connect(market).release(1n, lease))
         .to.emit(nodes, "CapacityReleased")
-        .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 1n], 0n);
+        .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 1n]);
       expect((await nodes.capacity(1n)).reserved).to.deep.equal([2n, 4096n, 100n, 0n, 0n]);
       expect((await nodes.node(1n)).activeLeases).to.equal(1n);
-    });
-
-    it("counts capacity in use by running leases towards the utilisation bonus, over proven seconds only", async () => {
-      const { nodes, market, nodeKey } = await networkHelpers.loadFixture(withOnlineNode);
-      const lease = { cpu: 2, memoryMiB: 4096, ssdGiB: 100, hddGiB: 0, gpus: 0 };
-      // 2 cores x 1,024 + 4 GiB x 256 + 100 GiB x 10 (the default weights)
-      const u = 2n * 1_024n + 4n * 256n + 100n * 10n;
-      const [policy, genesis] = await nodes.rewardPolicy();
-      const length = policy.epochLength;
-      const epoch = (BigInt(await time.latest()) - genesis) / length + 2n;
-      const t0 = genesis + epoch * length;
-      const at = async (t: bigint) => time.setNextBlockTimestamp(t0 + t);
-      await at(10n);
-      await nodes.connect(nodeKey).heartbeat(1n);
-      const base = (await nodes.node(1n)).onlineSeconds;
-      await nodes.connect(market).reserve(1n, lease);
-      await nodes.connect(market).reserve(1n, lease);
-      expect((await nodes.usage(1n)).leasedUnits).to.equal(0n); // reserved, not running yet
-
-      // The accrued seconds 40 s after the heartbeat are where the first lease's leased seconds begin.
-      await at(50n);
-      await expect(nodes.connect(market).useCapacity(1n, lease))
-        .to.emit(nodes, "CapacityInUse")
-        .withArgs(1n, market.address, u, u);
-      expect(await nodes.usage(1n)).to.deep.equal([2n, u, epoch, base + 40n, 0n, 0n]);
-      await at(110n);
-      await expect(nodes.connect(market).useCapacity(1n, lease))
-        .to.emit(nodes, "CapacityInUse")
-        .withArgs(1n, market.address, u, 2n * u);
-      expect(await nodes.usage(1n)).to.deep.equal([2n, 2n * u, epoch, base + 100n, 60n * u, 0n]);
-
-      // The node falls silent: at 400 s only one maxGap after its heartbeat is accrued, so the second lease ran
-      // 200 s of proven time, not 290.
-      await at(400n);
-      await expect(nodes.connect(market).release(1n, lease, true))
-        .to.emit(nodes, "CapacityReleased")
-        .withArgs(1n, market.address, [2n, 4096n, 100n, 0n, 0n], u);
-      expect(await nodes.usage(1n)).to.deep.equal([1n, u, epoch, base + 300n, 460n * u, 0n]);
-
-      // Its first heartbeat in the next epoch closes this one with those leased seconds, and starts the next.
-      await at(length + 10n);
-      await expect(nodes.connect(nodeKey).heartbeat(1n))
-        .to.emit(nodes, "EpochClosed")
-        .withArgs(1n, epoch, anyUint, 460n * u, anyUint, anyUint);
-      expect(await nodes.usage(1n)).to.deep.equal([1n, u, epoch + 1n, base + 300n, 0n, 460n * u]);
-      await at(length + 20n);
-      await nodes.connect(market).release(1n, lease, true);
-      expect(await nodes.usage(1n)).to.deep.equal([0n, 0n, epoch + 1n, base + 310n, 10n * u, 460n * u]);
-
-      await expect(nodes.usage(2n)).to.be.revertedWithCustomError(nodes, "NodeUnknown").withArgs(2n);
-      await expect(nodes.connect(market).useCapacity(2n, lease))
-        .to.be.revertedWithCustomError(nodes, "NodeUnknown")
-        .withArgs(2n);
     });
 
     it("never reserves beyond the node's resources, in any dimension", async () => {
@@ -795,7 +753,7 @@ describe("NodeRegistry", () => {
     it("refuses releases beyond what was reserved, on unknown nodes, and callers without the market role", async () => {
       const { nodes, market, stranger } = await networkHelpers.loadFixture(withOnlineNode);
       const lease = { ...NONE, cpu: 1, memoryMiB: 512 };
-      await expect(nodes.connect(market).release(1n, lease, false))
+      await expect(nodes.connect(market).release(1n, lease))
         .to.be.revertedWithCustomError(nodes, "NodeReleaseExceedsReservation")
         .withArgs(1n);
       await nodes.connect(market).reserve(1n, lease);
@@ -806,18 +764,17 @@ describe("NodeRegistry", () => {
         { ...lease, hddGiB: 1 },
         { ...lease, gpus: 1 },
       ]) {
-        await expect(nodes.connect(market).release(1n, more, false))
+        await expect(nodes.connect(market).release(1n, more))
           .to.be.revertedWithCustomError(nodes, "NodeReleaseExceedsReservation")
           .withArgs(1n);
       }
-      await expect(nodes.connect(market).release(3n, lease, false))
+      await expect(nodes.connect(market).release(3n, lease))
         .to.be.revertedWithCustomError(nodes, "NodeUnknown")
         .withArgs(3n);
       const role = await nodes.MARKET_ROLE();
       for (const call of [
         () => nodes.connect(stranger).reserve(1n, lease),
-        () => nodes.connect(stranger).release(1n, lease, false),
-        () => nodes.connect(stranger).useCapacity(1n, lease),
+        () => nodes.connect(stranger).release(1n, lease),
       ]) {
         await expect(call())
           .to.be.revertedWithCustomError(nodes, "AccessControlUnauthorizedAccount")

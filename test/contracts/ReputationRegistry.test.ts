@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
+import { actAs, deployFourfold, ethers, networkHelpers } from "./fixture.ts";
 import { bytes32, Outcome } from "./helpers.ts";
 
 const ONE = 10n ** 18n;
@@ -10,13 +10,14 @@ const URI = "ipfs://feedback";
 /** alice (1) and bob (2) and carol (3) have identities; `writer` and `certifier` hold their roles. */
 async function withParties() {
   const base = await deployFourfold();
-  const [deployer, alice, bob, carol, writer, certifier, stranger] = base.signers;
+  const [deployer, alice, bob, carol, , certifier, stranger] = base.signers;
   const reg = base.identityRegistry;
   const rep = base.reputationRegistry;
   await reg.connect(alice).register("alice", "");
   await reg.connect(bob).register("bob", "");
   await reg.connect(carol).register("carol", "");
-  await rep.connect(deployer).grantRole(await rep.WRITER_ROLE(), writer.address);
+  // The markets hold the writer role, sealed: the tests write as the lease market.
+  const writer = await actAs(await base.leaseMarket.getAddress());
   await rep.connect(deployer).grantRole(await rep.CERTIFIER_ROLE(), certifier.address);
   return { ...base, rep, reg, alice, bob, carol, writer, certifier, stranger };
 }

@@ -5,6 +5,16 @@ import { deployFourfold as deployModule } from "../../deploy/in-process.ts";
 const connection = await network.create();
 export const { ethers, networkHelpers } = connection;
 
+/**
+ * A signer for a contract's address, funded for gas: the tests act as a wired contract (a market, the rewards
+ * contract) through it, since the deployment seals those roles and nobody can grant them to a test account.
+ */
+export async function actAs(address: string) {
+  await networkHelpers.impersonateAccount(address);
+  await networkHelpers.setBalance(address, 10n ** 20n);
+  return ethers.getSigner(address);
+}
+
 /** Deploys Fourfold through the real Ignition module with the local parameters, as `npm start` does. */
 export async function deployFourfold() {
   const contracts = await deployModule(connection);

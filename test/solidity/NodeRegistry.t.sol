@@ -8,9 +8,8 @@ import {NodeRegistry} from "../../contracts/NodeRegistry.sol";
 import {INodeRegistry} from "../../contracts/interfaces/INodeRegistry.sol";
 import {NodeKeys} from "./utils/NodeKeys.sol";
 
-/// @dev Drives three nodes of one farm through random heartbeats, time jumps, reservations, uses (a lease beginning to
-/// run), releases and bonds, and keeps a ghost of what each node should have been credited, reserved, leased and
-/// bonded.
+/// @dev Drives three nodes of one farm through random heartbeats, time jumps, reservations, releases and bonds, and
+/// keeps a ghost of what each node should have been credited, reserved and bonded.
 contract NodeRegistryHandler is NodeKeys {
     uint256 public constant NODES = 3;
     uint256 public constant MAX_GAP = 300;
@@ -26,7 +25,6 @@ contract NodeRegistryHandler is NodeKeys {
     uint256[NODES] public firstHeartbeat;
     INodeRegistry.Resources[] internal _leases;
     uint256[] internal _leaseNode;
-    bool[] internal _inUse;
 
     constructor(IdentityRegistry identities_, NodeRegistry nodes_, FoldToken token_) {
         identities = identities_;
@@ -89,29 +87,18 @@ contract NodeRegistryHandler is NodeKeys {
         if (fits) {
             _leases.push(want);
             _leaseNode.push(i + 1);
-            _inUse.push(false);
         }
-    }
-
-    function use(uint256 leaseSeed) external {
-        if (_leases.length == 0) return;
-        uint256 index = leaseSeed % _leases.length;
-        if (_inUse[index]) return;
-        nodes.useCapacity(_leaseNode[index], _leases[index]);
-        _inUse[index] = true;
     }
 
     function release(uint256 leaseSeed) external {
         if (_leases.length == 0) return;
         uint256 index = leaseSeed % _leases.length;
-        nodes.release(_leaseNode[index], _leases[index], _inUse[index]);
+        nodes.release(_leaseNode[index], _leases[index]);
         uint256 lastIndex = _leases.length - 1;
         _leases[index] = _leases[lastIndex];
         _leaseNode[index] = _leaseNode[lastIndex];
-        _inUse[index] = _inUse[lastIndex];
         _leases.pop();
         _leaseNode.pop();
-        _inUse.pop();
     }
 
     function bond(uint256 nodeSeed, uint256 amount) external {
@@ -121,15 +108,6 @@ contract NodeRegistryHandler is NodeKeys {
         vm.prank(farmer);
         nodes.bond(i + 1, amount);
         ghostBond[i] += amount;
-    }
-
-    /// @dev The capacity units (times 1,024) of the handler's reservations in use on `nodeId`, at the grid's weights.
-    function ghostLeasedUnits(uint256 nodeId) external view returns (uint256 units) {
-        for (uint256 j; j < _leases.length; ++j) {
-            if (_leaseNode[j] != nodeId || !_inUse[j]) continue;
-            INodeRegistry.Resources memory r = _leases[j];
-            units += uint256(r.cpu) * 1_024 + (uint256(r.memoryMiB) * 256) / 1_024 + uint256(r.gpus) * 8_192;
-        }
     }
 
     /// @dev The sum of the handler's open reservations on `nodeId`, and their count.
@@ -211,8 +189,7 @@ contract NodeRegistryTest is NodeKeys {
         }
     }
 
-    /// @notice Reserved capacity is the sum of the open reservations, and never exceeds the node's resources; leased
-    /// units are the sum of the reservations in use, within the node's own units.
+    /// @notice Reserved capacity is the sum of the open reservations, and never exceeds the node's resources.
     function invariant_reservationsWithinResources() public view {
         for (uint256 nodeId = 1; nodeId <= handler.NODES(); ++nodeId) {
             (INodeRegistry.Resources memory total, INodeRegistry.Resources memory reserved) = nodes.capacity(nodeId);
@@ -221,9 +198,6 @@ contract NodeRegistryTest is NodeKeys {
             assertEq(reserved.memoryMiB, sum.memoryMiB, "memory");
             assertEq(reserved.gpus, sum.gpus, "gpus");
             assertEq(nodes.node(nodeId).activeLeases, count, "leases");
-            uint256 leased = nodes.usage(nodeId).leasedUnits;
-            assertEq(leased, handler.ghostLeasedUnits(nodeId), "leased units");
-            assertLe(leased, nodes.rewardState(nodeId).units, "leased within the node's units");
             assertLe(reserved.cpu, total.cpu);
             assertLe(reserved.memoryMiB, total.memoryMiB);
             assertLe(reserved.ssdGiB, total.ssdGiB);

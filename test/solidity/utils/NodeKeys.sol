@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
 import {Test} from "forge-std/Test.sol";
 import {FoldToken} from "../../../contracts/FoldToken.sol";
 import {IdentityRegistry} from "../../../contracts/IdentityRegistry.sol";
@@ -36,10 +37,9 @@ abstract contract NodeKeys is Test {
         identities.bindKey(identityId, key, purpose, deadline, abi.encodePacked(r, s, v));
     }
 
-    /// @dev The identity registry's EIP-712 domain separator.
-    function _domainOf(IdentityRegistry identities) internal view returns (bytes32) {
-        (, string memory name, string memory version, uint256 chainId, address verifying, , ) = identities
-            .eip712Domain();
+    /// @dev An EIP-712 contract's domain separator (the identity registry's, the node registry's).
+    function _domainOf(IERC5267 signed) internal view returns (bytes32) {
+        (, string memory name, string memory version, uint256 chainId, address verifying, , ) = signed.eip712Domain();
         return
             keccak256(
                 abi.encode(
@@ -71,7 +71,18 @@ abstract contract NodeKeys is Test {
         nodes.registerNode(farmId, vm.addr(keyPk), resources, INodeRegistry.Location("BE", ""), prices);
     }
 
-    /// @dev The local chain's reward policy: 600-second epochs, the default schedule and weights.
+    /// @dev The node key `keyPk`'s EIP-712 signature of Heartbeat(nodeId, timestamp), as (r, s, v).
+    function _signHeartbeat(
+        NodeRegistry nodes,
+        uint256 keyPk,
+        uint256 nodeId,
+        uint256 timestamp
+    ) internal view returns (bytes32 r, bytes32 s, uint8 v) {
+        bytes32 structHash = keccak256(abi.encode(nodes.HEARTBEAT_TYPEHASH(), nodeId, timestamp));
+        (v, r, s) = vm.sign(keyPk, keccak256(abi.encodePacked("\x19\x01", _domainOf(nodes), structHash)));
+    }
+
+    /// @dev The local chain's reward policy: 600-second epochs, the default schedule, weights and baseline (8 units).
     function _rewardPolicy(address reputation) internal pure returns (INodeRegistry.RewardPolicy memory) {
         return
             INodeRegistry.RewardPolicy({
@@ -80,7 +91,8 @@ abstract contract NodeKeys is Test {
                 initialEmission: 500_000 ether,
                 decayBps: 9_500,
                 decayEvery: 30,
-                weights: INodeRegistry.Weights(1_024, 256, 10, 2, 8_192)
+                weights: INodeRegistry.Weights(1_024, 256, 10, 2, 8_192),
+                baselineUnits: 8_192
             });
     }
 
