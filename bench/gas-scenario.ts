@@ -59,7 +59,7 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  * - `NodeRegistry.heartbeat`, `heartbeatBySig`: steady state (not the node's first heartbeat, nor its first in an
  *   epoch);
  * - `NodeRegistry.heartbeatNewEpoch`: a node's first heartbeat in an epoch, after a full epoch of heartbeats, with a
- *   lease running (it closes the epoch with its leased seconds and converts the one before into FOLD owed);
+ *   lease running (it closes the epoch and converts the one before into FOLD owed);
  * - `NodeRegistry.heartbeatBatchPerNode`: a batch of 50 nodes' signed heartbeats in steady state, the
  *   transaction's gas divided by 50;
  * - `LeaseMarket.openLease`: a tenant's second lease on a node (the market already holds escrow);

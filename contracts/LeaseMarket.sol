@@ -550,12 +550,15 @@ contract LeaseMarket is ILeaseMarket {
         _nodes.release(nodeId, _resourcesOf(ls));
         bool served =
             reason == EndReason.ClosedByTenant || reason == EndReason.OutOfFunds || reason == EndReason.Reclaimed;
-        // A served lease counts as Completed only if it paid the farm: a free lease proves nothing, and would let
-        // anyone collect Completed outcomes for nothing.
-        if (!served) {
-            _reputation.recordOutcome(farmIdentityId, IReputationRegistry.Outcome.Refunded, bytes32(leaseId));
-        } else if (ls.paid != 0) {
-            _reputation.recordOutcome(farmIdentityId, IReputationRegistry.Outcome.Completed, bytes32(leaseId));
+        // No outcome when the farm leased from its own identity (nobody rates themselves), and a served lease counts as
+        // Completed only if it paid the farm: a free lease proves nothing, and would let anyone collect Completed
+        // outcomes for nothing.
+        if (ls.tenantId != farmIdentityId) {
+            if (!served) {
+                _reputation.recordOutcome(farmIdentityId, IReputationRegistry.Outcome.Refunded, bytes32(leaseId));
+            } else if (ls.paid != 0) {
+                _reputation.recordOutcome(farmIdentityId, IReputationRegistry.Outcome.Completed, bytes32(leaseId));
+            }
         }
         emit LeaseEnded(leaseId, nodeId, reason, refund);
         if (refund != 0) _token.safeTransfer(ls.tenant, refund);

@@ -12,6 +12,7 @@ import { duration, fold } from "@/lib/format";
 import { rest } from "@/lib/indexer";
 import { Action } from "./action";
 import { BarChart } from "./bar-chart";
+import { RewardStanding } from "./reward-standing";
 
 interface Earnings {
   perEpoch: { epoch: string; nodes: number; seconds: string; points: string; rewards: string | null }[];
@@ -55,6 +56,7 @@ export function FarmCard({ farm }: { farm: FarmRow }) {
                 <th scope="col">Status</th>
                 <th scope="col">Heartbeats</th>
                 <th scope="col">Proven online</th>
+                <th scope="col">Earns on</th>
                 <th scope="col">Rewards to claim</th>
               </tr>
             </thead>
@@ -70,6 +72,9 @@ export function FarmCard({ farm }: { farm: FarmRow }) {
                   <td>{n.status}</td>
                   <td>{Number(n.heartbeats).toLocaleString("en")}</td>
                   <td>{duration(n.onlineSeconds)}</td>
+                  <td>
+                    <RewardStanding nodeId={n.id} />
+                  </td>
                   <td>
                     <NodeRewards nodeId={n.id} />
                   </td>

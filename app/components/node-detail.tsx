@@ -8,6 +8,7 @@ import { useBlock, useReadContract } from "wagmi";
 import { useContracts } from "@/lib/contracts";
 import { ago, disk, duration, fold, memory } from "@/lib/format";
 import { graphql } from "@/lib/indexer";
+import { RewardStanding } from "./reward-standing";
 import { UptimeChart, type UptimeHour } from "./uptime-chart";
 
 interface NodeData {
@@ -205,6 +206,10 @@ export function NodeDetail({ id }: { id: string }) {
             <dd>{Number(n.heartbeats).toLocaleString("en")}</dd>
             <dt>Proven online</dt>
             <dd>{duration(n.onlineSeconds)}</dd>
+            <dt>Farming rewards</dt>
+            <dd>
+              <RewardStanding nodeId={n.id} />
+            </dd>
             <dt>Rewards owed / taken</dt>
             <dd>
               {fold(n.rewardsOwed, 2)} / {fold(n.rewardsTaken, 2)} FOLD

@@ -182,6 +182,12 @@ function Results({
                 <td>
                   <span className={n.online ? "pill online" : "pill offline"}>{n.online ? "Online" : "Offline"}</span>
                   {n.status !== "Active" && <span className="muted"> {n.status}</span>}
+                  {n.certifiedUntil !== null && BigInt(n.certifiedUntil) > BigInt(now) && (
+                    <span className="muted" title="A certifier audited its declared capacity">
+                      {" "}
+                      certified
+                    </span>
+                  )}
                 </td>
                 <td>{ago(n.lastHeartbeat, now)}</td>
               </tr>

@@ -18,6 +18,8 @@ export interface NodeRow {
   online: boolean;
   lastHeartbeat: string | null;
   hourlyPrice: string | null;
+  /** Until when a certifier's attestation stands behind its declared capacity (null: never certified, or revoked). */
+  certifiedUntil: string | null;
 }
 
 export interface NodesPage {

@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pino } from "pino";
-import { type Hex, parseEther } from "viem";
+import { type Hex, keccak256, parseEther, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { putBlob } from "../../app/lib/blobs.ts";
 import { type ActionContext, contractOf, send } from "../../worker/src/actions/context.ts";
@@ -254,6 +254,22 @@ export async function seedDemo(options: {
         stateDir: path.join(options.dir, "agents", `node-${n}`),
       });
     }
+  }
+
+  // A certifier (the admin, account #0, naming itself) audits the Lowlands farm's nodes: certified, they earn farming
+  // rewards on all their declared capacity, times 1.25; the other farms' nodes earn on at most the baseline.
+  const certifierRole = keccak256(toHex("CERTIFIER_ROLE"));
+  await send(ctx, treasury, "ReputationRegistry", "grantRole", [certifierRole, treasury.address]);
+  const lowlands = DEMO_FARMS[0];
+  const lowlandsId = await ensureIdentity(ctx, devAccount(lowlands.account), lowlands.handle);
+  for (const n of nodes.filter((d) => d.farm === lowlands.name)) {
+    const schema = await ctx.chain.publicClient.readContract({
+      ...contractOf(ctx, "FarmingRewards"),
+      functionName: "certificationSchema",
+      args: [n.id],
+    });
+    await send(ctx, treasury, "ReputationRegistry", "attest", [lowlandsId, schema, 0n, schema, ""]);
+    await send(ctx, treasury, "NodeRegistry", "refreshCertification", [n.id]);
   }
 
   // The models, by one owner taking 10% of each job's pay.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Test} from "forge-std/Test.sol";
 import {DataMarket} from "../../contracts/DataMarket.sol";
 import {FoldToken} from "../../contracts/FoldToken.sol";
@@ -8,9 +9,12 @@ import {IdentityRegistry} from "../../contracts/IdentityRegistry.sol";
 import {ReputationRegistry} from "../../contracts/ReputationRegistry.sol";
 import {IDataMarket} from "../../contracts/interfaces/IDataMarket.sol";
 
-/// @dev Drives two datasets (one approved by hand with a three-way split, one auto-approved) through random requests,
-/// approvals, rejections, withdrawals, key deliveries, cancellations, uses, settlements, revocations, withdrawals of
-/// earnings and time jumps, and keeps ghosts of what was deposited and withdrawn.
+/// @dev Drives three datasets (one approved by hand with a three-way split, one auto-approved, one free and
+/// auto-approved) through random requests, approvals, rejections, withdrawals, key deliveries, cancellations, uses,
+/// settlements, revocations, withdrawals of earnings and time jumps, and keeps ghosts of what was deposited and
+/// withdrawn. The adversary: the owner requests access to its own datasets (self-dealing), free uses try to collect
+/// receipts, and the admin tries to take the market role to record uses of any grant (moving its escrow to the
+/// owner); every grant can be ended, with its refund, at any time all the same.
 contract DataMarketHandler is Test {
     uint256 public constant WINDOW = 600;
 
@@ -23,14 +27,20 @@ contract DataMarketHandler is Test {
     uint256 public immutable ownerId;
     uint256 public immutable granteeId;
     uint256[] public grants;
+    /// @dev grant => whether the owner requested it for itself.
+    mapping(uint256 => bool) public selfDealt;
+    uint256 public ownerWithdrawn;
     uint256 public deposits;
     uint256 public withdrawn;
 
     constructor(DataMarket market_, FoldToken token_, IdentityRegistry identities) {
         market = market_;
         token = token_;
-        vm.prank(owner);
+        vm.startPrank(owner);
         ownerId = identities.register("owner", "");
+        identities.setEncryptionKey(ownerId, keccak256("owner x25519"));
+        token.approve(address(market), type(uint256).max);
+        vm.stopPrank();
         vm.startPrank(grantee);
         granteeId = identities.register("grantee", "");
         identities.setEncryptionKey(granteeId, keccak256("x25519"));
@@ -52,20 +62,27 @@ contract DataMarketHandler is Test {
         terms.autoApprove = true;
         terms.pricePerDay = 0.3 ether + 1;
         market.registerDataset(ownerId, keccak256("two"), "ipfs://two", terms, new IDataMarket.Payee[](0));
+        terms.pricePerDay = 0;
+        terms.pricePerUse = 0;
+        market.registerDataset(ownerId, keccak256("free"), "ipfs://free", terms, new IDataMarket.Payee[](0));
         vm.stopPrank();
     }
 
-    function request(uint256 datasetSeed, uint256 purposeSeed, uint256 duration, uint256 uses) external {
-        uint256 datasetId = 1 + (datasetSeed % 2);
+    /// @dev The grantee, or (`own`) the owner for itself, requests access.
+    function request(uint256 datasetSeed, uint256 purposeSeed, uint256 duration, uint256 uses, bool own) external {
+        uint256 datasetId = 1 + (datasetSeed % 3);
         IDataMarket.Purpose purpose = IDataMarket.Purpose(1 + (purposeSeed % 3));
         duration = bound(duration, 1, 2 days);
         uses = bound(uses, 1, 5);
+        (address who, uint256 id) = own ? (owner, ownerId) : (grantee, granteeId);
         // An auto-approved request while an active grant holds the same access is refused; skip it.
-        if (datasetId == 2 && market.hasAccess(datasetId, granteeId, purpose)) return;
+        if (datasetId != 1 && market.hasAccess(datasetId, id, purpose)) return;
         uint256 price = market.quote(datasetId, duration, uses);
-        if (token.balanceOf(grantee) < price) return;
-        vm.prank(grantee);
-        grants.push(market.requestAccess(datasetId, granteeId, purpose, duration, uses, price));
+        if (token.balanceOf(who) < price) return;
+        vm.prank(who);
+        uint256 grantId = market.requestAccess(datasetId, id, purpose, duration, uses, price);
+        grants.push(grantId);
+        selfDealt[grantId] = own;
         deposits += price;
     }
 
@@ -88,7 +105,7 @@ contract DataMarketHandler is Test {
         (uint256 id, IDataMarket.Grant memory g) = _pick(seed);
         if (id == 0 || g.state != IDataMarket.GrantState.Requested) return;
         if (block.timestamp < g.requestedAt + WINDOW) return;
-        vm.prank(grantee);
+        vm.prank(g.requester);
         market.withdrawRequest(id);
     }
 
@@ -104,7 +121,7 @@ contract DataMarketHandler is Test {
         (uint256 id, IDataMarket.Grant memory g) = _pick(seed);
         if (id == 0 || g.state != IDataMarket.GrantState.Active || g.keyDelivered) return;
         if (block.timestamp < g.expiresAt - g.duration + WINDOW) return;
-        vm.prank(grantee);
+        vm.prank(g.requester);
         market.cancel(id);
     }
 
@@ -112,7 +129,7 @@ contract DataMarketHandler is Test {
         (uint256 id, IDataMarket.Grant memory g) = _pick(seed);
         if (id == 0 || g.state != IDataMarket.GrantState.Active || !g.keyDelivered) return;
         if (block.timestamp >= g.expiresAt || g.usesLeft == 0) return;
-        vm.prank(grantee);
+        vm.prank(g.requester);
         market.recordUse(id, g.purpose, keccak256(abi.encode(id, g.usesLeft)));
     }
 
@@ -136,6 +153,58 @@ contract DataMarketHandler is Test {
         vm.prank(account);
         market.withdraw();
         withdrawn += amount;
+        if (account == owner) ownerWithdrawn += amount;
+    }
+
+    /// @dev The admin (this handler) tries to take the market role, to record uses of any delivered grant: refused.
+    function adminAttacks(uint256 seed) external {
+        bytes32 role = market.MARKET_ROLE();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                address(this),
+                market.SEALED_ROLE()
+            )
+        );
+        market.grantRole(role, address(this));
+        (uint256 id, IDataMarket.Grant memory g) = _pick(seed);
+        if (id == 0 || g.state != IDataMarket.GrantState.Active || !g.keyDelivered) return;
+        if (block.timestamp >= g.expiresAt || g.usesLeft == 0) return;
+        vm.expectRevert(abi.encodeWithSelector(IDataMarket.DataNotGrantee.selector, id, address(this)));
+        market.recordUse(id, g.purpose, bytes32("stolen"));
+    }
+
+    /// @dev Whatever happened before, any open grant can be ended with its refund: a request withdrawn after the
+    /// response window, an undelivered grant cancelled after the delivery window, a delivered one revoked by its
+    /// owner, or settled by anyone once expired.
+    function endAny(uint256 seed) external {
+        (uint256 id, IDataMarket.Grant memory g) = _pick(seed);
+        if (id == 0) return;
+        if (g.state == IDataMarket.GrantState.Requested) {
+            if (block.timestamp < g.requestedAt + WINDOW) vm.warp(g.requestedAt + WINDOW);
+            vm.prank(g.requester);
+            market.withdrawRequest(id);
+        } else if (g.state == IDataMarket.GrantState.Active && !g.keyDelivered) {
+            uint256 deliverBy = g.expiresAt - g.duration + WINDOW;
+            if (block.timestamp < deliverBy) vm.warp(deliverBy);
+            vm.prank(g.requester);
+            market.cancel(id);
+        } else if (g.state == IDataMarket.GrantState.Active) {
+            if (block.timestamp < g.expiresAt) {
+                vm.prank(owner);
+                market.revoke(id);
+            } else {
+                market.settle(id);
+            }
+        } else {
+            return;
+        }
+        IDataMarket.Grant memory ended = market.grant(id);
+        assertTrue(
+            ended.state != IDataMarket.GrantState.Requested && ended.state != IDataMarket.GrantState.Active,
+            "ended"
+        );
+        assertEq(escrowOf(id), 0, "nothing left in escrow");
     }
 
     function wait(uint256 seconds_) external {
@@ -175,7 +244,26 @@ contract DataMarketTest is Test {
         reputation.grantRole(reputation.WRITER_ROLE(), address(market));
         handler = new DataMarketHandler(market, token, identities);
         assertTrue(token.transfer(handler.grantee(), GRANTEE_FUNDS));
+        assertTrue(token.transfer(handler.owner(), GRANTEE_FUNDS));
+        // Wired as the deployment wires it: the writer role granted and sealed; the market role sealed too (its one
+        // holder, the job market, is not part of this test). The handler plays the admin.
+        reputation.sealRole(reputation.WRITER_ROLE());
+        market.sealRole(market.MARKET_ROLE());
+        market.grantRole(market.DEFAULT_ADMIN_ROLE(), address(handler));
         targetContract(address(handler));
+        _reputation = reputation;
+    }
+
+    ReputationRegistry private _reputation;
+
+    /// @notice Free uses and self-dealing leave no receipt: only grants that paid something record one, and never
+    /// between the owner and itself.
+    function invariant_noFreeReceipts() public view {
+        for (uint256 i; i < handler.grantCount(); ++i) {
+            uint256 id = handler.grants(i);
+            IDataMarket.Grant memory g = market.grant(id);
+            if (g.datasetId == 3 || handler.selfDealt(id)) assertEq(g.receiptId, 0, "a free or self-dealt receipt");
+        }
     }
 
     /// @notice The market holds exactly the escrow of its open grants plus the earnings not withdrawn.
@@ -196,7 +284,10 @@ contract DataMarketTest is Test {
                 market.earned(handler.payeeA()) +
                 market.earned(handler.payeeB()) +
                 handler.withdrawn();
-        uint256 refunds = token.balanceOf(handler.grantee()) + handler.deposits() - GRANTEE_FUNDS;
+        // Both requesters (the grantee, and the owner for itself) were funded; the owner's balance also holds what it
+        // withdrew as earnings.
+        uint256 balances = token.balanceOf(handler.grantee()) + token.balanceOf(handler.owner());
+        uint256 refunds = balances + handler.deposits() - 2 * GRANTEE_FUNDS - handler.ownerWithdrawn();
         assertEq(handler.deposits(), paid + refunds + escrow, "deposits");
     }
 
@@ -204,13 +295,13 @@ contract DataMarketTest is Test {
     /// and has uses left.
     function invariant_hasAccessIsExactlyALiveGrant() public view {
         uint256 granteeId = handler.granteeId();
-        for (uint256 datasetId = 1; datasetId <= 2; ++datasetId) {
+        for (uint256 datasetId = 1; datasetId <= 3; ++datasetId) {
             for (uint8 p = 1; p <= 3; ++p) {
                 IDataMarket.Purpose purpose = IDataMarket.Purpose(p);
                 bool live;
                 for (uint256 i; i < handler.grantCount(); ++i) {
                     IDataMarket.Grant memory g = market.grant(handler.grants(i));
-                    if (g.datasetId != datasetId || g.purpose != purpose) continue;
+                    if (g.datasetId != datasetId || g.purpose != purpose || g.granteeId != granteeId) continue;
                     live =
                         live ||
                         (g.state == IDataMarket.GrantState.Active && block.timestamp < g.expiresAt && g.usesLeft != 0);

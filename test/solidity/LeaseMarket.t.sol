@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {Test} from "forge-std/Test.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {FoldToken} from "../../contracts/FoldToken.sol";
 import {IdentityRegistry} from "../../contracts/IdentityRegistry.sol";
 import {LeaseMarket} from "../../contracts/LeaseMarket.sol";
@@ -9,14 +9,19 @@ import {NodeRegistry} from "../../contracts/NodeRegistry.sol";
 import {ReputationRegistry} from "../../contracts/ReputationRegistry.sol";
 import {ILeaseMarket} from "../../contracts/interfaces/ILeaseMarket.sol";
 import {INodeRegistry} from "../../contracts/interfaces/INodeRegistry.sol";
+import {IReputationRegistry} from "../../contracts/interfaces/IReputationRegistry.sol";
 import {NodeKeys} from "./utils/NodeKeys.sol";
 
-/// @dev Drives two nodes of one farm and three tenants through random sequences of open, acknowledge, reject,
-/// top-up, settle, close, expire, reclaim, heartbeats, time jumps and fee withdrawals, and keeps ghosts of what was
-/// deposited and of the seconds each lease's node proved online while the lease was billing.
+/// @dev Drives three nodes of one farm (the third free: every price zero) and five tenants through random sequences
+/// of open, acknowledge, reject, top-up, settle, close, expire, reclaim, heartbeats, time jumps and fee withdrawals,
+/// and keeps ghosts of what was deposited and of the seconds each lease's node proved online while the lease was
+/// billing. The adversary: tenants 3 and 4 are the farmer itself, under its farm's identity and under a second
+/// identity of its own (self-dealing, at any price including zero and with a zero deposit), and the admin of the
+/// registries tries to revoke or take the market's roles to freeze or steal escrow; every lease can be ended by its
+/// tenant at any time all the same.
 contract LeaseMarketHandler is NodeKeys {
-    uint256 public constant NODES = 2;
-    uint256 public constant TENANTS = 3;
+    uint256 public constant NODES = 3;
+    uint256 public constant TENANTS = 5;
     uint256 public constant MAX_GAP = 300;
     uint256 public constant GRACE = 600;
     uint256 public constant ACK_WINDOW = 300;
@@ -34,6 +39,8 @@ contract LeaseMarketHandler is NodeKeys {
     IdentityRegistry public immutable identities;
     NodeRegistry public immutable nodes;
     LeaseMarket public immutable market;
+    ReputationRegistry public immutable reputation;
+    uint256 public immutable farmerId;
     address public immutable farmer;
     address public immutable payout;
     uint256[NODES] public keys;
@@ -43,15 +50,22 @@ contract LeaseMarketHandler is NodeKeys {
     Ghost[] internal _ghosts;
     uint256 public ghostDeposits;
 
-    constructor(FoldToken token_, IdentityRegistry identities_, NodeRegistry nodes_, LeaseMarket market_) {
+    constructor(
+        FoldToken token_,
+        IdentityRegistry identities_,
+        NodeRegistry nodes_,
+        LeaseMarket market_,
+        ReputationRegistry reputation_
+    ) {
         token = token_;
         identities = identities_;
         nodes = nodes_;
         market = market_;
+        reputation = reputation_;
         farmer = makeAddr("farmer");
         payout = makeAddr("payout");
         vm.startPrank(farmer);
-        uint256 farmerId = identities.register("farmer", "");
+        farmerId = identities.register("farmer", "");
         uint256 farmId = nodes.createFarm(farmerId, "farm", payout);
         vm.stopPrank();
         for (uint256 i; i < NODES; ++i) {
@@ -64,17 +78,24 @@ contract LeaseMarketHandler is NodeKeys {
                 "lease node key",
                 i,
                 INodeRegistry.Resources(8, 16_384, 500, 0, 1),
-                // Per hour: 0.036 FOLD a core, 0.0072 a GiB of memory, 0.000036 a GiB of SSD, 0.36 a GPU.
-                INodeRegistry.Prices(0.036 ether, 0.0072 ether, 0.000036 ether, 0, 0.36 ether)
+                // Per hour: 0.036 FOLD a core, 0.0072 a GiB of memory, 0.000036 a GiB of SSD, 0.36 a GPU; node 3 free.
+                i == 2
+                    ? INodeRegistry.Prices(0, 0, 0, 0, 0)
+                    : INodeRegistry.Prices(0.036 ether, 0.0072 ether, 0.000036 ether, 0, 0.36 ether)
             );
             vm.prank(vm.addr(keys[i]));
             nodes.heartbeat(i + 1);
             lastBeat[i] = block.timestamp;
         }
         for (uint256 t; t < TENANTS; ++t) {
-            tenants[t] = makeAddr(string.concat("tenant", vm.toString(t)));
-            vm.prank(tenants[t]);
-            tenantIds[t] = identities.register(string(abi.encodePacked("tenant-", bytes1(uint8(97 + t)))), "");
+            // Tenants 3 and 4 are the farmer: its farm's identity, and a second identity of its own.
+            tenants[t] = t < 3 ? makeAddr(string.concat("tenant", vm.toString(t))) : farmer;
+            if (t == 3) {
+                tenantIds[t] = farmerId;
+            } else {
+                vm.prank(tenants[t]);
+                tenantIds[t] = identities.register(string(abi.encodePacked("tenant-", bytes1(uint8(97 + t)))), "");
+            }
             vm.prank(tenants[t]);
             token.approve(address(market), type(uint256).max);
         }
@@ -211,6 +232,40 @@ contract LeaseMarketHandler is NodeKeys {
         market.withdrawFees();
     }
 
+    /// @dev The admin (this handler holds both registries' admin role) tries to revoke the market's roles, which
+    /// froze every lease's end, or to take them, which let it reserve capacity or forge receipts: both refused.
+    function adminAttacks(bool onNodes, bool grant) external {
+        bytes32 role = onNodes ? nodes.MARKET_ROLE() : reputation.WRITER_ROLE();
+        IAccessControl target = onNodes ? IAccessControl(address(nodes)) : IAccessControl(address(reputation));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector,
+                address(this),
+                nodes.SEALED_ROLE()
+            )
+        );
+        if (grant) target.grantRole(role, address(this));
+        else target.revokeRole(role, address(market));
+    }
+
+    /// @dev Whatever happened before, the tenant of any lease that has not ended can end it and get its escrow back
+    /// (a pending one once the acknowledgement window has passed).
+    function endAny(uint256 leaseSeed) external {
+        (uint256 id, bool found) = _pickLive(leaseSeed);
+        if (!found) return;
+        ILeaseMarket.Lease memory l = market.lease(id);
+        if (l.state == ILeaseMarket.LeaseState.Pending && block.timestamp < l.openedAt + ACK_WINDOW) {
+            vm.warp(l.openedAt + ACK_WINDOW);
+        }
+        uint256 due = l.state == ILeaseMarket.LeaseState.Pending ? 0 : market.due(id);
+        uint256 before = token.balanceOf(l.tenant);
+        vm.prank(l.tenant);
+        market.closeLease(id);
+        _ghosts[id - 1].ended = true;
+        assertEq(uint8(market.lease(id).state), uint8(ILeaseMarket.LeaseState.Ended), "ended");
+        assertEq(token.balanceOf(l.tenant) - before, l.escrow - due, "the escrow left came back");
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // Ghost views
     // ---------------------------------------------------------------------------------------------------------------
@@ -262,13 +317,50 @@ contract LeaseMarketTest is NodeKeys {
         (token, nodes) = (g.token, g.nodes);
         (IdentityRegistry identities, ReputationRegistry reputation) = (g.identities, g.reputation);
         market = new LeaseMarket(address(token), address(nodes), address(reputation), treasury, 250, 600, 300, 3_600);
+        // Wired as the deployment wires it: granted, then sealed; the handler plays the admin.
         nodes.grantRole(nodes.MARKET_ROLE(), address(market));
+        nodes.sealRole(nodes.MARKET_ROLE());
         reputation.grantRole(reputation.WRITER_ROLE(), address(market));
-        handler = new LeaseMarketHandler(token, identities, nodes, market);
-        for (uint256 t; t < handler.tenantCount(); ++t) {
-            assertTrue(token.transfer(handler.tenants(t), handler.TENANT_FUNDS()));
-        }
+        reputation.sealRole(reputation.WRITER_ROLE());
+        handler = new LeaseMarketHandler(token, identities, nodes, market, reputation);
+        nodes.grantRole(nodes.DEFAULT_ADMIN_ROLE(), address(handler));
+        reputation.grantRole(reputation.DEFAULT_ADMIN_ROLE(), address(handler));
+        // The farmer plays two of the tenants: fund it once.
+        for (uint256 t; t < 4; ++t) assertTrue(token.transfer(handler.tenants(t), handler.TENANT_FUNDS()));
         targetContract(address(handler));
+        _reputation = reputation;
+    }
+
+    ReputationRegistry private _reputation;
+
+    /// @notice A lease that paid nothing (a free node, or a zero deposit) left no receipt, and the farm's outcomes are
+    /// exactly those of its ended leases by other identities: Completed for each that ran and paid it, Refunded for
+    /// each that did not run; none for leases of its own identity, none for a free lease that ran.
+    function invariant_outcomesAreEarned() public view {
+        uint256 completed;
+        uint256 refunded;
+        for (uint256 id = 1; id <= market.leaseCount(); ++id) {
+            ILeaseMarket.Lease memory l = market.lease(id);
+            if (l.paid == 0) assertEq(l.receiptId, 0, "a free lease has a receipt");
+            if (l.state != ILeaseMarket.LeaseState.Ended || l.tenantId == handler.farmerId()) continue;
+            ILeaseMarket.EndReason r = l.endReason;
+            bool served =
+                r == ILeaseMarket.EndReason.ClosedByTenant ||
+                    r == ILeaseMarket.EndReason.OutOfFunds ||
+                    r == ILeaseMarket.EndReason.Reclaimed;
+            if (!served) ++refunded;
+            else if (l.paid != 0) ++completed;
+        }
+        IReputationRegistry.Summary memory s = _reputation.summary(handler.farmerId(), bytes32(0));
+        assertEq(s.completed, completed, "Completed outcomes");
+        assertEq(s.refunded, refunded, "Refunded outcomes");
+    }
+
+    /// @notice The market keeps its roles, whatever the admin tried.
+    function invariant_marketKeepsItsRoles() public view {
+        assertTrue(nodes.hasRole(nodes.MARKET_ROLE(), address(market)), "market role revoked");
+        assertTrue(_reputation.hasRole(_reputation.WRITER_ROLE(), address(market)), "writer role revoked");
+        assertFalse(nodes.hasRole(nodes.MARKET_ROLE(), address(handler)), "market role taken");
     }
 
     /// @notice The market holds exactly the escrow of the leases that have not ended, plus the accrued fees.
@@ -291,9 +383,10 @@ contract LeaseMarketTest is NodeKeys {
             escrow += l.escrow;
             paid += l.paid;
         }
+        // Four funded accounts: tenants 0 to 2 and the farmer (tenants 3 and 4).
         uint256 tenantsNow;
-        for (uint256 t; t < handler.tenantCount(); ++t) tenantsNow += token.balanceOf(handler.tenants(t));
-        uint256 refunds = handler.ghostDeposits() - (handler.TENANT_FUNDS() * handler.tenantCount() - tenantsNow);
+        for (uint256 t; t < 4; ++t) tenantsNow += token.balanceOf(handler.tenants(t));
+        uint256 refunds = handler.ghostDeposits() - (handler.TENANT_FUNDS() * 4 - tenantsNow);
         uint256 payouts = token.balanceOf(handler.payout());
         uint256 fees = token.balanceOf(treasury) + market.feesAccrued();
         assertEq(handler.ghostDeposits(), payouts + fees + refunds + escrow, "conservation");

@@ -71,18 +71,19 @@ export async function registerNode(
 
 export const NODE_STATUSES = ["None", "Active", "Standby", "Decommissioned"] as const;
 
-/** What the chain says of node `nodeId` now: its farm, state, capacity (total and leased), prices, heartbeats and the
- * farming rewards it may claim. */
+/** What the chain says of node `nodeId` now: its farm, state, capacity (total and leased), prices, heartbeats, what it
+ * earns farming rewards on (certified, or the baseline; excluded) and the rewards it may claim. */
 export async function nodeStatus(ctx: ActionContext, nodeId: bigint) {
   const nodes = contractOf(ctx, "NodeRegistry");
   const client = ctx.chain.publicClient;
   const node = await client.readContract({ ...nodes, functionName: "node", args: [nodeId] }).catch((error: unknown) => {
     throw revertName(error) === "NodeUnknown" ? new Error(`there is no node #${nodeId}`) : error;
   });
-  const [[total, reserved], prices, online, pendingRewards, block] = await Promise.all([
+  const [[total, reserved], prices, online, standing, pendingRewards, block] = await Promise.all([
     client.readContract({ ...nodes, functionName: "capacity", args: [nodeId] }),
     client.readContract({ ...nodes, functionName: "prices", args: [nodeId] }),
     client.readContract({ ...nodes, functionName: "isOnline", args: [nodeId] }),
+    client.readContract({ ...nodes, functionName: "rewardStanding", args: [nodeId] }),
     client.readContract({ ...contractOf(ctx, "FarmingRewards"), functionName: "pendingRewards", args: [nodeId] }),
     client.getBlock(),
   ]);
@@ -100,6 +101,14 @@ export async function nodeStatus(ctx: ActionContext, nodeId: bigint) {
     activeLeases: node.activeLeases,
     capacity: { total: { ...total }, leased: { ...reserved } },
     prices: { ...prices },
+    rewards: {
+      /** Capacity units times 1,024: declared, and earned on now (all of them while certified, at most the baseline). */
+      units: standing.units,
+      earningUnits: standing.earningUnits,
+      /** Zero when not certified; 2^40 - 1 for a certification without expiry. */
+      certifiedUntil: standing.certifiedUntil,
+      excluded: standing.excluded,
+    },
     pendingRewards,
   };
 }
