@@ -136,6 +136,14 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
     await eventually("the second heartbeat on the page", async () =>
       /Heartbeats\s+2\b/.test(await textOf(record)) ? true : undefined,
     );
+    // Uncertified, it earns farming rewards on the baseline only, whatever it declares (read from the chain).
+    await eventually("the node's reward standing", async () =>
+      /Farming rewards\s+Uncertified: earns on 8 of [\d.]+ declared capacity units \(the baseline\)/.test(
+        await textOf(record),
+      )
+        ? true
+        : undefined,
+    );
     await page.getByRole("img", { name: /Proven uptime over the last 48 hours/ }).waitFor();
     const newest = await page.locator("svg rect title").last().textContent();
     assert.match(newest ?? "", /UTC: [1-9]\d*% \(\d+ heartbeats?\)$/);
@@ -261,6 +269,11 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
     const before = await balanceOf();
     await page.goto(`${appUrl}/farm`);
     const card = page.locator('[data-testid^="farm-"]', { hasText: "South" });
+    // Uncertified, it earns on the baseline of what it declares (NodeRegistry.rewardStanding, read from the chain).
+    await card
+      .getByTestId(`standing-${nodeId}`)
+      .filter({ hasText: /^Uncertified: earns on 8 of [\d.]+ declared capacity units \(the baseline\)$/ })
+      .waitFor({ timeout: 30_000 });
     const rewards = card.getByTestId(`rewards-${nodeId}`);
     await rewards.getByRole("button", { name: `Claim node #${nodeId}'s rewards` }).click({ timeout: 30_000 });
     await rewards.getByText(/^0 FOLD$/).waitFor({ timeout: 30_000 });

@@ -13,8 +13,9 @@ import {INodeRegistry} from "./INodeRegistry.sol";
 /// the lease's rate) the lease enters Grace; a top-up that restores the reserve returns it to Active; after the
 /// grace period anyone may expire it. The tenant may close at any time (settle and refund); the farm may reclaim
 /// after a notice; a lease whose node stays offline for the grace period can be ended by anyone with a refund.
-/// Each lease has one reputation receipt (tenant to farm), created at its first payment and grown by every later
-/// one, and every end records an outcome about the farm.
+/// Each lease of another identity than the farm's has one reputation receipt (tenant to farm), created at its first
+/// payment and grown by every later one, and its end records an outcome about the farm: Completed if it ran and paid
+/// the farm, Refunded if it did not run (a free lease that ran records none).
 interface ILeaseMarket {
     /// @notice A lease's lifecycle.
     enum LeaseState {

@@ -604,6 +604,18 @@ function suite(kind: "pglite" | "postgres") {
       "ipfs://audit",
     ]);
     await call(grid.deployer, contracts.reputation, "revokeAttestation", [attestationId]);
+    // The first node certified (a certifier attests its schema about the farm's identity; anyone refreshes the
+    // node's cache), and an identity excluded from farming rewards by governance before it farms at all.
+    const schema = await client.readContract({
+      ...contracts.rewards,
+      functionName: "certificationSchema",
+      args: [nodeId],
+    });
+    await call(grid.deployer, contracts.reputation, "attest", [farmerId, schema, 0n, schema, ""]);
+    await call(tenant, contracts.nodes, "refreshCertification", [nodeId]);
+    const excludedId = await grid.register(grid.wallet(8), "excluded-farmer");
+    await call(grid.deployer, contracts.rewards, "excludeIdentity", [excludedId, [], []]);
+    const excludedFrom = await client.readContract({ ...contracts.rewards, functionName: "currentEpoch" });
 
     // Farming rewards for the first node: its closed epochs, and a claim.
     await call(grid.wallet(nodeKey), contracts.nodes, "heartbeat", [nodeId]);
@@ -685,6 +697,8 @@ function suite(kind: "pglite" | "postgres") {
       withdrawals: Items<{ contract: string; account: string; amount: string }>;
       workerModels: Items<{ modelId: string; serving: boolean }>;
       roleChanges: { totalCount: number };
+      node: { certified: boolean; certifiedUntil: string | null; excludedFromEpoch: string | null };
+      excluded: { rewardsExcludedFromEpoch: string | null };
     }>(`{
       identity(id: "${agentId}") { kind controllerId agentPaused actionCount actionHead keys { items { purpose } } }
       agentActions(where: { agentId: "${agentId}" }, orderBy: "sequence") { items { sequence uri head } }
@@ -701,6 +715,8 @@ function suite(kind: "pglite" | "postgres") {
       withdrawals(orderBy: "block") { items { contract account amount } }
       workerModels { items { modelId serving } }
       roleChanges(where: { role: "${certifier}" }) { totalCount }
+      node(id: "${nodeId}") { certified certifiedUntil excludedFromEpoch }
+      excluded: identity(id: "${excludedId}") { rewardsExcludedFromEpoch }
     }`);
     const tenantIdentity = await gql<{ identity: { encryptionKey: string } }>(
       `{ identity(id: "${tenantId}") { encryptionKey } }`,
@@ -750,6 +766,8 @@ function suite(kind: "pglite" | "postgres") {
         seconds: String(e.args.seconds_),
       })),
     );
+    assert.deepEqual(data.node, { certified: true, certifiedUntil: String(2n ** 40n - 1n), excludedFromEpoch: null });
+    assert.deepEqual(data.excluded, { rewardsExcludedFromEpoch: String(excludedFrom) });
     const [claimed] = (await events(contracts.rewards, "RewardsClaimed")).filter((e) => e.args.nodeId === nodeId);
     assert.deepEqual(data.rewardClaims.items, [
       { nodeId: String(nodeId), farmId: String(farmId), amount: String(claimed.args.amount) },

@@ -351,6 +351,31 @@ describe("DataMarket", () => {
         .withArgs(1n);
     });
 
+    it("bills nothing before the key, refuses a key once the grant expired, and a cancel once the key came", async () => {
+      const c = await networkHelpers.loadFixture(withDataset);
+      await c.data.connect(c.bob).requestAccess(1n, 2n, Purpose.Training, DAY, 1n, ONE);
+      await c.data.connect(c.bob).requestAccess(1n, 2n, Purpose.Inference, 600n, 1n, ONE);
+      await c.data.connect(c.alice).approve(1n);
+      await c.data.connect(c.alice).approve(2n);
+      const approvedAt = BigInt(await time.latest());
+      // An hour approved and still no key: nothing is due, and the owner's late key bills from its delivery only.
+      await at(approvedAt + 3_600n, () => networkHelpers.mine());
+      expect(await c.data.due(1n)).to.equal(0n);
+      await c.data.connect(c.alice).deliverKey(1n, SEALED);
+      expect((await c.data.grant(1n)).deliveredAt).to.equal(BigInt(await time.latest()));
+      await expect(c.data.connect(c.bob).cancel(1n))
+        .to.be.revertedWithCustomError(c.data, "DataKeyAlreadyDelivered")
+        .withArgs(1n);
+      // Grant 2 (600 s) expired before its key: too late to deliver, and too late to revoke.
+      const expiresAt = (await c.data.grant(2n)).expiresAt;
+      await expect(c.data.connect(c.alice).deliverKey(2n, SEALED))
+        .to.be.revertedWithCustomError(c.data, "DataGrantExpired")
+        .withArgs(2n, expiresAt);
+      await expect(c.data.connect(c.alice).revoke(2n))
+        .to.be.revertedWithCustomError(c.data, "DataGrantExpired")
+        .withArgs(2n, expiresAt);
+    });
+
     it("lets the grantee cancel, with a full refund, a grant whose key did not come in time", async () => {
       const c = await networkHelpers.loadFixture(withDataset);
       const cost = price(DAY, 2n);

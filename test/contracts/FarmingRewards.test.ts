@@ -265,13 +265,22 @@ describe("Farming rewards", () => {
     await expect(c.rewards.connect(deployer).excludeIdentity(1n, [], [1n, 2n]))
       .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")
       .withArgs(1n, 0n, 1n);
-    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n], [1n]))
+    // A second farm of the same identity: it must be listed too.
+    await c.nodes.connect(c.alice).createFarm(1n, "second", c.payout.address);
+    expect(await c.nodes.farmCountOf(1n)).to.equal(2n);
+    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [2n, 1n], [1n, 2n]))
       .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")
       .withArgs(1n, 1n, 2n);
-    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n], [2n, 1n]))
+    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n], [1n, 2n]))
       .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")
       .withArgs(1n, 1n, 2n);
-    const tx = c.rewards.connect(deployer).excludeIdentity(1n, [1n], [1n, 2n]);
+    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n, 2n], [1n]))
+      .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")
+      .withArgs(1n, 1n, 2n);
+    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n, 2n], [2n, 1n]))
+      .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")
+      .withArgs(1n, 1n, 2n);
+    const tx = c.rewards.connect(deployer).excludeIdentity(1n, [1n, 2n], [1n, 2n]);
     await expect(tx)
       .to.emit(c.nodes, "IdentityExcluded")
       .withArgs(1n, c.epoch + 1n);
@@ -284,7 +293,7 @@ describe("Farming rewards", () => {
     expect(await c.nodes.excludedFrom(1n)).to.equal(c.epoch + 2n);
     expect(await c.nodes.isKeyExcluded(c.k1.address)).to.equal(true);
     expect((await c.nodes.rewardStanding(1n)).excluded).to.equal(true);
-    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n], [1n, 2n]))
+    await expect(c.rewards.connect(deployer).excludeIdentity(1n, [1n, 2n], [1n, 2n]))
       .to.be.revertedWithCustomError(c.nodes, "IdentityAlreadyExcluded")
       .withArgs(1n);
     await beats(c, every(c.start + EPOCH + 500n, c.start + 2n * EPOCH + 200n));
@@ -302,6 +311,7 @@ describe("Farming rewards", () => {
     expect(await c.rewards.token()).to.equal(await c.foldToken.getAddress());
     expect(await c.rewards.nodeRegistry()).to.equal(await c.nodes.getAddress());
     await expect(c.nodes.rewardState(9n)).to.be.revertedWithCustomError(c.nodes, "NodeUnknown").withArgs(9n);
+    await expect(c.nodes.rewardStanding(9n)).to.be.revertedWithCustomError(c.nodes, "NodeUnknown").withArgs(9n);
     await expect(c.rewards.pendingRewards(9n)).to.be.revertedWithCustomError(c.nodes, "NodeUnknown").withArgs(9n);
     await expect(c.rewards.connect(deployer).excludeIdentity(7n, [1n], []))
       .to.be.revertedWithCustomError(c.nodes, "ExclusionIncomplete")

@@ -132,8 +132,17 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     assert.equal(status.json.online, true);
     assert.deepEqual(status.json.capacity.total, { cpu: 8, memoryMiB: 16_384, ssdGiB: 500, hddGiB: 0, gpus: 0 });
     assert.equal(status.json.prices.cpu, parseEther("0.25").toString());
+    // Uncertified, it earns farming rewards on the baseline, 8 of the 16.9 capacity units it declares (8 cores x 1,024
+    // + 16 GiB x 256 + 500 GiB x 10, times 1,024).
+    assert.deepEqual(status.json.rewards, {
+      units: "17288",
+      earningUnits: "8192",
+      certifiedUntil: "0",
+      excluded: false,
+    });
     const human = await fourfold(undefined, "node", "status", String(nodeId));
     assert.match(human.output, new RegExp(`^Node ${nodeId} \\(farm ${farmId}, NL\\): Active, online, last heartbeat`));
+    assert.match(human.output, /rewards {3}uncertified: earns on 8 of 16\.9 declared capacity units \(the baseline\)/);
   });
 
   it("refuses bad arguments before sending anything, naming the option", async () => {
