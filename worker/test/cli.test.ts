@@ -142,7 +142,7 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     });
     const human = await fourfold(undefined, "node", "status", String(nodeId));
     assert.match(human.output, new RegExp(`^Node ${nodeId} \\(farm ${farmId}, NL\\): Active, online, last heartbeat`));
-    assert.match(human.output, /rewards {3}uncertified: earns on 8 of 16\.9 declared capacity units \(the baseline\)/);
+    assert.match(human.output, /rewards {3}Uncertified: earns on 8 of 16\.9 declared capacity units \(the baseline\)/);
   });
 
   it("refuses bad arguments before sending anything, naming the option", async () => {

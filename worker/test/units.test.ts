@@ -1,5 +1,5 @@
 // Unit tests for the worker's pure parts: backoff, sealed boxes, the durable stores, manifests against templates,
-// configuration.
+// configuration, the wording of a node's reward standing.
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -12,6 +12,7 @@ import { DatasetKeyStore } from "../src/keys/key-store.ts";
 import { truncateUtf8 } from "../src/node/agent.ts";
 import { checkManifest, fill, ManifestError, type Templates, templatesSchema } from "../src/node/templates.ts";
 import { backoffDelay, retry } from "../src/retry.ts";
+import { describeRewardStanding, NO_EXPIRY } from "../src/rewards.ts";
 import { JsonStore } from "../src/store.ts";
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
@@ -390,5 +391,28 @@ describe("truncateUtf8", () => {
     assert.equal(truncateUtf8("abcd", 3), "abc");
     assert.equal(truncateUtf8("aé", 2), "a", "é is two bytes and does not fit");
     assert.equal(new TextEncoder().encode(truncateUtf8("€".repeat(100), 256)).length, 255);
+  });
+});
+
+describe("describeRewardStanding", () => {
+  const standing = { units: 17_288n, earningUnits: 8_192n, certifiedUntil: 0n, excluded: false };
+  it("says what a node earns on: the baseline, all it declares while certified, or nothing once excluded", () => {
+    assert.equal(
+      describeRewardStanding(standing),
+      "Uncertified: earns on 8 of 16.9 declared capacity units (the baseline)",
+    );
+    assert.equal(
+      describeRewardStanding({ ...standing, units: 6_144n, earningUnits: 6_144n }),
+      "Uncertified: earns on its 6 capacity units",
+    );
+    assert.equal(
+      describeRewardStanding({ ...standing, earningUnits: 17_288n, certifiedUntil: NO_EXPIRY }),
+      "Certified with no expiry: earns on all 16.9 capacity units, ×1.25",
+    );
+    assert.equal(
+      describeRewardStanding({ ...standing, earningUnits: 17_288n, certifiedUntil: 1_796_594_400n }),
+      "Certified until 2026-12-06 22:00 UTC: earns on all 16.9 capacity units, ×1.25",
+    );
+    assert.equal(describeRewardStanding({ ...standing, excluded: true }), "Excluded from farming rewards");
   });
 });

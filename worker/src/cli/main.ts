@@ -22,6 +22,7 @@ import { LOCAL_CHAIN_ID } from "../dev-accounts.ts";
 import { hashFiles } from "../inference/models/spec.ts";
 import { DatasetKeyStore } from "../keys/key-store.ts";
 import { PARAM_NAME, paramValue } from "../manifest.ts";
+import { describeRewardStanding } from "../rewards.ts";
 import { amount, country, handle, httpUrl, id, whole } from "./args.ts";
 
 interface GlobalOptions {
@@ -252,25 +253,10 @@ node
       `  capacity  ${s.capacity.total.cpu} cores, ${s.capacity.total.memoryMiB} MiB, ${s.capacity.total.ssdGiB} GiB SSD, ${s.capacity.total.hddGiB} GiB HDD, ${s.capacity.total.gpus} GPUs`,
       `  leased    ${s.capacity.leased.cpu} cores, ${s.capacity.leased.memoryMiB} MiB, ${s.capacity.leased.ssdGiB} GiB SSD, ${s.capacity.leased.hddGiB} GiB HDD, ${s.capacity.leased.gpus} GPUs (${s.activeLeases} leases)`,
       `  per hour  ${fold(s.prices.cpu)} a core, ${fold(s.prices.memoryGiB)} a GiB of memory, ${fold(s.prices.ssdGiB)} a GiB of SSD`,
-      `  rewards   ${earningText(s.rewards)}`,
+      `  rewards   ${describeRewardStanding(s.rewards)}`,
       `  proven online ${s.onlineSeconds} s; rewards to claim ${fold(s.pendingRewards)}`,
     ]);
   });
-
-/** What a node earns farming rewards on, in words (capacity units are kept times 1,024 on-chain). */
-function earningText(r: { units: bigint; earningUnits: bigint; certifiedUntil: bigint; excluded: boolean }): string {
-  const units = (scaled: bigint) => (Number(scaled) / 1_024).toLocaleString("en", { maximumFractionDigits: 1 });
-  if (r.excluded) return "excluded from farming rewards";
-  if (r.certifiedUntil !== 0n) {
-    const until =
-      r.certifiedUntil === 2n ** 40n - 1n
-        ? "with no expiry"
-        : `until ${new Date(Number(r.certifiedUntil) * 1_000).toISOString()}`;
-    return `certified ${until}: earns on all ${units(r.units)} capacity units, x1.25`;
-  }
-  const capped = r.earningUnits < r.units;
-  return `uncertified: earns on ${units(r.earningUnits)}${capped ? ` of ${units(r.units)} declared` : ""} capacity units${capped ? " (the baseline)" : ""}`;
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // lease
