@@ -154,7 +154,7 @@ describe("npm start", () => {
       ]);
 
       // The dApp serves Explore at the printed URL, against this chain and indexer: in a browser, it lists the 12
-      // demo nodes online.
+      // demo nodes online, the Lowlands farm's four certified.
       const appUrl = `http://127.0.0.1:${appPort}`;
       assert.match(run.output(), new RegExp(`dApp at ${appUrl.replaceAll(".", "\\.")} `));
       const skipBrowser = noChromium();
@@ -170,6 +170,11 @@ describe("npm start", () => {
           await rows.nth(11).waitFor({ timeout: 30_000 });
           assert.equal(await rows.count(), 12);
           assert.equal(await rows.filter({ hasText: "Online" }).count(), 12);
+          // The demo's certifier audited the Lowlands farm's four nodes (#1 to #4), and only those.
+          assert.equal(await rows.filter({ hasText: "certified" }).count(), 4);
+          for (const n of [1, 2, 3, 4]) {
+            assert.match(await rows.nth(n - 1).innerText(), /certified/, `node #${n} is certified`);
+          }
           await page.screenshot({
             path: path.join(ROOT, "app", "test", "screenshots", "demo-explore.png"),
             fullPage: true,
