@@ -650,7 +650,7 @@ contract NodeRegistry is SealableRoles, EIP712, INodeRegistry {
         uint256 owed = r.pendingEpoch != 0 ? _convert(r) : 0;
         uint256 seconds_ = atBoundary - (r.cumStartPlusOne - 1);
         bool certified = block.timestamp < _cold[nodeId].certifiedUntil;
-        uint256 units = certified || r.units < _baselineUnits ? r.units : _baselineUnits;
+        uint256 units = _earningUnits(r.units, certified);
         uint256 points = (seconds_ * units * (certified ? 5 : 4)) / 4;
         if (
             !next || _epochOf(block.timestamp) != current || (hot.flags & EXCLUDED != 0 && _excludedIn(nodeId, closing))
@@ -664,6 +664,12 @@ contract NodeRegistry is SealableRoles, EIP712, INodeRegistry {
         r.cumStartPlusOne = uint48((next ? atBoundary : afterCredit) + 1);
         _storeRewards(nodeId, r);
         emit EpochClosed(nodeId, closing, seconds_, units, points, owed);
+    }
+
+    /// @dev The capacity units a node of `units` declared units earns on: all of them while certified, at most the
+    /// baseline otherwise.
+    function _earningUnits(uint256 units, bool certified) private view returns (uint256) {
+        return certified || units < _baselineUnits ? units : _baselineUnits;
     }
 
     /// @dev Until when the node's certification counts, read from the reputation registry: zero when it has no valid
@@ -763,7 +769,7 @@ contract NodeRegistry is SealableRoles, EIP712, INodeRegistry {
         bool certified = block.timestamp < until;
         standing = RewardStanding({
             units: units,
-            earningUnits: certified || units < _baselineUnits ? units : _baselineUnits,
+            earningUnits: _earningUnits(units, certified),
             certifiedUntil: certified ? until : 0,
             excluded: hot.flags & EXCLUDED != 0
         });

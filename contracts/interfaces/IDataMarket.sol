@@ -12,12 +12,12 @@ import {Permits} from "../libraries/Permits.sol";
 /// grant runs from its approval for the duration asked, for one purpose, and for at most the uses asked; its prices
 /// are those of the terms when it was requested. The owner delivers the dataset key sealed to the grantee's X25519
 /// key (from the identity registry) in an event. Until then nothing is paid, and after the delivery window the
-/// grantee may cancel with a full refund. Once the key is delivered, the time share is paid as it runs (from
-/// the delivery, second by second, settled by anyone; the time between approval and delivery is refunded at the end) and each use pays its price as it is recorded. The owner may revoke
-/// at any time: the time not yet run and the uses not made go back to the requester, and the grant is refused from
-/// the next call on. Earnings accrue to
-/// the owner's address and the payees' and are withdrawn with `withdraw`; each grant has one reputation receipt
-/// (grantee to owner), created at its first payment and grown by every later one.
+/// grantee may cancel with a full refund. Once the key is delivered, the time share is paid as it runs (from the
+/// delivery, second by second, settled by anyone; the time between approval and delivery is refunded at the end), and
+/// each use pays its price as it is recorded. The owner may revoke at any time: the time not yet run and the uses not
+/// made go back to the requester, and the grant is refused from the next call on. Earnings accrue to the owner's
+/// address and the payees' and are withdrawn with `withdraw`; each paid grant has one reputation receipt (grantee to
+/// owner), created at its first payment and grown by every later one.
 interface IDataMarket {
     /// @notice What a grant may be used for: one bit each in a dataset's `purposes`.
     enum Purpose {
