@@ -173,7 +173,7 @@ describe("npm start", () => {
           // The demo's certifier audited the Lowlands farm's four nodes (#1 to #4), and only those.
           assert.equal(await rows.filter({ hasText: "certified" }).count(), 4);
           for (const n of [1, 2, 3, 4]) {
-            assert.match(await rows.nth(n - 1).innerText(), /certified/, `node #${n} is certified`);
+            assert.match((await rows.nth(n - 1).textContent()) ?? "", /certified/, `node #${n} is certified`);
           }
           await page.screenshot({
             path: path.join(ROOT, "app", "test", "screenshots", "demo-explore.png"),
