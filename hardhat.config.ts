@@ -24,6 +24,7 @@ const profile = {
     "contracts/NodeRegistry.sol": viaIR,
     "contracts/LeaseMarket.sol": viaIR,
     "contracts/JobMarket.sol": viaIR,
+    "contracts/libraries/JobSettlement.sol": viaIR,
   },
 };
 

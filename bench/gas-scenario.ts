@@ -38,8 +38,11 @@ export const GAS_BUDGETS: Readonly<Record<string, number>> = {
   "DataMarket.recordUse": 70_000,
   "DataMarket.revoke": 90_000,
   "JobMarket.requestJob": 200_000,
-  "JobMarket.claimJob": 80_000,
-  "JobMarket.submitResult": 100_000,
+  "JobMarket.claimJob": 100_000,
+  "JobMarket.revealResult": 100_000,
+  "JobMarket.challenge": 150_000,
+  "JobMarket.commitResult": 70_000,
+  "JobMarket.memberReveal": 100_000,
   "JobMarket.finalize": 200_000,
 };
 
@@ -71,9 +74,13 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  * - `DataMarket.requestAccess`: auto-approved, with escrow, the grantee's second grant on the dataset (another
  *   purpose); `recordUse`: the grant's second use (its receipt exists); `revoke`: after those uses;
  * - `JobMarket.requestJob`: k = 1, the input as hash and URI, with escrow, no grant, the requester's second job;
- *   `requestJobWithGrant`: the same citing one grant; `claimJob`: the worker's second claim; `submitResult`: with an
- *   output URI and no inline output, which proposes the result; `finalize`: k = 1 with one grant, in steady state
- *   (the accounts paid already hold earnings, the grant's receipt exists).
+ *   `requestJobWithGrant`: the same citing one grant; `claimJob`: the worker's second claim, with its commitment
+ *   (which, k being 1, opens the reveals); `revealResult`: with an output URI and no inline output, which proposes
+ *   the result; `finalize`: k = 1 with one grant, in steady state (the accounts paid already hold earnings, the
+ *   grant's receipt exists); `challenge`: of that proposal, with the bond (the committee is then three of the three
+ *   other workers serving the model); `commitResult`: a member's commitment; `memberReveal`: a member's reveal;
+ *   `closeRound`: `closeReveals` deciding the round once all three revealed (the challenge failed: the bond is
+ *   shared among the worker and the three members).
  */
 export async function measureGas(connection: NetworkConnection): Promise<Record<string, number>> {
   const { ethers, networkHelpers } = connection;
@@ -377,8 +384,8 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   await record("DataMarket.revoke", dataMarket.connect(alice).revoke(2n));
   await record("DataMarket.withdraw", dataMarket.connect(alice).withdraw());
 
-  // JobMarket: alice's model (10 % owner fee), a worker (identity 3, dave's since the transfer above) with a fixed Worker key, bob's jobs citing his
-  // Inference grant 3 on dataset 2.
+  // JobMarket: alice's model (10 % owner fee), a worker (identity 3, dave's since the transfer above) with a fixed
+  // Worker key, three more workers for a committee, and bob's jobs citing his Inference grant 3 on dataset 2.
   const jobsAddress = await jobMarket.getAddress();
   await ask(2);
   await dataMarket.connect(alice).deliverKey(3n, `0x${"ab".repeat(72)}`);
@@ -386,16 +393,34 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
     "JobMarket.registerModel",
     jobMarket.connect(alice).registerModel(aliceId, ethers.keccak256("0x08"), "tesseract-eng", URI_66, 1_000n),
   );
-  const workerKey = new ethers.Wallet(ethers.id("fourfold gas scenario worker key"), ethers.provider);
-  await deployer.sendTransaction({ to: workerKey.address, value: one });
+  const wallet = async (seed: string) => {
+    const w = new ethers.Wallet(ethers.id(seed), ethers.provider);
+    await deployer.sendTransaction({ to: w.address, value: one });
+    return w;
+  };
+  const workerKey = await wallet("fourfold gas scenario worker key");
   await (await bindKey(identityRegistry, dave, carolId, workerKey, Purpose.Worker)).wait();
   await foldToken.transfer(dave.address, 1_000n * one);
   await foldToken.connect(dave).approve(jobsAddress, 1_000n * one);
   await foldToken.connect(bob).approve(jobsAddress, 100n * one);
+  await foldToken.connect(newHolder).approve(jobsAddress, 100n * one);
+  await foldToken.transfer(newHolder.address, 100n * one);
   await record(
     "JobMarket.registerWorker",
     jobMarket.connect(dave).registerWorker(carolId, [1n], one / 10n, 500n * one),
   );
+  const members = new Map<bigint, Signer>();
+  for (const n of [1, 2, 3]) {
+    const owner = await wallet(`fourfold gas scenario member ${n}`);
+    const key = await wallet(`fourfold gas scenario member key ${n}`);
+    await identityRegistry.connect(owner).register(`member-${n}`, "");
+    const memberId = await identityRegistry.identityCount();
+    await (await bindKey(identityRegistry, owner, memberId, key, Purpose.Worker)).wait();
+    await foldToken.transfer(owner.address, 200n * one);
+    await foldToken.connect(owner).approve(jobsAddress, 200n * one);
+    await jobMarket.connect(owner).registerWorker(memberId, [1n], one / 10n, 200n * one);
+    members.set(memberId, key);
+  }
   const jobDeadline = BigInt(await time.latest()) + 86_400n;
   const job = (grantIds: bigint[]) =>
     jobMarket.connect(bob).requestJob({
@@ -413,8 +438,11 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
     });
   const outputHash = ethers.sha256(ethers.toUtf8Bytes('{"text":"hello"}'));
   const jobDomain = jobResultDomain(Number(permitDomain.chainId), jobsAddress as `0x${string}`);
-  const submit = async (jobId: bigint) => {
-    const signature = await workerKey.signTypedData(
+  const salt = (jobId: bigint, workerId: bigint) => ethers.id(`salt ${jobId} ${workerId}`);
+  const sealed = (jobId: bigint, workerId: bigint) =>
+    jobMarket.commitmentOf(jobId, workerId, outputHash, salt(jobId, workerId));
+  const reveal = async (jobId: bigint, entry: bigint, workerId: bigint, key: Signer) => {
+    const signature = await key.signTypedData(
       jobDomain,
       { JobResult: [...JOB_RESULT_TYPES.JobResult] },
       {
@@ -422,26 +450,55 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
         modelHash: ethers.keccak256("0x08"),
         inputHash: ethers.sha256(ethers.toUtf8Bytes("input")),
         outputHash,
-        worker: carolId,
+        worker: workerId,
         deadline: jobDeadline,
       },
     );
-    return jobMarket.connect(newHolder).submitResult(jobId, carolId, outputHash, URI_66, "0x", signature);
+    return jobMarket
+      .connect(newHolder)
+      .revealResult(jobId, entry, outputHash, salt(jobId, workerId), URI_66, "0x", signature);
   };
+  const claim = async (jobId: bigint) => jobMarket.connect(workerKey).claimJob(jobId, await sealed(jobId, carolId));
   // A first job, run to the end: the steady state.
   await job([3n]);
-  await jobMarket.connect(workerKey).claimJob(1n);
-  await submit(1n);
+  await claim(1n);
+  await reveal(1n, 0n, carolId, workerKey);
   await time.increase(3_600n);
   await jobMarket.finalize(1n, "0x");
   await record("JobMarket.requestJob", job([]));
   await record("JobMarket.requestJobWithGrant", job([3n]));
-  await jobMarket.connect(workerKey).claimJob(2n);
-  await record("JobMarket.claimJob", jobMarket.connect(workerKey).claimJob(3n));
-  await record("JobMarket.submitResult", submit(3n));
+  await claim(2n);
+  await record("JobMarket.claimJob", claim(3n));
+  await record("JobMarket.revealResult", reveal(3n, 0n, carolId, workerKey));
+  // Job 2 is challenged within its window: a round of three, which upholds the proposal.
+  await reveal(2n, 0n, carolId, workerKey);
+  await record("JobMarket.challenge", jobMarket.connect(newHolder).challenge(2n));
+  await networkHelpers.mine(1);
+  // Not recorded: the weighted draw walks the candidates up to a random point, so its gas varies with the draw (about
+  // 248,000 to 250,000 here).
+  await jobMarket.connect(newHolder).drawCommittee(2n);
+  // The draw orders the seats at random: the figures are recorded for one member, whatever seat it holds, committing
+  // and revealing first, so that they do not depend on the draw (its calldata and signature are the same in every
+  // run, and it is never the last to commit, which opens the reveals).
+  const measured = [...members.keys()][1] as bigint;
+  const seats: { entry: bigint; workerId: bigint }[] = [];
+  for (const entry of [1n, 2n, 3n]) seats.push({ entry, workerId: (await jobMarket.claim(2n, entry)).workerId });
+  seats.sort((a, b) => Number(b.workerId === measured) - Number(a.workerId === measured));
+  for (const { entry, workerId } of seats) {
+    const commit = jobMarket
+      .connect(members.get(workerId) as Signer)
+      .commitResult(2n, entry, await sealed(2n, workerId));
+    if (workerId === measured) await record("JobMarket.commitResult", commit);
+    else await commit;
+  }
+  for (const { entry, workerId } of seats) {
+    const sent = reveal(2n, entry, workerId, members.get(workerId) as Signer);
+    if (workerId === measured) await record("JobMarket.memberReveal", sent);
+    else await sent;
+  }
+  await record("JobMarket.closeRound", jobMarket.connect(newHolder).closeReveals(2n));
   await time.increase(3_600n);
   await record("JobMarket.finalize", jobMarket.finalize(3n, "0x"));
-  await record("JobMarket.rejectJob", jobMarket.connect(workerKey).rejectJob(2n, 3));
   await record("JobMarket.withdraw", jobMarket.connect(dave).withdraw());
   await record("JobMarket.requestUnstake", jobMarket.connect(dave).requestUnstake(carolId, one));
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -11,21 +10,22 @@ import {IDataMarket} from "./interfaces/IDataMarket.sol";
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {IJobConsumer, IJobMarket} from "./interfaces/IJobMarket.sol";
 import {IReputationRegistry} from "./interfaces/IReputationRegistry.sol";
+import {JobSettlement} from "./libraries/JobSettlement.sol";
 import {Permits} from "./libraries/Permits.sol";
 
 /// @title JobMarket
 /// @notice See {IJobMarket}.
 /// @dev Money: the market holds every job's escrow (`redundancy` x `maxFeePerWorker` from request to its end, when
-/// it is paid out and refunded in full), every worker's stake and unstaking amount, every posted challenge bond
-/// until its dispute is settled, and every account's unwithdrawn earnings, exactly. A slash moves collateral out of
-/// a stake into earnings and refunds; nothing is minted or burnt.
-/// `multicall` batches calls in one transaction (a worker's claims, results and finalizations in one block); no
+/// it is paid out and refunded in full), every worker's stake and unstaking amount, every posted challenge bond until
+/// its round ends, every job's pot (slashes waiting to be shared) and every account's unwithdrawn earnings, exactly.
+/// A slash moves stake into a pot; a pot is credited to earnings or, when nobody did the work, burnt (sent to
+/// `BURN_ADDRESS`); nothing is minted. The market has no admin and no role: no account can move a job's money
+/// except by the rules below.
+/// `multicall` batches calls in one transaction (a worker's claims, reveals and finalizations in one block); no
 /// function is payable, so a batch cannot reuse a value.
-contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
+contract JobMarket is EIP712, Multicall, IJobMarket {
     using SafeERC20 for IERC20;
 
-    /// @notice Settles disputes (a validator committee later).
-    bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
     /// @notice The most workers a job may ask for.
     uint256 public constant MAX_REDUNDANCY = 5;
     /// @notice The most bytes of inline input, and of inline output.
@@ -37,10 +37,17 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
     uint256 public constant MAX_JOB_DURATION = 30 days;
     /// @notice The most gas a callback may ask for.
     uint256 public constant MAX_CALLBACK_GAS = 2_000_000;
-    /// @notice How long a dispute waits for an arbiter before anyone may settle it without one.
-    uint256 public constant MAX_DISPUTE_TIME = 7 days;
     /// @notice The most of each worker's fee a model owner may take.
     uint256 public constant MAX_OWNER_FEE_BPS = 5_000;
+    /// @notice The most workers that may serve one model: the committee draw reads them all.
+    uint256 public constant MAX_MODEL_WORKERS = 64;
+    /// @notice The largest committee (an odd number of seats, 1 to this).
+    uint256 public constant MAX_COMMITTEE_SIZE = 9;
+    /// @notice Bounds of `minStake` and `challengeBond` (FOLD wei): 0.001 to 1,000,000 FOLD.
+    uint256 public constant MIN_AMOUNT_PARAMETER = 1e15;
+    uint256 public constant MAX_AMOUNT_PARAMETER = 1e24;
+    /// @notice Where a pot nobody earned goes: an address without a key, so the tokens leave circulation.
+    address public constant BURN_ADDRESS = JobSettlement.BURN_ADDRESS;
 
     /// @dev `JobResult(uint256 jobId,bytes32 modelHash,bytes32 inputHash,bytes32 outputHash,uint256 worker,uint256
     /// deadline)`.
@@ -48,35 +55,11 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
         "JobResult(uint256 jobId,bytes32 modelHash,bytes32 inputHash,bytes32 outputHash,uint256 worker,uint256 deadline)"
     );
     uint256 private constant BPS = 10_000;
-    uint256 private constant MIN_WINDOW = 1 hours;
-    uint256 private constant MAX_WINDOW = 7 days;
     uint256 private constant MAX_TEXT_BYTES = 256;
     uint256 private constant MAX_NAME_BYTES = 64;
     /// @dev What a callback costs besides its own gas: the call, a cold account, and the event after it.
     uint256 private constant CALLBACK_OVERHEAD = 12_000;
     bytes32 private constant RECEIPT_KIND = "job";
-
-    /// @dev A job as stored: what claims and results read and write (slot A), the requester and the clock (slot B),
-    /// the input hash, and the callback (written only when there is one).
-    struct JobRecord {
-        uint64 modelId;
-        uint64 requesterId;
-        uint80 maxFeePerWorker;
-        uint8 redundancy;
-        uint8 claimed;
-        uint8 submitted;
-        uint8 entries;
-        uint8 rejected;
-        bool challenged;
-        address requester;
-        JobState state;
-        uint8 proposed;
-        uint40 deadline;
-        uint40 windowEnds;
-        bytes32 inputHash;
-        address callback;
-        uint32 callbackGasLimit;
-    }
 
     IERC20 private immutable _token;
     IIdentityRegistry private immutable _identities;
@@ -87,42 +70,37 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
     uint256 private immutable _challengeWindow;
     uint256 private immutable _challengeBond;
     uint256 private immutable _silenceSlashBps;
+    uint256 private immutable _revealWindow;
+    uint256 private immutable _committeeSize;
+    uint256 private immutable _committeeWindow;
 
-    uint256 private _modelCount;
-    uint256 private _jobCount;
-    mapping(uint256 modelId => Model) private _models;
-    mapping(uint256 workerId => Worker) private _workers;
-    mapping(uint256 workerId => mapping(uint256 modelId => bool)) private _serves;
-    mapping(uint256 jobId => JobRecord) private _jobs;
-    mapping(uint256 jobId => mapping(uint256 entry => Claim)) private _claims;
-    mapping(uint256 jobId => uint64[]) private _grants;
-    mapping(uint256 jobId => address) private _challengers;
-    mapping(address account => uint256) private _earned;
+    JobSettlement.Store private _s;
 
     /// @param token The payment token (FOLD).
     /// @param identities The identity registry.
     /// @param reputation The reputation registry (this market needs its writer role).
     /// @param data The data market (this market needs its market role to record grant uses).
-    /// @param admin Manages roles (arbiters).
-    /// @param params `minStake` (the least stake to register, and the collateral each claim locks), `unstakeCooldown`
-    /// (1 hour to 30 days), `challengeWindow` (1 hour to 7 days), `challengeBond` and `silenceSlashBps` (the part of
-    /// its collateral a claimed worker that never answered loses, 1 to 10,000).
+    /// @param params `minStake` (the least stake to register, and the collateral each claim and seat locks: 0.001 to
+    /// 1,000,000 FOLD), `unstakeCooldown` (1 hour to 30 days), `challengeWindow` (1 hour to 7 days), `challengeBond`
+    /// (0.001 to 1,000,000 FOLD), `silenceSlashBps` (the part of its collateral a worker silent at commit or reveal
+    /// time loses, 1 to 10,000), `revealWindow` (how long reveals stay open, 5 minutes to 1 day), `committeeSize`
+    /// (odd, 1 to 9) and `committeeWindow` (how long a round has to be drawn and committed, 10 minutes to 7 days).
     constructor(
         address token,
         address identities,
         address reputation,
         address data,
-        address admin,
-        uint256[5] memory params
+        uint256[8] memory params
     ) EIP712("Fourfold JobMarket", "1") {
-        if (params[0] == 0 || params[0] > type(uint96).max) revert JobMarketInvalidParameter("minStake", params[0]);
-        if (params[1] < 1 hours || params[1] > 30 days) revert JobMarketInvalidParameter("unstakeCooldown", params[1]);
-        if (params[2] < MIN_WINDOW || params[2] > MAX_WINDOW) {
-            revert JobMarketInvalidParameter("challengeWindow", params[2]);
-        }
-        if (params[3] == 0 || params[3] > type(uint96).max)
-            revert JobMarketInvalidParameter("challengeBond", params[3]);
-        if (params[4] == 0 || params[4] > BPS) revert JobMarketInvalidParameter("silenceSlashBps", params[4]);
+        _checkParameter("minStake", params[0], MIN_AMOUNT_PARAMETER, MAX_AMOUNT_PARAMETER);
+        _checkParameter("unstakeCooldown", params[1], 1 hours, 30 days);
+        _checkParameter("challengeWindow", params[2], 1 hours, 7 days);
+        _checkParameter("challengeBond", params[3], MIN_AMOUNT_PARAMETER, MAX_AMOUNT_PARAMETER);
+        _checkParameter("silenceSlashBps", params[4], 1, BPS);
+        _checkParameter("revealWindow", params[5], 5 minutes, 1 days);
+        _checkParameter("committeeSize", params[6], 1, MAX_COMMITTEE_SIZE);
+        if (params[6] % 2 == 0) revert JobMarketInvalidParameter("committeeSize", params[6]);
+        _checkParameter("committeeWindow", params[7], 10 minutes, 7 days);
         _token = IERC20(token);
         _identities = IIdentityRegistry(identities);
         _reputation = IReputationRegistry(reputation);
@@ -132,7 +110,9 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
         _challengeWindow = params[2];
         _challengeBond = params[3];
         _silenceSlashBps = params[4];
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _revealWindow = params[5];
+        _committeeSize = params[6];
+        _committeeWindow = params[7];
     }
 
     // ----------------------------------------------------------------------------------------------------------------
@@ -156,9 +136,9 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
             bytes(uri).length > MAX_TEXT_BYTES ||
             ownerFeeBps > MAX_OWNER_FEE_BPS
         ) revert JobInvalidModel();
-        modelId = ++_modelCount;
+        modelId = ++_s.modelCount;
         // ownerId fits: identity ids are below 2^64 (the registry counts them one by one).
-        _models[modelId] = Model({
+        _s.models[modelId] = Model({
             ownerId: uint64(ownerId),
             ownerFeeBps: uint16(ownerFeeBps),
             active: true,
@@ -187,13 +167,13 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
         uint256 stake
     ) external {
         _requireController(workerId, false);
-        Worker storage w = _workers[workerId];
+        JobSettlement.WorkerRecord storage w = _s.workers[workerId];
         if (w.registered) revert JobWorkerExists(workerId);
         if (stake < _minStake || stake > type(uint96).max) revert JobInvalidStake(stake, _minStake);
         if (pricePerJob > type(uint80).max) revert JobInvalidTerms();
         w.registered = true;
         w.stake = uint96(stake);
-        w.pricePerJob = uint96(pricePerJob);
+        w.pricePerJob = uint80(pricePerJob);
         _setModels(workerId, modelIds, true);
         _token.safeTransferFrom(msg.sender, address(this), stake);
         emit WorkerRegistered(workerId, pricePerJob, stake);
@@ -207,22 +187,22 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
 
     /// @inheritdoc IJobMarket
     function setWorkerPrice(uint256 workerId, uint256 pricePerJob) external {
-        Worker storage w = _requireWorkerController(workerId);
+        JobSettlement.WorkerRecord storage w = _requireWorkerController(workerId);
         if (pricePerJob > type(uint80).max) revert JobInvalidTerms();
-        w.pricePerJob = uint96(pricePerJob);
+        w.pricePerJob = uint80(pricePerJob);
         emit WorkerPriceSet(workerId, pricePerJob);
     }
 
     /// @inheritdoc IJobMarket
     function setWorkerPaused(uint256 workerId, bool paused) external {
-        Worker storage w = _requireWorkerController(workerId);
+        JobSettlement.WorkerRecord storage w = _requireWorkerController(workerId);
         w.paused = paused;
         emit WorkerPausedSet(workerId, paused);
     }
 
     /// @inheritdoc IJobMarket
     function addStake(uint256 workerId, uint256 amount) external {
-        Worker storage w = _requireWorker(workerId);
+        JobSettlement.WorkerRecord storage w = _requireWorker(workerId);
         uint256 stake = w.stake + amount;
         if (amount == 0 || stake > type(uint96).max) revert JobInvalidStake(amount, 1);
         w.stake = uint96(stake);
@@ -232,8 +212,8 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
 
     /// @inheritdoc IJobMarket
     function requestUnstake(uint256 workerId, uint256 amount) external {
-        Worker storage w = _requireWorkerController(workerId);
-        uint256 free = w.stake - w.locked;
+        JobSettlement.WorkerRecord storage w = _requireWorkerController(workerId);
+        uint256 free = JobSettlement.free(w, _minStake);
         if (amount == 0) revert JobInvalidStake(amount, 1);
         if (amount > free) revert JobStakeLocked(amount, free);
         uint256 unstakeAt = block.timestamp + _unstakeCooldown;
@@ -245,7 +225,7 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
 
     /// @inheritdoc IJobMarket
     function withdrawStake(uint256 workerId) external returns (uint256 amount) {
-        Worker storage w = _requireWorker(workerId);
+        JobSettlement.WorkerRecord storage w = _requireWorker(workerId);
         amount = w.unstaking;
         if (amount == 0 || block.timestamp < w.unstakeAt) revert JobUnstakeNotReady(w.unstakeAt);
         w.unstaking = 0;
@@ -255,7 +235,7 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
     }
 
     // ----------------------------------------------------------------------------------------------------------------
-    // Requests, claims, results
+    // Requests, claims, reveals
     // ----------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IJobMarket
@@ -273,146 +253,166 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
     }
 
     /// @inheritdoc IJobMarket
-    function claimJob(uint256 jobId) external {
+    function claimJob(uint256 jobId, bytes32 commitment) external {
+        if (commitment == bytes32(0)) revert JobInvalidCommitment();
         uint256 workerId = _callingWorker();
-        JobRecord storage j = _requireJob(jobId);
+        JobSettlement.JobRecord storage j = _requireJob(jobId);
         _requireState(jobId, j.state, JobState.Open);
         if (block.timestamp >= j.deadline) revert JobDeadline(jobId, j.deadline);
-        uint256 entries = j.entries;
-        if (j.claimed >= j.redundancy) revert JobFullyClaimed(jobId);
-        Worker storage w = _workers[workerId];
+        // An Open job has fewer than k claims: the k-th opens the reveals.
+        uint256 entry = j.committed;
+        JobSettlement.WorkerRecord storage w = _s.workers[workerId];
         uint256 price = w.pricePerJob;
         if (
             w.paused ||
-            !_serves[workerId][j.modelId] ||
+            _s.listed[j.modelId][workerId] == 0 ||
             price > j.maxFeePerWorker ||
-            w.stake - w.locked < _minStake ||
-            _entryOf(jobId, entries, workerId) != 0
+            JobSettlement.free(w, _minStake) < _minStake ||
+            JobSettlement.isOriginal(_s, jobId, entry, workerId)
         ) revert JobNotEligible(jobId, workerId);
-        w.locked += uint96(_minStake);
-        _claims[jobId][entries] = Claim({
+        ++w.seats;
+        _s.claims[jobId][entry] = JobSettlement.ClaimRecord({
             workerId: uint64(workerId),
-            price: uint96(price),
-            state: ClaimState.Claimed,
+            price: uint80(price),
+            state: ClaimState.Committed,
             inlineOutput: false,
-            outputHash: bytes32(0)
+            member: false,
+            hash: commitment
         });
-        // At most 2k - 1 entries: k - 1 rejections, then k claims.
-        j.entries = uint8(entries + 1);
-        ++j.claimed;
-        emit JobClaimed(jobId, workerId, entries, price);
+        j.committed = uint8(entry + 1);
+        emit JobClaimed(jobId, workerId, entry, price, commitment);
+        if (entry + 1 == j.redundancy) _openReveals(jobId, j);
     }
 
     /// @inheritdoc IJobMarket
-    function rejectJob(uint256 jobId, RejectReason reason) external {
-        if (reason == RejectReason.None) revert JobInvalidReason();
-        uint256 workerId = _callingWorker();
-        JobRecord storage j = _requireJob(jobId);
+    function closeCommits(uint256 jobId) external {
+        JobSettlement.JobRecord storage j = _requireJob(jobId);
         _requireState(jobId, j.state, JobState.Open);
-        Claim storage c = _openClaim(jobId, j, workerId, ClaimState.Claimed);
-        c.state = ClaimState.Rejected;
-        _workers[workerId].locked -= uint96(_minStake);
-        --j.claimed;
-        uint256 rejected = ++j.rejected;
-        emit JobRejected(jobId, workerId, reason);
-        if (rejected >= j.redundancy) _refund(jobId, j, false);
+        if (block.timestamp < j.deadline) revert JobDeadline(jobId, j.deadline);
+        if (j.committed == 0) JobSettlement.refund(_s, _config(), jobId);
+        else _openReveals(jobId, j);
     }
 
     /// @inheritdoc IJobMarket
-    function submitResult(
+    function revealResult(
         uint256 jobId,
-        uint256 workerId,
+        uint256 entry,
         bytes32 outputHash,
+        bytes32 salt,
         string calldata outputURI,
         bytes calldata inlineOutput,
         bytes calldata signature
     ) external {
-        JobRecord storage j = _requireJob(jobId);
-        _requireState(jobId, j.state, JobState.Open);
-        if (block.timestamp >= j.deadline) revert JobDeadline(jobId, j.deadline);
+        JobSettlement.JobRecord storage j = _requireJob(jobId);
+        JobState state = j.state;
+        JobSettlement.ClaimRecord storage c = _s.claims[jobId][entry];
+        if (c.state != ClaimState.Committed) revert JobNoClaim(jobId, entry);
+        if (state == JobState.Revealing) {
+            if (block.timestamp >= j.windowEnds) revert JobWindow(jobId, j.windowEnds);
+        } else if (state == JobState.Disputed) {
+            // A committed seat's round is drawn: its reveals are open once all seats committed or commit time is up.
+            uint256 ends = _roundRevealEnds(_s.rounds[jobId]);
+            if (ends == 0 || block.timestamp >= ends) revert JobWindow(jobId, ends);
+        } else {
+            revert JobWrongState(jobId, state);
+        }
         _checkOutput(outputHash, outputURI, inlineOutput);
-        Claim storage c = _openClaim(jobId, j, workerId, ClaimState.Claimed);
+        uint256 workerId = c.workerId;
+        if (commitmentOf(jobId, workerId, outputHash, salt) != c.hash) revert JobCommitmentMismatch(jobId, entry);
         _checkSignature(jobId, j, outputHash, workerId, signature);
-        c.state = ClaimState.Submitted;
-        c.inlineOutput = inlineOutput.length != 0;
-        c.outputHash = outputHash;
-        uint256 submitted = ++j.submitted;
-        emit ResultSubmitted(jobId, workerId, outputHash, outputURI, inlineOutput, signature);
-        if (submitted == j.redundancy) _tally(jobId, j);
+        c.state = ClaimState.Revealed;
+        c.hash = outputHash;
+        if (inlineOutput.length != 0) c.inlineOutput = true;
+        emit ResultRevealed(jobId, workerId, entry, outputHash, outputURI, inlineOutput, signature);
+        if (state == JobState.Revealing) {
+            uint256 revealed = ++j.revealed;
+            if (revealed == j.committed) JobSettlement.tally(_s, _config(), jobId);
+        } else {
+            // A round is decided by `closeReveals`, which anyone may call once its reveals are in.
+            ++_s.rounds[jobId].revealed;
+        }
+    }
+
+    /// @inheritdoc IJobMarket
+    function closeReveals(uint256 jobId) external {
+        JobSettlement.JobRecord storage j = _requireJob(jobId);
+        JobState state = j.state;
+        if (state == JobState.Revealing) {
+            if (block.timestamp < j.windowEnds) revert JobWindow(jobId, j.windowEnds);
+            JobSettlement.tally(_s, _config(), jobId);
+            return;
+        }
+        _requireState(jobId, state, JobState.Disputed);
+        JobSettlement.RoundRecord storage r = _s.rounds[jobId];
+        if (!r.drawn) {
+            if (block.timestamp < r.commitEnds) revert JobWindow(jobId, r.commitEnds);
+            JobSettlement.fail(_s, _config(), jobId);
+            return;
+        }
+        uint256 ends = _roundRevealEnds(r);
+        bool allIn = ends != 0 && r.revealed == r.committed;
+        if (!allIn && (ends == 0 || block.timestamp < ends)) revert JobWindow(jobId, ends == 0 ? r.commitEnds : ends);
+        JobSettlement.decide(_s, _config(), jobId);
     }
 
     // ----------------------------------------------------------------------------------------------------------------
-    // Challenges
+    // Re-execution rounds
     // ----------------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IJobMarket
     function challenge(uint256 jobId) external {
-        JobRecord storage j = _requireJob(jobId);
+        JobSettlement.JobRecord storage j = _requireJob(jobId);
         _requireState(jobId, j.state, JobState.Proposed);
         if (j.challenged) revert JobAlreadyChallenged(jobId);
         if (block.timestamp >= j.windowEnds) revert JobWindow(jobId, j.windowEnds);
-        _challengers[jobId] = msg.sender;
-        _dispute(jobId, j, msg.sender, _challengeBond);
+        uint256 serving = _s.modelWorkers[j.modelId].length;
+        uint256 needed = _committeeSize + j.committed;
+        if (serving < needed) revert JobCommitteeUnavailable(jobId, serving, needed);
+        JobSettlement.openRound(_config(), jobId, j, _s.rounds[jobId], msg.sender);
         _token.safeTransferFrom(msg.sender, address(this), _challengeBond);
     }
 
     /// @inheritdoc IJobMarket
-    function resolveDispute(uint256 jobId, bytes32 correctOutputHash) external onlyRole(ARBITER_ROLE) {
-        JobRecord storage j = _requireJob(jobId);
+    function drawCommittee(uint256 jobId) external {
+        JobSettlement.JobRecord storage j = _requireJob(jobId);
         _requireState(jobId, j.state, JobState.Disputed);
-        address challenger = _challengers[jobId];
-        uint256 entries = j.entries;
-        uint256 proposed = j.proposed;
-        if (proposed != 0 && _claims[jobId][proposed - 1].outputHash == correctOutputHash) {
-            // The challenge failed: the bond goes to the workers who produced the output, and the job is final.
-            emit DisputeResolved(jobId, msg.sender, correctOutputHash, false);
-            (address[] memory winners, uint256 count) = _payeesOf(jobId, entries, correctOutputHash);
-            uint256 dust = _share(winners, count, _challengeBond);
-            if (dust != 0) _credit(j.requester, dust);
-            j.state = JobState.Proposed;
-            j.windowEnds = uint40(block.timestamp);
+        JobSettlement.RoundRecord storage r = _s.rounds[jobId];
+        if (r.drawn) revert JobWrongState(jobId, JobState.Disputed);
+        if (block.timestamp >= r.commitEnds) revert JobWindow(jobId, r.commitEnds);
+        uint256 drawBlock = r.drawBlock;
+        if (block.number <= drawBlock) revert JobDrawTooEarly(jobId, drawBlock);
+        bytes32 seed = blockhash(drawBlock);
+        if (seed == bytes32(0)) {
+            // Over 256 blocks ago: its hash is gone. The next block's, which nobody knows yet, draws instead.
+            r.drawBlock = uint40(block.number + 1);
+            emit CommitteeDrawMoved(jobId, block.number + 1);
             return;
         }
-        emit DisputeResolved(jobId, msg.sender, correctOutputHash, challenger != address(0));
-        uint256 newProposed = _slashWrong(jobId, j, correctOutputHash, challenger);
-        if (newProposed == 0) {
-            _refund(jobId, j, false);
-            return;
-        }
-        j.proposed = uint8(newProposed);
-        j.state = JobState.Proposed;
-        j.windowEnds = uint40(block.timestamp);
+        JobSettlement.draw(_s, _config(), jobId, seed);
     }
 
-    /// @dev An upheld challenge (or, without a majority, the arbiter's pick): every output but `correct` is slashed;
-    /// half of each slash goes to the challenger (whose bond comes back), or else to the workers who were right, and
-    /// the rest to the requester. Returns 1 + the first entry that was right, or 0.
-    function _slashWrong(
-        uint256 jobId,
-        JobRecord storage j,
-        bytes32 correct,
-        address challenger
-    ) private returns (uint256 firstRight) {
-        uint256 entries = j.entries;
-        (address[] memory others, uint256 otherCount) = _payeesOf(jobId, entries, correct);
-        if (challenger != address(0)) {
-            others = new address[](1);
-            others[0] = challenger;
-            otherCount = 1;
-            _credit(challenger, _challengeBond);
+    /// @inheritdoc IJobMarket
+    function commitResult(uint256 jobId, uint256 entry, bytes32 commitment) external {
+        if (commitment == bytes32(0)) revert JobInvalidCommitment();
+        JobSettlement.JobRecord storage j = _requireJob(jobId);
+        _requireState(jobId, j.state, JobState.Disputed);
+        JobSettlement.RoundRecord storage r = _s.rounds[jobId];
+        if (block.timestamp >= r.commitEnds) revert JobWindow(jobId, r.commitEnds);
+        JobSettlement.ClaimRecord storage c = _s.claims[jobId][entry];
+        if (c.state != ClaimState.Drawn) revert JobNoClaim(jobId, entry);
+        (uint256 identityId, IIdentityRegistry.KeyPurpose purpose, bool active) = _identities.keyInfo(msg.sender);
+        if (!active || purpose != IIdentityRegistry.KeyPurpose.Worker || identityId != c.workerId) {
+            revert JobNotWorker(msg.sender);
         }
-        uint256 toRequester;
-        for (uint256 i; i < entries; ++i) {
-            Claim storage c = _claims[jobId][i];
-            if (c.state != ClaimState.Submitted) continue;
-            if (c.outputHash == correct) {
-                if (firstRight == 0) firstRight = i + 1;
-                continue;
-            }
-            c.state = ClaimState.Slashed;
-            toRequester += _slash(jobId, c.workerId, others, otherCount, IReputationRegistry.Outcome.ChallengeLost);
+        c.state = ClaimState.Committed;
+        c.hash = commitment;
+        uint256 committed = ++r.committed;
+        emit MemberCommitted(jobId, identityId, entry, commitment);
+        if (committed == r.size) {
+            uint256 revealEnds = block.timestamp + _revealWindow;
+            r.revealEnds = uint40(revealEnds);
+            emit RevealsOpened(jobId, committed, revealEnds);
         }
-        if (toRequester != 0) _credit(j.requester, toRequester);
     }
 
     // ----------------------------------------------------------------------------------------------------------------
@@ -421,45 +421,17 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
 
     /// @inheritdoc IJobMarket
     function finalize(uint256 jobId, bytes calldata inlineOutput) external {
-        JobRecord storage j = _requireJob(jobId);
-        JobState state = j.state;
-        if (state != JobState.Proposed && state != JobState.Disputed) revert JobWrongState(jobId, state);
+        JobSettlement.JobRecord storage j = _requireJob(jobId);
+        _requireState(jobId, j.state, JobState.Proposed);
         if (block.timestamp < j.windowEnds) revert JobWindow(jobId, j.windowEnds);
-        if (state == JobState.Disputed) {
-            // No arbiter came: nobody is found at fault. A challenger gets the bond back; a job without a majority is
-            // refunded.
-            address challenger = _challengers[jobId];
-            if (challenger != address(0)) _credit(challenger, _challengeBond);
-            if (j.proposed == 0) {
-                _refund(jobId, j, false);
-                return;
-            }
-        }
-        Claim storage chosen = _claims[jobId][j.proposed - 1];
-        bytes32 outputHash = chosen.outputHash;
-        if ((chosen.inlineOutput || inlineOutput.length != 0) && sha256(inlineOutput) != outputHash) {
-            revert JobInlineOutputRequired(jobId);
-        }
-        j.state = JobState.Final;
-        (uint256 paid, uint256 refund) = _payOut(jobId, j, outputHash);
-        emit JobFinalized(jobId, outputHash, paid, refund);
-        _recordGrantUses(jobId);
-        if (j.callback != address(0)) _callBack(jobId, j, outputHash, inlineOutput);
-    }
-
-    /// @inheritdoc IJobMarket
-    function expireJob(uint256 jobId) external {
-        JobRecord storage j = _requireJob(jobId);
-        _requireState(jobId, j.state, JobState.Open);
-        if (block.timestamp < j.deadline) revert JobDeadline(jobId, j.deadline);
-        _refund(jobId, j, true);
+        JobSettlement.finalize(_s, _config(), jobId, inlineOutput);
     }
 
     /// @inheritdoc IJobMarket
     function withdraw() external returns (uint256 amount) {
-        amount = _earned[msg.sender];
+        amount = _s.earned[msg.sender];
         if (amount == 0) revert JobNothingToWithdraw(msg.sender);
-        _earned[msg.sender] = 0;
+        _s.earned[msg.sender] = 0;
         _token.safeTransfer(msg.sender, amount);
         emit Withdrawn(msg.sender, amount);
     }
@@ -470,22 +442,39 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
 
     /// @inheritdoc IJobMarket
     function model(uint256 modelId) external view returns (Model memory) {
-        return _models[modelId];
+        return _s.models[modelId];
     }
 
     /// @inheritdoc IJobMarket
     function worker(uint256 workerId) external view returns (Worker memory) {
-        return _workers[workerId];
+        JobSettlement.WorkerRecord storage w = _s.workers[workerId];
+        return
+            Worker({
+                stake: w.stake,
+                locked: uint96(uint256(w.seats) * _minStake),
+                pricePerJob: w.pricePerJob,
+                unstaking: w.unstaking,
+                unstakeAt: w.unstakeAt,
+                paused: w.paused,
+                registered: w.registered
+            });
     }
 
     /// @inheritdoc IJobMarket
     function serves(uint256 workerId, uint256 modelId) external view returns (bool) {
-        return _serves[workerId][modelId];
+        return _s.listed[modelId][workerId] != 0;
+    }
+
+    /// @inheritdoc IJobMarket
+    function modelWorkers(uint256 modelId) external view returns (uint256[] memory workerIds) {
+        uint64[] storage list = _s.modelWorkers[modelId];
+        workerIds = new uint256[](list.length);
+        for (uint256 i; i < workerIds.length; ++i) workerIds[i] = list[i];
     }
 
     /// @inheritdoc IJobMarket
     function job(uint256 jobId) external view returns (Job memory) {
-        JobRecord storage j = _jobs[jobId];
+        JobSettlement.JobRecord storage j = _s.jobs[jobId];
         return
             Job({
                 modelId: j.modelId,
@@ -493,10 +482,9 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
                 requester: j.requester,
                 state: j.state,
                 redundancy: j.redundancy,
-                claimed: j.claimed,
-                submitted: j.submitted,
-                rejected: j.rejected,
-                entries: j.entries,
+                committed: j.committed,
+                revealed: j.revealed,
+                entries: j.committed + _s.rounds[jobId].size,
                 challenged: j.challenged,
                 proposed: j.proposed,
                 deadline: j.deadline,
@@ -510,14 +498,49 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
 
     /// @inheritdoc IJobMarket
     function claim(uint256 jobId, uint256 entry) external view returns (Claim memory) {
-        return _claims[jobId][entry];
+        JobSettlement.ClaimRecord storage c = _s.claims[jobId][entry];
+        ClaimState state = c.state;
+        bool committing = state == ClaimState.Committed;
+        bool revealed = state == ClaimState.Revealed || state == ClaimState.Slashed;
+        return
+            Claim({
+                workerId: c.workerId,
+                price: c.price,
+                state: state,
+                inlineOutput: c.inlineOutput,
+                member: c.member,
+                commitment: committing ? c.hash : bytes32(0),
+                outputHash: revealed ? c.hash : bytes32(0)
+            });
+    }
+
+    /// @inheritdoc IJobMarket
+    function round(uint256 jobId) external view returns (Round memory) {
+        JobSettlement.RoundRecord storage r = _s.rounds[jobId];
+        return
+            Round({
+                challenger: r.challenger,
+                drawBlock: r.drawBlock,
+                commitEnds: r.commitEnds,
+                revealEnds: r.drawn ? uint40(_roundRevealEnds(r)) : 0,
+                size: r.size,
+                committed: r.committed,
+                revealed: r.revealed,
+                drawn: r.drawn,
+                pot: r.pot
+            });
     }
 
     /// @inheritdoc IJobMarket
     function jobGrants(uint256 jobId) external view returns (uint256[] memory grantIds) {
-        uint64[] storage stored = _grants[jobId];
+        uint64[] storage stored = _s.grants[jobId];
         grantIds = new uint256[](stored.length);
         for (uint256 i; i < grantIds.length; ++i) grantIds[i] = stored[i];
+    }
+
+    /// @inheritdoc IJobMarket
+    function reservedUses(uint256 grantId) external view returns (uint256) {
+        return _s.reserved[grantId];
     }
 
     /// @inheritdoc IJobMarket
@@ -526,18 +549,28 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
     }
 
     /// @inheritdoc IJobMarket
+    function commitmentOf(
+        uint256 jobId,
+        uint256 workerId,
+        bytes32 outputHash,
+        bytes32 salt
+    ) public pure returns (bytes32) {
+        return keccak256(abi.encode(jobId, workerId, outputHash, salt));
+    }
+
+    /// @inheritdoc IJobMarket
     function earned(address account) external view returns (uint256) {
-        return _earned[account];
+        return _s.earned[account];
     }
 
     /// @inheritdoc IJobMarket
     function modelCount() external view returns (uint256) {
-        return _modelCount;
+        return _s.modelCount;
     }
 
     /// @inheritdoc IJobMarket
     function jobCount() external view returns (uint256) {
-        return _jobCount;
+        return _s.jobCount;
     }
 
     /// @inheritdoc IJobMarket
@@ -570,12 +603,27 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
         return _silenceSlashBps;
     }
 
+    /// @inheritdoc IJobMarket
+    function revealWindow() external view returns (uint256) {
+        return _revealWindow;
+    }
+
+    /// @inheritdoc IJobMarket
+    function committeeSize() external view returns (uint256) {
+        return _committeeSize;
+    }
+
+    /// @inheritdoc IJobMarket
+    function committeeWindow() external view returns (uint256) {
+        return _committeeWindow;
+    }
+
     // ----------------------------------------------------------------------------------------------------------------
-    // Internals
+    // Internals: requests
     // ----------------------------------------------------------------------------------------------------------------
 
     /// @dev The caller acts for the requester; the model takes jobs; input, redundancy, terms and callback are valid.
-    function _checkRequest(JobRequest calldata r) private view {
+    function _checkRequest(JobRequest memory r) private view {
         _requireController(r.requesterId, true);
         Model storage m = _requireModel(r.modelId);
         if (!m.active) revert JobModelInactive(r.modelId);
@@ -596,18 +644,18 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
         ) revert JobInvalidCallback();
     }
 
-    function _request(JobRequest calldata r) private returns (uint256 jobId) {
+    function _request(JobRequest memory r) private returns (uint256 jobId) {
         _checkRequest(r);
         uint256 k = r.redundancy;
-        jobId = ++_jobCount;
-        JobRecord storage j = _jobs[jobId];
+        jobId = ++_s.jobCount;
+        JobSettlement.JobRecord storage j = _s.jobs[jobId];
         j.modelId = uint64(r.modelId);
-        j.requesterId = uint64(r.requesterId);
         j.maxFeePerWorker = r.maxFeePerWorker;
+        j.deadline = r.deadline;
+        j.state = JobState.Open;
         j.redundancy = uint8(k);
         j.requester = msg.sender;
-        j.state = JobState.Open;
-        j.deadline = r.deadline;
+        j.requesterId = uint64(r.requesterId);
         j.inputHash = r.inputHash;
         if (r.callback != address(0)) {
             j.callback = r.callback;
@@ -619,10 +667,10 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
     }
 
     /// @dev Each grant must be the requester's, active for Inference with its key delivered, unexpired, with a use
-    /// left, and cited once.
-    function _citeGrants(uint256 jobId, uint256 requesterId, uint256[] calldata grantIds) private {
+    /// left that open jobs have not reserved, and cited once; a use of each is reserved until the job ends.
+    function _citeGrants(uint256 jobId, uint256 requesterId, uint256[] memory grantIds) private {
         if (grantIds.length > MAX_GRANTS) revert JobInvalidGrant(grantIds[MAX_GRANTS]);
-        uint64[] storage stored = _grants[jobId];
+        uint64[] storage stored = _s.grants[jobId];
         for (uint256 i; i < grantIds.length; ++i) {
             uint256 grantId = grantIds[i];
             IDataMarket.Grant memory g;
@@ -631,215 +679,56 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
             } catch {
                 revert JobInvalidGrant(grantId);
             }
+            uint256 reserved = _s.reserved[grantId];
             if (
                 g.granteeId != requesterId ||
                 !g.keyDelivered ||
                 g.state != IDataMarket.GrantState.Active ||
                 g.purpose != IDataMarket.Purpose.Inference ||
                 block.timestamp >= g.expiresAt ||
-                g.usesLeft == 0
+                g.usesLeft <= reserved
             ) revert JobInvalidGrant(grantId);
             for (uint256 p; p < i; ++p) if (grantIds[p] == grantId) revert JobInvalidGrant(grantId);
+            _s.reserved[grantId] = reserved + 1;
             stored.push(uint64(grantId));
         }
     }
 
-    /// @dev After the k-th result: a strict majority is proposed and its window starts; otherwise the arbiters decide.
-    function _tally(uint256 jobId, JobRecord storage j) private {
-        uint256 entries = j.entries;
-        uint256 k = j.redundancy;
-        uint256 best;
-        uint256 bestVotes;
-        bytes32 bestHash;
-        for (uint256 i; i < entries; ++i) {
-            Claim storage c = _claims[jobId][i];
-            if (c.state != ClaimState.Submitted) continue;
-            bytes32 h = c.outputHash;
-            if (h == bestHash) continue;
-            uint256 votes;
-            for (uint256 o = i; o < entries; ++o) {
-                Claim storage other = _claims[jobId][o];
-                if (other.state == ClaimState.Submitted && other.outputHash == h) ++votes;
-            }
-            if (votes > bestVotes) {
-                bestVotes = votes;
-                best = i;
-                bestHash = h;
-            }
-            if (2 * votes > k) break;
-        }
-        if (2 * bestVotes > k) {
-            uint256 windowEnds = block.timestamp + _challengeWindow;
-            j.proposed = uint8(best + 1);
-            j.state = JobState.Proposed;
-            j.windowEnds = uint40(windowEnds);
-            emit ResultProposed(jobId, bestHash, bestVotes, windowEnds);
-        } else {
-            _dispute(jobId, j, address(0), 0);
-        }
+    // ----------------------------------------------------------------------------------------------------------------
+    // Internals: phases
+    // ----------------------------------------------------------------------------------------------------------------
+
+    function _openReveals(uint256 jobId, JobSettlement.JobRecord storage j) private {
+        uint256 revealEnds = block.timestamp + _revealWindow;
+        j.state = JobState.Revealing;
+        j.windowEnds = uint40(revealEnds);
+        emit RevealsOpened(jobId, j.committed, revealEnds);
     }
 
-    function _dispute(uint256 jobId, JobRecord storage j, address challenger, uint256 bond) private {
-        uint256 settleAfter = block.timestamp + MAX_DISPUTE_TIME;
-        j.challenged = true;
-        j.state = JobState.Disputed;
-        j.windowEnds = uint40(settleAfter);
-        emit JobDisputed(jobId, challenger, bond, settleAfter);
+    /// @dev The parameters and contracts JobSettlement works with.
+    function _config() private view returns (JobSettlement.Config memory) {
+        return
+            JobSettlement.Config({
+                token: _token,
+                identities: _identities,
+                reputation: _reputation,
+                data: _data,
+                minStake: _minStake,
+                challengeWindow: _challengeWindow,
+                challengeBond: _challengeBond,
+                silenceSlashBps: _silenceSlashBps,
+                revealWindow: _revealWindow,
+                committeeSize: _committeeSize,
+                committeeWindow: _committeeWindow
+            });
     }
 
-    /// @dev Pays the workers whose output is `outputHash`, and the model owner's share; slashes the other submitted
-    /// workers (half to the paid workers, the rest to the requester); refunds the rest of the escrow.
-    function _payOut(
-        uint256 jobId,
-        JobRecord storage j,
-        bytes32 outputHash
-    ) private returns (uint256 paid, uint256 refund) {
-        Model storage m = _models[j.modelId];
-        (uint256 ownerShare, uint256 toRequester) = (0, 0);
-        (paid, ownerShare, toRequester) = _settleClaims(jobId, j, outputHash, m.ownerFeeBps);
-        if (ownerShare != 0) _credit(_identities.ownerOf(m.ownerId), ownerShare);
-        refund = uint256(j.redundancy) * j.maxFeePerWorker - paid;
-        _send(j.requester, refund + toRequester);
-    }
+    // ----------------------------------------------------------------------------------------------------------------
+    // Internals: checks
+    // ----------------------------------------------------------------------------------------------------------------
 
-    /// @dev The claims' side of `_payOut`: what the paid workers earned in all, the model owner's share of it, and
-    /// what the slashes left for the requester.
-    function _settleClaims(
-        uint256 jobId,
-        JobRecord storage j,
-        bytes32 outputHash,
-        uint256 feeBps
-    ) private returns (uint256 paid, uint256 ownerShare, uint256 toRequester) {
-        uint256 entries = j.entries;
-        (address[] memory winners, uint256 count) = _payeesOf(jobId, entries, outputHash);
-        uint256 w;
-        for (uint256 i; i < entries; ++i) {
-            Claim storage c = _claims[jobId][i];
-            if (c.state != ClaimState.Submitted) continue;
-            if (c.outputHash != outputHash) {
-                toRequester += _slash(jobId, c.workerId, winners, count, IReputationRegistry.Outcome.Slashed);
-                continue;
-            }
-            paid += c.price;
-            ownerShare += _payWorker(jobId, j.requesterId, c.workerId, winners[w], c.price, feeBps);
-            ++w;
-        }
-    }
-
-    /// @dev Pays a worker whose output is final its price less the model owner's cut (returned), releases its
-    /// collateral, and records the receipt and the outcome.
-    function _payWorker(
-        uint256 jobId,
-        uint256 requesterId,
-        uint256 workerId,
-        address payee,
-        uint256 price,
-        uint256 feeBps
-    ) private returns (uint256 cut) {
-        cut = (price * feeBps) / BPS;
-        _credit(payee, price - cut);
-        _workers[workerId].locked -= uint96(_minStake);
-        if (price != 0 && requesterId != workerId) {
-            _reputation.recordReceipt(requesterId, workerId, RECEIPT_KIND, bytes32(jobId), price);
-        }
-        _reputation.recordOutcome(workerId, IReputationRegistry.Outcome.Completed, bytes32(jobId));
-    }
-
-    /// @dev Takes one claim's collateral: half split among `others` (the first `count` of them), the rest (and the
-    /// split's dust) returned to be credited to the requester.
-    function _slash(
-        uint256 jobId,
-        uint256 workerId,
-        address[] memory others,
-        uint256 count,
-        IReputationRegistry.Outcome outcome
-    ) private returns (uint256 toRequester) {
-        Worker storage w = _workers[workerId];
-        uint256 collateral = _minStake;
-        w.stake -= uint96(collateral);
-        w.locked -= uint96(collateral);
-        uint256 toOthers = count == 0 ? 0 : collateral / 2;
-        toRequester = collateral - toOthers + _share(others, count, toOthers);
-        emit WorkerSlashed(jobId, workerId, toRequester, toOthers);
-        _reputation.recordOutcome(workerId, outcome, bytes32(jobId));
-    }
-
-    /// @dev Credits `amount` equally to the first `count` of `accounts`; returns the dust (all of it when count is 0).
-    function _share(address[] memory accounts, uint256 count, uint256 amount) private returns (uint256 dust) {
-        if (count == 0) return amount;
-        uint256 each = amount / count;
-        for (uint256 i; i < count; ++i) _credit(accounts[i], each);
-        return amount - each * count;
-    }
-
-    /// @dev The owners of the workers whose submitted output is `outputHash`, in entry order.
-    function _payeesOf(
-        uint256 jobId,
-        uint256 entries,
-        bytes32 outputHash
-    ) private view returns (address[] memory payees, uint256 count) {
-        payees = new address[](entries);
-        for (uint256 i; i < entries; ++i) {
-            Claim storage c = _claims[jobId][i];
-            if (c.state == ClaimState.Submitted && c.outputHash == outputHash) {
-                payees[count] = _identities.ownerOf(c.workerId);
-                ++count;
-            }
-        }
-    }
-
-    /// @dev Ends a job with the whole escrow back to the requester. Open claims are released; with `silence` (an
-    /// expired job) a claimed worker that never submitted loses `silenceSlashBps` of its collateral to the requester.
-    function _refund(uint256 jobId, JobRecord storage j, bool silence) private {
-        j.state = JobState.Refunded;
-        uint256 refund = uint256(j.redundancy) * j.maxFeePerWorker;
-        uint256 slashed;
-        uint256 entries = j.entries;
-        for (uint256 i; i < entries; ++i) {
-            Claim storage c = _claims[jobId][i];
-            ClaimState state = c.state;
-            if (state != ClaimState.Claimed && state != ClaimState.Submitted) continue;
-            Worker storage w = _workers[c.workerId];
-            w.locked -= uint96(_minStake);
-            if (silence && state == ClaimState.Claimed) {
-                uint256 penalty = (_minStake * _silenceSlashBps) / BPS;
-                w.stake -= uint96(penalty);
-                slashed += penalty;
-                emit WorkerSlashed(jobId, c.workerId, penalty, 0);
-                _reputation.recordOutcome(c.workerId, IReputationRegistry.Outcome.Slashed, bytes32(jobId));
-            }
-        }
-        emit JobRefunded(jobId, refund);
-        _send(j.requester, refund + slashed);
-    }
-
-    function _recordGrantUses(uint256 jobId) private {
-        uint64[] storage grants = _grants[jobId];
-        uint256 count = grants.length;
-        for (uint256 i; i < count; ++i) {
-            uint256 grantId = grants[i];
-            try _data.recordUse(grantId, IDataMarket.Purpose.Inference, keccak256(abi.encode(address(this), jobId))) {
-                // recorded and paid from the grant's escrow
-            } catch {
-                emit GrantUseFailed(jobId, grantId);
-            }
-        }
-    }
-
-    /// @dev Calls the consumer with exactly its gas limit, copying no return data: whatever it does, the job stays
-    /// final and paid. The caller must leave enough gas for the limit to be honoured (EIP-150 keeps 1/64 back).
-    function _callBack(uint256 jobId, JobRecord storage j, bytes32 outputHash, bytes calldata inlineOutput) private {
-        address target = j.callback;
-        uint256 gasLimit = j.callbackGasLimit;
-        bytes memory payload = abi.encodeCall(IJobConsumer.onJobResult, (jobId, outputHash, inlineOutput));
-        uint256 needed = gasLimit + gasLimit / 63 + CALLBACK_OVERHEAD;
-        if (gasleft() < needed) revert JobInsufficientGas(needed);
-        bool ok;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            ok := call(gasLimit, target, 0, add(payload, 0x20), mload(payload), 0, 0)
-        }
-        emit CallbackResult(jobId, target, ok);
+    function _checkParameter(string memory name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert JobMarketInvalidParameter(name, value);
     }
 
     function _checkOutput(bytes32 outputHash, string calldata outputURI, bytes calldata inlineOutput) private pure {
@@ -854,7 +743,7 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
     /// @dev The signature must be by an active Worker key of the worker over this job's result.
     function _checkSignature(
         uint256 jobId,
-        JobRecord storage j,
+        JobSettlement.JobRecord storage j,
         bytes32 outputHash,
         uint256 workerId,
         bytes calldata signature
@@ -871,7 +760,7 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
 
     function _resultDigest(
         uint256 jobId,
-        JobRecord storage j,
+        JobSettlement.JobRecord storage j,
         bytes32 outputHash,
         uint256 workerId
     ) private view returns (bytes32) {
@@ -881,7 +770,7 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
                     abi.encode(
                         JOB_RESULT_TYPEHASH,
                         jobId,
-                        _models[j.modelId].modelHash,
+                        _s.models[j.modelId].modelHash,
                         j.inputHash,
                         outputHash,
                         workerId,
@@ -891,10 +780,35 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
             );
     }
 
+    /// @dev When the round's reveals are due: set once every seat committed, else the commit time's end plus the
+    /// reveal window once that has passed; 0 while the reveals are not open.
+    function _roundRevealEnds(JobSettlement.RoundRecord storage r) private view returns (uint256) {
+        uint256 revealEnds = r.revealEnds;
+        if (revealEnds != 0) return revealEnds;
+        uint256 commitEnds = r.commitEnds;
+        return block.timestamp >= commitEnds ? commitEnds + _revealWindow : 0;
+    }
+
+    /// @dev Adds or removes the worker from each model's list (serving a model it serves already, or leaving one it
+    /// does not, changes nothing).
     function _setModels(uint256 workerId, uint256[] calldata modelIds, bool serving) private {
         for (uint256 i; i < modelIds.length; ++i) {
-            if (serving) _requireModel(modelIds[i]);
-            _serves[workerId][modelIds[i]] = serving;
+            uint256 modelId = modelIds[i];
+            uint256 place = _s.listed[modelId][workerId];
+            uint64[] storage list = _s.modelWorkers[modelId];
+            if (serving) {
+                _requireModel(modelId);
+                if (place != 0) continue;
+                if (list.length >= MAX_MODEL_WORKERS) revert JobModelFull(modelId);
+                list.push(uint64(workerId));
+                _s.listed[modelId][workerId] = list.length;
+            } else if (place != 0) {
+                uint64 last = list[list.length - 1];
+                list[place - 1] = last;
+                _s.listed[modelId][last] = place;
+                list.pop();
+                delete _s.listed[modelId][workerId];
+            }
         }
         emit WorkerModelsSet(workerId, modelIds, serving);
     }
@@ -902,56 +816,33 @@ contract JobMarket is AccessControl, EIP712, Multicall, IJobMarket {
     /// @dev The worker whose active Worker key is calling.
     function _callingWorker() private view returns (uint256 workerId) {
         (uint256 identityId, IIdentityRegistry.KeyPurpose purpose, bool active) = _identities.keyInfo(msg.sender);
-        if (!active || purpose != IIdentityRegistry.KeyPurpose.Worker || !_workers[identityId].registered) {
+        if (!active || purpose != IIdentityRegistry.KeyPurpose.Worker || !_s.workers[identityId].registered) {
             revert JobNotWorker(msg.sender);
         }
         return identityId;
     }
 
-    /// @dev The worker's open claim in the state `state`, or JobNoClaim.
-    function _openClaim(
-        uint256 jobId,
-        JobRecord storage j,
-        uint256 workerId,
-        ClaimState state
-    ) private view returns (Claim storage c) {
-        uint256 entry = _entryOf(jobId, j.entries, workerId);
-        if (entry == 0) revert JobNoClaim(jobId, workerId);
-        c = _claims[jobId][entry - 1];
-        if (c.state != state) revert JobNoClaim(jobId, workerId);
-    }
 
-    /// @dev 1 + the entry of `workerId`'s claim on the job, or 0.
-    function _entryOf(uint256 jobId, uint256 entries, uint256 workerId) private view returns (uint256) {
-        for (uint256 i; i < entries; ++i) if (_claims[jobId][i].workerId == workerId) return i + 1;
-        return 0;
-    }
 
-    function _credit(address account, uint256 amount) private {
-        _earned[account] += amount;
-    }
 
-    function _send(address to, uint256 amount) private {
-        if (amount != 0) _token.safeTransfer(to, amount);
-    }
 
     function _requireModel(uint256 modelId) private view returns (Model storage m) {
-        m = _models[modelId];
+        m = _s.models[modelId];
         if (m.ownerId == 0) revert JobUnknownModel(modelId);
     }
 
-    function _requireWorker(uint256 workerId) private view returns (Worker storage w) {
-        w = _workers[workerId];
+    function _requireWorker(uint256 workerId) private view returns (JobSettlement.WorkerRecord storage w) {
+        w = _s.workers[workerId];
         if (!w.registered) revert JobUnknownWorker(workerId);
     }
 
-    function _requireWorkerController(uint256 workerId) private view returns (Worker storage w) {
+    function _requireWorkerController(uint256 workerId) private view returns (JobSettlement.WorkerRecord storage w) {
         w = _requireWorker(workerId);
         _requireController(workerId, false);
     }
 
-    function _requireJob(uint256 jobId) private view returns (JobRecord storage j) {
-        j = _jobs[jobId];
+    function _requireJob(uint256 jobId) private view returns (JobSettlement.JobRecord storage j) {
+        j = _s.jobs[jobId];
         if (j.state == JobState.None) revert JobUnknownJob(jobId);
     }
 

@@ -26,6 +26,8 @@ contract DocumentVerifier is IJobConsumer {
         bytes ref;
     }
 
+    /// @notice The fewest workers a job must ask for to settle a case.
+    uint256 public constant MIN_REDUNDANCY = 2;
     /// @notice The most bytes a reference may have.
     uint256 public constant MAX_REFERENCE_BYTES = 64;
 
@@ -35,7 +37,8 @@ contract DocumentVerifier is IJobConsumer {
 
     mapping(uint256 jobId => Case) private _cases;
 
-    /// @notice The job is not an open OCR job of the caller's with this contract as its callback.
+    /// @notice The job is not an OCR job of the caller's with this contract as its callback, still Open (its results
+    /// sealed) and asking for at least `MIN_REDUNDANCY` workers.
     error VerifierInvalidJob(uint256 jobId);
     /// @notice A reference of 0 or over `MAX_REFERENCE_BYTES` bytes.
     error VerifierInvalidReference();
@@ -57,13 +60,14 @@ contract DocumentVerifier is IJobConsumer {
         if (ref.length == 0 || ref.length > MAX_REFERENCE_BYTES) revert VerifierInvalidReference();
         if (_cases[jobId].state != CaseState.None) revert VerifierCaseExists(jobId);
         IJobMarket.Job memory j = market.job(jobId);
+        // Only while the job is Open are its results sealed: nobody, the claimant included, knows the output yet. And
+        // only a job run by at least two distinct workers, each staked and checked against the other, is evidence.
         if (
             j.requester != msg.sender ||
             j.callback != address(this) ||
             j.modelId != ocrModelId ||
-            (j.state != IJobMarket.JobState.Open &&
-                j.state != IJobMarket.JobState.Proposed &&
-                j.state != IJobMarket.JobState.Disputed)
+            j.state != IJobMarket.JobState.Open ||
+            j.redundancy < MIN_REDUNDANCY
         ) revert VerifierInvalidJob(jobId);
         _cases[jobId] = Case({claimant: msg.sender, state: CaseState.Open, outputHash: bytes32(0), ref: ref});
         emit CaseOpened(jobId, msg.sender, ref);

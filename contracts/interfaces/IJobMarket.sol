@@ -4,47 +4,56 @@ pragma solidity ^0.8.24;
 import {Permits} from "../libraries/Permits.sol";
 
 /// @title Fourfold job market
-/// @notice AI inference that can be trusted because it is checked. Model owners register models by the sha256 of
-/// their weights and take a share of every fee. Workers stake the payment token and serve models. A requester asks
-/// for a job run by `k` distinct workers (1 to 5), escrowing `k` times the most it pays a worker; each worker that
-/// claims it locks `minStake` of its stake as collateral, runs the model off-chain and submits the hash of its
-/// output with an EIP-712 signature by its Worker key, which anyone may relay. When `k` results are in, the output
-/// of a strict majority is proposed and a challenge window runs; without a majority, the job goes to the arbiters.
-/// Anyone may challenge a proposal with a bond; an arbiter (a role) names the correct output and the loser is
-/// slashed. `finalize` pays the workers whose output is the final one, the model owner's share and each cited data
-/// grant's use (through the data market), slashes the others' collateral to the requester and the honest workers,
-/// refunds the rest, writes receipts and outcomes to the reputation registry and calls the requester's consumer
-/// contract, whose failure is recorded and never blocks payment. A worker whose input fails its checks rejects the
-/// job without penalty; after the deadline a job without all its results is refunded and its silent workers lose
-/// part of their collateral.
+/// @notice AI inference that can be trusted because it is checked, by nobody's word. Model owners register models by
+/// the sha256 of their weights and take a share of every fee. Workers stake the payment token and serve models. A
+/// requester asks for a job run by `k` distinct workers (1 to 5), escrowing `k` times the most it pays a worker.
+/// Results are sealed: a worker runs the model first, then claims the job with a commitment to its result (locking
+/// `minStake` of its stake as collateral), and reveals the result (with an EIP-712 signature by its Worker key, which
+/// anyone may relay) only once all `k` commitments are in or the deadline has passed, so no worker sees another's
+/// output before its own is fixed. When the reveals are in, the output of a strict majority of `k` is proposed and a
+/// challenge window runs. Anyone may challenge a proposal with a bond; a challenge, or reveals without a majority of
+/// `k`, opens a re-execution round: a committee of workers serving the model, drawn at random weighted by stake from a
+/// block after the challenge, re-runs the job and commits and reveals like the original workers, and its majority
+/// decides. Whoever contradicted the decided output (an original worker, a committee member, or the challenger) loses
+/// its collateral or bond to those who matched it; a worker silent at commit or reveal time loses `silenceSlashBps`
+/// of its collateral, to the workers who did the work (burnt when none did). The requester never receives a slash.
+/// `finalize` pays the workers whose output is final, the model owner's share and each cited data grant's use
+/// (reserved when the job was requested), refunds the rest, writes receipts and outcomes to the reputation registry
+/// and calls the requester's consumer contract, whose failure is recorded and never blocks payment.
 interface IJobMarket {
-    /// @notice A job's life: Open (claims and results), Proposed (the challenge window), Disputed (waiting for an
-    /// arbiter), then Final (paid) or Refunded (expired, rejected by `k` workers, or no output found correct).
+    /// @notice A job's life: Open (claims with commitments, until `k` or the deadline), Revealing (committed workers
+    /// reveal), Proposed (the challenge window), Disputed (a re-execution round), then Final (an output, paid),
+    /// Unresolved (no output could be decided: the workers who revealed were paid, the rest refunded) or Refunded
+    /// (nobody revealed).
     enum JobState {
         None,
         Open,
+        Revealing,
         Proposed,
         Disputed,
         Final,
+        Unresolved,
         Refunded
     }
 
-    /// @notice A worker's part in a job: Slashed once a dispute found its output wrong.
+    /// @notice A worker's part in a job: Drawn (a committee member yet to commit), Committed, Revealed, Silent (did
+    /// not commit or reveal in time: it lost `silenceSlashBps` of its collateral), Slashed (its output contradicted
+    /// a re-execution round's verdict: it lost all its collateral).
     enum ClaimState {
         None,
-        Claimed,
-        Submitted,
-        Rejected,
+        Drawn,
+        Committed,
+        Revealed,
+        Silent,
         Slashed
     }
 
-    /// @notice Why a worker rejected a job; none of them costs it anything.
-    enum RejectReason {
+    /// @notice Why a re-execution round decided nothing: no committee could be drawn (too few eligible workers, or
+    /// nobody drew it in time), or its members' reveals had no strict majority.
+    enum RoundFailure {
         None,
-        InputHashMismatch,
-        InputUnavailable,
-        InputMalformed,
-        InputTooLarge
+        NoCommittee,
+        NoMajority
     }
 
     /// @notice A model.
@@ -61,11 +70,12 @@ interface IJobMarket {
 
     /// @notice A worker.
     /// @param stake What it has staked and not asked back: at risk for its claims.
-    /// @param locked The part of `stake` locked as collateral by its open claims (`minStake` each).
+    /// @param locked The part of `stake` locked as collateral by its open claims and committee seats (`minStake`
+    /// each).
     /// @param pricePerJob What it charges a job; it claims only jobs that pay at least this.
     /// @param unstaking What it asked back, withdrawable from `unstakeAt`.
     /// @param unstakeAt When `unstaking` can be withdrawn.
-    /// @param paused Whether it is paused by its controller (it claims nothing while paused).
+    /// @param paused Whether it is paused by its controller (it claims nothing and is drawn for no committee).
     /// @param registered Whether it was registered.
     struct Worker {
         uint96 stake;
@@ -85,11 +95,11 @@ interface IJobMarket {
     /// @param inputHash The sha256 of the input: workers check it before running.
     /// @param inputURI Where the input is, when it is not inline (exactly one of `input` and `inputURI`).
     /// @param grantIds Data grants the job uses (at most `MAX_GRANTS`), each the requester's, active for Inference,
-    /// its key delivered, with a use left;
-    /// a use of each is recorded, and paid from the grant, when the job is final.
+    /// its key delivered, with a use left that no other open job has reserved; a use of each is reserved now and
+    /// recorded, and paid from the grant, when the job is final.
     /// @param redundancy `k`: how many distinct workers must run it (1 to 5).
     /// @param maxFeePerWorker The most each worker is paid; `k` times it is escrowed.
-    /// @param deadline When results must be in (after now, at most `MAX_JOB_DURATION` ahead).
+    /// @param deadline When commitments must be in (after now, at most `MAX_JOB_DURATION` ahead).
     /// @param callback A contract whose `onJobResult` is called when the job is final, or zero.
     /// @param callbackGasLimit The gas it is called with (at most `MAX_CALLBACK_GAS`).
     struct JobRequest {
@@ -109,18 +119,16 @@ interface IJobMarket {
     /// @notice A job, as `job(jobId)` returns it.
     /// @param modelId Its model.
     /// @param requesterId The identity that asked.
-    /// @param requester The account that paid, and receives refunds and slashes.
+    /// @param requester The account that paid, and receives refunds (never a slash).
     /// @param state Its state.
     /// @param redundancy `k`.
-    /// @param claimed Claims held now (claimed or submitted).
-    /// @param submitted Results submitted.
-    /// @param rejected Workers that rejected it.
-    /// @param entries Claims ever made (including rejected ones): `claim(jobId, i)` for i below it.
-    /// @param challenged Whether it has been challenged or sent to the arbiters (once per job).
+    /// @param committed Original workers that claimed it with a commitment (at most `k`).
+    /// @param revealed Original workers that revealed their result.
+    /// @param entries Claims and committee seats: `claim(jobId, i)` for i below it (originals first).
+    /// @param challenged Whether a re-execution round was opened (once per job).
     /// @param proposed 1 + the entry whose output is proposed (or final); 0 while there is none.
-    /// @param deadline When results are due.
-    /// @param windowEnds While Proposed, when the challenge window ends; while Disputed, when anyone may settle it
-    /// without an arbiter.
+    /// @param deadline When commitments are due.
+    /// @param windowEnds While Revealing, when reveals are due; while Proposed, when the challenge window ends.
     /// @param maxFeePerWorker The most each worker is paid.
     /// @param inputHash The sha256 of its input.
     /// @param callback The consumer contract, or zero.
@@ -131,9 +139,8 @@ interface IJobMarket {
         address requester;
         JobState state;
         uint8 redundancy;
-        uint8 claimed;
-        uint8 submitted;
-        uint8 rejected;
+        uint8 committed;
+        uint8 revealed;
         uint8 entries;
         bool challenged;
         uint8 proposed;
@@ -145,18 +152,47 @@ interface IJobMarket {
         uint32 callbackGasLimit;
     }
 
-    /// @notice One worker's claim on a job.
+    /// @notice One worker's part in a job: an original claim, or a committee seat.
     /// @param workerId The worker.
-    /// @param price What it is paid if its output is final (its price when it claimed).
+    /// @param price What it is paid if its output is final (its price when it claimed; 0 for a committee seat, paid
+    /// from the round's slashes instead).
     /// @param state Its state.
-    /// @param inlineOutput Whether it submitted its output inline (then `finalize` must be given it).
-    /// @param outputHash The sha256 of the canonical JSON of its output.
+    /// @param inlineOutput Whether it revealed its output inline (then `finalize` must be given it).
+    /// @param member Whether it is a committee seat.
+    /// @param commitment While Committed, its commitment: `keccak256(abi.encode(jobId, workerId, outputHash, salt))`;
+    /// zero before (a drawn seat) and once revealed.
+    /// @param outputHash Once revealed, the sha256 of the canonical JSON of its output; zero before.
     struct Claim {
         uint64 workerId;
-        uint96 price;
+        uint80 price;
         ClaimState state;
         bool inlineOutput;
+        bool member;
+        bytes32 commitment;
         bytes32 outputHash;
+    }
+
+    /// @notice A job's re-execution round, as `round(jobId)` returns it.
+    /// @param challenger Who challenged (and posted `challengeBond`), or zero for reveals without a majority.
+    /// @param drawBlock The block whose hash draws the committee: the first after the round opened.
+    /// @param commitEnds When the committee must be drawn and its members' commitments in.
+    /// @param revealEnds When its reveals are due, once they are open (zero before).
+    /// @param size Seats drawn (0 until the draw).
+    /// @param committed Seats committed.
+    /// @param revealed Seats revealed.
+    /// @param drawn Whether the committee was drawn.
+    /// @param pot Slashes, forfeited bonds and silence penalties waiting to be shared among the parties who did the
+    /// work (or matched the verdict) when the job ends.
+    struct Round {
+        address challenger;
+        uint40 drawBlock;
+        uint40 commitEnds;
+        uint40 revealEnds;
+        uint8 size;
+        uint8 committed;
+        uint8 revealed;
+        bool drawn;
+        uint96 pot;
     }
 
     /// @notice A constructor parameter is out of its range.
@@ -170,6 +206,8 @@ interface IJobMarket {
     error JobModelInactive(uint256 modelId);
     /// @notice A model's hash is zero, its name not 1 to 64 bytes, its URI over 256 bytes, or its fee over 5,000 bps.
     error JobInvalidModel();
+    /// @notice The model already has `MAX_MODEL_WORKERS` workers serving it.
+    error JobModelFull(uint256 modelId);
     /// @notice The identity is already registered as a worker.
     error JobWorkerExists(uint256 workerId);
     /// @notice The identity is not a registered worker.
@@ -190,39 +228,46 @@ interface IJobMarket {
     /// @notice A callback that is not a contract, or a callback gas limit over the maximum (or set without a callback).
     error JobInvalidCallback();
     /// @notice More than `MAX_GRANTS` grants, the same grant twice, or a grant that is not the requester's, not
-    /// active for Inference, without its key delivered, expired or used up.
+    /// active for Inference, without its key delivered, expired, or without a use left that open jobs have not
+    /// reserved.
     error JobInvalidGrant(uint256 grantId);
     /// @notice No such job.
     error JobUnknownJob(uint256 jobId);
     /// @notice The job is not in the state the call needs.
     error JobWrongState(uint256 jobId, JobState state);
-    /// @notice The caller is not an active Worker key of a registered worker.
+    /// @notice The caller is not an active Worker key of a registered worker (or of the worker holding the seat).
     error JobNotWorker(address caller);
     /// @notice The worker may not claim this job: paused, not serving its model, too expensive, without free stake,
     /// or it has claimed it before.
     error JobNotEligible(uint256 jobId, uint256 workerId);
     /// @notice The job has all the claims it needs.
     error JobFullyClaimed(uint256 jobId);
-    /// @notice The job's deadline has passed (or, for `expireJob`, has not).
+    /// @notice The job's deadline has passed (or, for `closeCommits`, has not).
     error JobDeadline(uint256 jobId, uint256 deadline);
-    /// @notice The worker holds no open claim on the job.
-    error JobNoClaim(uint256 jobId, uint256 workerId);
+    /// @notice No claim or seat at this entry in the state the call needs.
+    error JobNoClaim(uint256 jobId, uint256 entry);
+    /// @notice A zero commitment.
+    error JobInvalidCommitment();
+    /// @notice The revealed output and salt do not open the worker's commitment.
+    error JobCommitmentMismatch(uint256 jobId, uint256 entry);
     /// @notice The signature is not by an active Worker key of the worker over this job's result.
     error JobInvalidSignature();
     /// @notice A zero output hash, an output URI over 256 bytes, or an inline output over the limit or whose sha256 is
     /// not the output hash.
     error JobInvalidOutput();
-    /// @notice The challenge window is still running (finalize) or over (challenge), or the dispute still waits for
-    /// its arbiter.
-    error JobWindow(uint256 jobId, uint256 windowEnds);
-    /// @notice The job was challenged before: one dispute per job.
+    /// @notice The phase the call belongs to is not running: reveals not open yet or over, the challenge window still
+    /// running (finalize) or over (challenge), or the round's time not up (`closeReveals`).
+    error JobWindow(uint256 jobId, uint256 endsAt);
+    /// @notice The job was challenged before, or sent to a round without a majority: one round per job.
     error JobAlreadyChallenged(uint256 jobId);
-    /// @notice `finalize` must be given the proposed output's inline bytes (its sha256 is the output hash).
+    /// @notice Too few workers serve the model for a committee: `needed` are, at least, to draw one.
+    error JobCommitteeUnavailable(uint256 jobId, uint256 serving, uint256 needed);
+    /// @notice The committee is drawn from the hash of a block after the round opened: wait for it.
+    error JobDrawTooEarly(uint256 jobId, uint256 drawBlock);
+    /// @notice `finalize` must be given the final output's inline bytes (its sha256 is the output hash).
     error JobInlineOutputRequired(uint256 jobId);
     /// @notice Too little gas left to give the callback its gas limit.
     error JobInsufficientGas(uint256 needed);
-    /// @notice A rejection without a reason.
-    error JobInvalidReason();
     /// @notice Nothing to withdraw.
     error JobNothingToWithdraw(address account);
 
@@ -250,28 +295,54 @@ interface IJobMarket {
         address requester,
         JobRequest request
     );
-    event JobClaimed(uint256 indexed jobId, uint256 indexed workerId, uint256 entry, uint256 price);
-    event JobRejected(uint256 indexed jobId, uint256 indexed workerId, RejectReason reason);
-    /// @notice A worker's result, with its signature (verifiable by anyone against the worker's key).
-    event ResultSubmitted(
+    /// @notice A worker claimed the job with a commitment to its result.
+    event JobClaimed(uint256 indexed jobId, uint256 indexed workerId, uint256 entry, uint256 price, bytes32 commitment);
+    /// @notice The commit phase closed with `committed` commitments: reveals are due by `revealEnds`.
+    event RevealsOpened(uint256 indexed jobId, uint256 committed, uint256 revealEnds);
+    /// @notice A worker's (or committee member's) result, with its signature (verifiable by anyone against the
+    /// worker's key).
+    event ResultRevealed(
         uint256 indexed jobId,
         uint256 indexed workerId,
+        uint256 entry,
         bytes32 outputHash,
         string outputURI,
         bytes inlineOutput,
         bytes signature
     );
-    /// @notice `k` results are in and a strict majority agrees: the challenge window runs until `windowEnds`.
+    /// @notice The reveals are in and a strict majority of `k` agrees: the challenge window runs until `windowEnds`.
     event ResultProposed(uint256 indexed jobId, bytes32 outputHash, uint256 votes, uint256 windowEnds);
-    /// @notice The job waits for an arbiter: challenged (`challenger` posted `bond`), or no strict majority
-    /// (`challenger` zero).
-    event JobDisputed(uint256 indexed jobId, address indexed challenger, uint256 bond, uint256 settleAfter);
-    /// @notice An arbiter named the correct output (zero: none of the submitted ones).
-    event DisputeResolved(uint256 indexed jobId, address indexed arbiter, bytes32 correctOutputHash, bool upheld);
-    /// @notice A worker's collateral was slashed: `toRequester` to the requester, `toOthers` to honest workers or the
-    /// challenger.
-    event WorkerSlashed(uint256 indexed jobId, uint256 indexed workerId, uint256 toRequester, uint256 toOthers);
+    /// @notice A re-execution round opened: challenged (`challenger` posted `bond`), or reveals without a majority
+    /// (`challenger` zero). The committee is drawn from `drawBlock`'s hash and commits by `commitEnds`.
+    event JobDisputed(
+        uint256 indexed jobId,
+        address indexed challenger,
+        uint256 bond,
+        uint256 drawBlock,
+        uint256 commitEnds
+    );
+    /// @notice The draw block's hash was no longer known (over 256 blocks old): the committee is drawn from
+    /// `drawBlock`'s instead.
+    event CommitteeDrawMoved(uint256 indexed jobId, uint256 drawBlock);
+    /// @notice The committee: `workerIds` hold entries `firstEntry` onwards, in order.
+    event CommitteeDrawn(uint256 indexed jobId, uint256[] workerIds, uint256 firstEntry, bytes32 seed);
+    /// @notice A committee member committed to its re-run's result.
+    event MemberCommitted(uint256 indexed jobId, uint256 indexed workerId, uint256 entry, bytes32 commitment);
+    /// @notice The round decided `outputHash` (with `votes` of its seats): `upheld` when there was a proposal and
+    /// the verdict differs from it.
+    event RoundDecided(uint256 indexed jobId, bytes32 outputHash, uint256 votes, bool upheld);
+    /// @notice The round decided nothing: a challenged proposal stands, a job without a proposal is Unresolved.
+    event RoundFailed(uint256 indexed jobId, RoundFailure failure);
+    /// @notice A worker lost `amount` of its stake: silent (`silent`), or contradicting the verdict.
+    event WorkerSlashed(uint256 indexed jobId, uint256 indexed workerId, uint256 amount, bool silent);
+    /// @notice A challenger's bond was forfeited (the round upheld the proposal, or no committee could be drawn).
+    event BondForfeited(uint256 indexed jobId, address indexed challenger, uint256 amount);
+    /// @notice The round's pot was shared equally among `parties` (the first also takes the division's dust), or,
+    /// with none, burnt (sent to `BURN_ADDRESS`).
+    event PotShared(uint256 indexed jobId, uint256 amount, address[] parties);
     event JobFinalized(uint256 indexed jobId, bytes32 outputHash, uint256 paid, uint256 refund);
+    /// @notice No output was decided: `paid` went to the workers who revealed, `refund` back to the requester.
+    event JobUnresolved(uint256 indexed jobId, uint256 paid, uint256 refund);
     event JobRefunded(uint256 indexed jobId, uint256 refund);
     /// @notice A cited grant's use could not be recorded (revoked, expired or used up meanwhile); the job was paid.
     event GrantUseFailed(uint256 indexed jobId, uint256 indexed grantId);
@@ -296,13 +367,14 @@ interface IJobMarket {
     /// its keys bound with purpose Worker.
     function registerWorker(uint256 workerId, uint256[] calldata modelIds, uint256 pricePerJob, uint256 stake) external;
 
-    /// @notice Starts or stops serving models. The worker's controller only.
+    /// @notice Starts or stops serving models (at most `MAX_MODEL_WORKERS` workers serve a model). The worker's
+    /// controller only.
     function setWorkerModels(uint256 workerId, uint256[] calldata modelIds, bool serving) external;
 
     /// @notice A new price for jobs claimed from now on. The worker's controller only.
     function setWorkerPrice(uint256 workerId, uint256 pricePerJob) external;
 
-    /// @notice Pauses or resumes claiming. The worker's controller only.
+    /// @notice Pauses or resumes claiming (and committee draws). The worker's controller only.
     function setWorkerPaused(uint256 workerId, bool paused) external;
 
     /// @notice Adds `amount` to a worker's stake, from the caller (anyone).
@@ -324,41 +396,54 @@ interface IJobMarket {
         Permits.Permit calldata permit
     ) external returns (uint256 jobId);
 
-    /// @notice Claims a job for the worker whose Worker key calls, locking `minStake` of its stake.
-    function claimJob(uint256 jobId) external;
+    /// @notice Claims a job for the worker whose Worker key calls, with its commitment to the result it computed
+    /// (`keccak256(abi.encode(jobId, workerId, outputHash, salt))`, see `commitmentOf`), locking `minStake` of its
+    /// stake. The `k`-th claim opens the reveals.
+    function claimJob(uint256 jobId, bytes32 commitment) external;
 
-    /// @notice Releases the calling Worker key's claim without penalty, because the input failed its checks. When
-    /// `redundancy` workers have rejected it, the job is refunded.
-    function rejectJob(uint256 jobId, RejectReason reason) external;
+    /// @notice After the deadline, closes an Open job's commit phase: a job nobody claimed is refunded; otherwise its
+    /// reveals open (for `revealWindow`). Anyone may call it.
+    function closeCommits(uint256 jobId) external;
 
-    /// @notice Submits `workerId`'s result (anyone may relay it). `signature` is by an active Worker key of the
-    /// worker over EIP-712 `JobResult(jobId, modelHash, inputHash, outputHash, worker, deadline)`. `inlineOutput`
-    /// is empty, or the output itself, whose sha256 is `outputHash`.
-    function submitResult(
+    /// @notice Reveals the result behind the commitment at `entry` (an original claim while Revealing, or a
+    /// committee seat once its round's reveals are open); anyone may relay it. `salt` opens the commitment;
+    /// `signature` is by an active Worker key of the worker over EIP-712 `JobResult(jobId, modelHash, inputHash,
+    /// outputHash, worker, deadline)`; `inlineOutput` is empty, or the output itself, whose sha256 is `outputHash`.
+    /// The last original reveal due tallies the job; a round is decided by `closeReveals`.
+    function revealResult(
         uint256 jobId,
-        uint256 workerId,
+        uint256 entry,
         bytes32 outputHash,
+        bytes32 salt,
         string calldata outputURI,
         bytes calldata inlineOutput,
         bytes calldata signature
     ) external;
 
-    /// @notice Challenges a proposed result within its window, posting `challengeBond` from the caller.
+    /// @notice Closes a reveal phase: while Revealing, after `windowEnds`, committed workers that did not reveal are
+    /// penalized and the job is tallied (the last reveal due tallies it by itself); while Disputed, once every
+    /// committed seat has revealed (after all committed or the commit time ended) or the reveals are due, silent
+    /// members are penalized and the round is decided, and after the commit time with no committee drawn, the round
+    /// fails. Anyone may call it.
+    function closeReveals(uint256 jobId) external;
+
+    /// @notice Challenges a proposed result within its window, posting `challengeBond` from the caller: a
+    /// re-execution round opens.
     function challenge(uint256 jobId) external;
 
-    /// @notice Settles a dispute. Arbiters only. `correctOutputHash` is the correct output: the proposed one (the
-    /// challenge fails, and the bond goes to the workers who produced it), another submitted one (those workers
-    /// win, the others are slashed), or none of them (all are slashed and the requester is refunded).
-    function resolveDispute(uint256 jobId, bytes32 correctOutputHash) external;
+    /// @notice Draws the round's committee from `drawBlock`'s hash: `committeeSize` workers serving the model,
+    /// weighted by stake, none of them the job's original workers, the requester's identity or identities of the
+    /// requester's account, each with free stake for the collateral it locks. Anyone may call it. When the block is
+    /// too old for its hash to be known, the draw moves to the next block.
+    function drawCommittee(uint256 jobId) external;
 
-    /// @notice Pays out a job whose window is over (or whose dispute went unsettled for `MAX_DISPUTE_TIME`).
-    /// `inlineOutput` must be the proposed output's inline bytes when it was submitted inline (it is passed to the
-    /// callback), and may be empty otherwise. Anyone may call it.
+    /// @notice Commits a committee member's result at `entry`, by the member's Worker key, before the round's
+    /// `commitEnds`.
+    function commitResult(uint256 jobId, uint256 entry, bytes32 commitment) external;
+
+    /// @notice Pays out a job whose challenge window is over. `inlineOutput` must be the final output's inline bytes
+    /// when it was revealed inline (it is passed to the callback), and may be empty otherwise. Anyone may call it.
     function finalize(uint256 jobId, bytes calldata inlineOutput) external;
-
-    /// @notice After the deadline, refunds a job still Open; silent claimed workers lose `silenceSlashBps` of their
-    /// collateral to the requester. Anyone may call it.
-    function expireJob(uint256 jobId) external;
 
     /// @notice Withdraws the caller's earnings.
     function withdraw() external returns (uint256 amount);
@@ -366,11 +451,23 @@ interface IJobMarket {
     function model(uint256 modelId) external view returns (Model memory);
     function worker(uint256 workerId) external view returns (Worker memory);
     function serves(uint256 workerId, uint256 modelId) external view returns (bool);
+    /// @notice The workers serving a model (the committee's candidates), in no particular order.
+    function modelWorkers(uint256 modelId) external view returns (uint256[] memory);
     function job(uint256 jobId) external view returns (Job memory);
     function claim(uint256 jobId, uint256 entry) external view returns (Claim memory);
+    function round(uint256 jobId) external view returns (Round memory);
     function jobGrants(uint256 jobId) external view returns (uint256[] memory);
+    /// @notice The uses of a grant reserved by jobs that have not ended.
+    function reservedUses(uint256 grantId) external view returns (uint256);
     /// @notice The EIP-712 digest a worker's key signs for a result.
     function resultDigest(uint256 jobId, bytes32 outputHash, uint256 workerId) external view returns (bytes32);
+    /// @notice The commitment a worker claims with: `keccak256(abi.encode(jobId, workerId, outputHash, salt))`.
+    function commitmentOf(
+        uint256 jobId,
+        uint256 workerId,
+        bytes32 outputHash,
+        bytes32 salt
+    ) external pure returns (bytes32);
     function earned(address account) external view returns (uint256);
     function modelCount() external view returns (uint256);
     function jobCount() external view returns (uint256);
@@ -380,11 +477,14 @@ interface IJobMarket {
     function challengeWindow() external view returns (uint256);
     function challengeBond() external view returns (uint256);
     function silenceSlashBps() external view returns (uint256);
+    function revealWindow() external view returns (uint256);
+    function committeeSize() external view returns (uint256);
+    function committeeWindow() external view returns (uint256);
 }
 
 /// @title A contract that receives job results
 interface IJobConsumer {
     /// @notice Called by the job market when a job this contract is the callback of is final. `inlineOutput` is the
-    /// output when it was submitted inline (its sha256 is `outputHash`), and empty otherwise.
+    /// output when it was revealed inline (its sha256 is `outputHash`), and empty otherwise.
     function onJobResult(uint256 jobId, bytes32 outputHash, bytes calldata inlineOutput) external;
 }

@@ -22,10 +22,14 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
  *
  * - `responseWindow`, `deliveryWindow` (seconds): how long a data owner has to answer an access request, and to
  *   deliver the key of an approved one, before the requester may take the escrow back. Defaults: 3 days and a day.
- * - `minStake` (FOLD wei): the least a worker stakes, and the collateral each job claim locks (default 100 FOLD);
- *   `unstakeCooldown` (seconds, default a week); `challengeWindow` (seconds, 1 hour to 7 days, default a day);
- *   `challengeBond` (FOLD wei, default 10 FOLD); `silenceSlashBps`: the part of its collateral a worker that claims a
- *   job and never answers loses (default 1,000: 10 %); `arbiter`: settles job disputes (defaults to the deployer).
+ * - `minStake` (FOLD wei, 0.001 to 1,000,000 FOLD): the least a worker stakes, and the collateral each job claim and
+ *   committee seat locks (default 100 FOLD); `unstakeCooldown` (seconds, default a week); `challengeWindow` (seconds,
+ *   1 hour to 7 days, default a day); `challengeBond` (FOLD wei, 0.001 to 1,000,000 FOLD, default 10 FOLD);
+ *   `silenceSlashBps`: the part of its collateral a worker silent at commit or reveal time loses (default 1,000:
+ *   10 %); `revealWindow` (seconds, 5 minutes to a day, default an hour): how long committed workers have to reveal;
+ *   `committeeSize` (odd, 1 to 9, default 3) and `committeeWindow` (seconds, 10 minutes to 7 days, default a day): a
+ *   re-execution round's committee, and how long it has to be drawn and commit. JobMarket has no admin and no
+ *   arbiter: disputes are settled by re-execution (docs/inference.md). It is linked to the JobSettlement library.
  *
  * The module makes FarmingRewards FOLD's minter and grants it the rewards role on NodeRegistry, and grants
  * the lease market its roles on the node and reputation registries, the data and job markets theirs on the
@@ -109,20 +113,27 @@ export default buildModule("Fourfold", (m) => {
     id: "ReputationRegistry_grantWriter_DataMarket",
   });
 
-  const jobMarket = m.contract("JobMarket", [
-    foldToken,
-    identityRegistry,
-    reputationRegistry,
-    dataMarket,
-    admin,
+  const jobSettlement = m.library("JobSettlement");
+  const jobMarket = m.contract(
+    "JobMarket",
     [
-      m.getParameter("minStake", 100n * 10n ** 18n),
-      m.getParameter("unstakeCooldown", 604_800n),
-      m.getParameter("challengeWindow", 86_400n),
-      m.getParameter("challengeBond", 10n * 10n ** 18n),
-      m.getParameter("silenceSlashBps", 1_000n),
+      foldToken,
+      identityRegistry,
+      reputationRegistry,
+      dataMarket,
+      [
+        m.getParameter("minStake", 100n * 10n ** 18n),
+        m.getParameter("unstakeCooldown", 604_800n),
+        m.getParameter("challengeWindow", 86_400n),
+        m.getParameter("challengeBond", 10n * 10n ** 18n),
+        m.getParameter("silenceSlashBps", 1_000n),
+        m.getParameter("revealWindow", 3_600n),
+        m.getParameter("committeeSize", 3n),
+        m.getParameter("committeeWindow", 86_400n),
+      ],
     ],
-  ]);
+    { libraries: { JobSettlement: jobSettlement } },
+  );
   const grantJobWriter = m.call(reputationRegistry, "grantRole", [writerRole, jobMarket], {
     id: "ReputationRegistry_grantWriter_JobMarket",
   });
@@ -140,10 +151,6 @@ export default buildModule("Fourfold", (m) => {
     after: [grantLeaseWriter, grantDataWriter, grantJobWriter],
   });
   m.call(dataMarket, "sealRole", [dataMarketRole], { id: "DataMarket_sealMarket", after: [grantDataMarket] });
-  const arbiterRole = m.staticCall(jobMarket, "ARBITER_ROLE", [], 0, { id: "JobMarket_ARBITER_ROLE" });
-  m.call(jobMarket, "grantRole", [arbiterRole, m.getParameter("arbiter", deployer)], {
-    id: "JobMarket_grantArbiter",
-  });
 
   return {
     foldToken,

@@ -36,6 +36,7 @@ describe("Gas", () => {
     "FarmingRewards",
     "DataMarket",
     "JobMarket",
+    "JobSettlement",
     "DocumentVerifier",
   ];
   for (const name of contracts) {

@@ -1,6 +1,6 @@
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
-import { type Signer, sha256, toUtf8Bytes } from "ethers";
+import { AbiCoder, type EventLog, keccak256, type Signer, sha256, toUtf8Bytes } from "ethers";
 import { JOB_RESULT_TYPES } from "../../worker/src/inference/job-result.ts";
 import { deployFourfold, ethers, networkHelpers } from "./fixture.ts";
 import { bindKey, bytes32, Purpose as KeyPurpose, Outcome, signPermit } from "./helpers.ts";
@@ -15,10 +15,23 @@ const CHALLENGE_WINDOW = HOUR;
 const COOLDOWN = HOUR;
 const BOND = 10n * ONE;
 const SILENCE_BPS = 1_000n;
+const SILENCE = (MIN_STAKE * SILENCE_BPS) / 10_000n;
+const REVEAL_WINDOW = 300n;
+const COMMITTEE_SIZE = 3n;
+const COMMITTEE_WINDOW = 600n;
 
-const JobState = { None: 0, Open: 1, Proposed: 2, Disputed: 3, Final: 4, Refunded: 5 } as const;
-const ClaimState = { None: 0, Claimed: 1, Submitted: 2, Rejected: 3, Slashed: 4 } as const;
-const Reject = { None: 0, InputHashMismatch: 1, InputUnavailable: 2, InputMalformed: 3, InputTooLarge: 4 } as const;
+const JobState = {
+  None: 0,
+  Open: 1,
+  Revealing: 2,
+  Proposed: 3,
+  Disputed: 4,
+  Final: 5,
+  Unresolved: 6,
+  Refunded: 7,
+} as const;
+const ClaimState = { None: 0, Drawn: 1, Committed: 2, Revealed: 3, Silent: 4, Slashed: 5 } as const;
+const RoundFailure = { None: 0, NoCommittee: 1, NoMajority: 2 } as const;
 const DataPurpose = { Training: 1, Inference: 2, Analytics: 3 } as const;
 
 const MODEL_HASH = bytes32("tesseract eng weights");
@@ -34,18 +47,20 @@ const LIE = output("nothing to see");
 const LIE_HASH = sha256(LIE);
 
 /**
- * alice (identity 1) owns model 1 (10 % owner fee). bob (identity 2) requests, with 1,000 FOLD approved. Workers 3, 4
- * and 5 (owned by carol, dave, erin) stake 2 x minStake at PRICE, serving model 1, each with its own Worker key.
+ * alice (identity 1) owns model 1 (10 % owner fee). bob (identity 2) requests, with 1,000 FOLD approved. Workers 3 to
+ * 9 (owned by s[3] to s[9]: carol, dave, erin, then four more) stake 2 x minStake at PRICE, serving model 1, each with
+ * its own Worker key: enough for a job of three and a committee of three besides it.
  */
 async function withWorkers() {
   const base = await deployFourfold();
   const s = base.signers;
-  const [deployer, alice, bob, carol, dave, erin, stranger, arbiterless] = s;
-  const keys = [s[10], s[11], s[12]] as Signer[];
+  const [deployer, alice, bob, carol, dave, erin] = s;
+  const stranger = s[15] as (typeof s)[number];
+  const owners = s.slice(3, 10);
+  const keys = [s[10], s[11], s[12], s[13], s[14], s[16], s[17]] as Signer[];
   const { identityRegistry: reg, jobMarket: jobs, foldToken: token, reputationRegistry: rep, dataMarket: data } = base;
   const jobsAddress = await jobs.getAddress();
-  const owners = [carol, dave, erin];
-  for (const [i, who] of [alice, bob, carol, dave, erin].entries()) {
+  for (const [i, who] of [alice, bob, ...owners, stranger].entries()) {
     await reg.connect(who).register(`id${i + 1}`, "");
     await token.connect(deployer).transfer(who.address, 1_000n * ONE);
     await token.connect(who).approve(jobsAddress, 1_000n * ONE);
@@ -72,7 +87,6 @@ async function withWorkers() {
     dave,
     erin,
     stranger,
-    arbiterless,
     owners,
     keys,
     chainId,
@@ -111,14 +125,71 @@ async function signResult(c: Ctx, key: Signer, jobId: bigint, workerId: bigint, 
   });
 }
 
-/** Worker `i` (0 to 2: identity 3 + i) claims `jobId`, then submits `out` (inline) with its key's signature. */
-async function claimAndSubmit(c: Ctx, jobId: bigint, i: number, out: Uint8Array) {
-  const key = c.keys[i] as Signer;
+const coder = AbiCoder.defaultAbiCoder();
+/** JobMarket's commitment: keccak256(abi.encode(jobId, workerId, outputHash, salt)). */
+const commitment = (jobId: bigint, workerId: bigint, outputHash: string, salt: string) =>
+  keccak256(coder.encode(["uint256", "uint256", "bytes32", "bytes32"], [jobId, workerId, outputHash, salt]));
+const saltOf = (jobId: bigint, workerId: bigint) => bytes32(`salt ${jobId} ${workerId}`);
+/** The worker index (0 to 6) of identity `workerId`. */
+const indexOf = (workerId: bigint) => Number(workerId) - 3;
+
+/** Worker `i` (identity 3 + i) claims `jobId` with its commitment to `out`. */
+async function claimWith(c: Ctx, jobId: bigint, i: number, out: Uint8Array) {
   const workerId = BigInt(i + 3);
-  await c.jobs.connect(key).claimJob(jobId);
+  return c.jobs
+    .connect(c.keys[i] as Signer)
+    .claimJob(jobId, commitment(jobId, workerId, sha256(out), saltOf(jobId, workerId)));
+}
+
+/** The result at `entry` (worker `i`'s) revealed by a stranger: `out` inline, with the worker key's signature. */
+async function revealAt(c: Ctx, jobId: bigint, entry: number, i: number, out: Uint8Array, uri = "") {
+  const workerId = BigInt(i + 3);
   const hash = sha256(out);
-  const sig = await signResult(c, key, jobId, workerId, hash);
-  return c.jobs.connect(c.stranger).submitResult(jobId, workerId, hash, "", out, sig);
+  const sig = await signResult(c, c.keys[i] as Signer, jobId, workerId, hash);
+  return c.jobs.connect(c.stranger).revealResult(jobId, entry, hash, saltOf(jobId, workerId), uri, out, sig);
+}
+
+/** Workers `first`, `first` + 1, ... claim `jobId` in order with `outs`, then reveal in the same order (a `null`
+ * stays silent after claiming). The caller's job has k = outs.length. */
+async function runJob(c: Ctx, jobId: bigint, outs: readonly (Uint8Array | null)[], first = 0) {
+  for (const [e, out] of outs.entries()) await claimWith(c, jobId, first + e, out ?? LIE);
+  for (const [e, out] of outs.entries()) if (out !== null) await revealAt(c, jobId, e, first + e, out);
+}
+
+/** The committee a `drawCommittee` transaction drew: its members' worker ids and their entries. */
+async function drawn(c: Ctx, tx: Promise<{ wait(): Promise<unknown> }>) {
+  const receipt = (await (await tx).wait()) as { logs: EventLog[] };
+  for (const log of receipt.logs) {
+    const parsed = c.jobs.interface.parseLog(log);
+    if (parsed?.name !== "CommitteeDrawn") continue;
+    const first = Number(parsed.args.firstEntry);
+    return (parsed.args.workerIds as bigint[]).map((workerId, s) => ({ workerId, entry: first + s }));
+  }
+  throw new Error("no CommitteeDrawn event");
+}
+
+/** Draws the job's committee (after the draw block), has each member commit and reveal `outs[s]` (null: silent),
+ * and closes the round; the last of `txs` is the closing (deciding) transaction. */
+async function runCommittee(c: Ctx, jobId: bigint, outs: readonly (Uint8Array | null)[]) {
+  await networkHelpers.mine(1);
+  const members = await drawn(c, c.jobs.connect(c.stranger).drawCommittee(jobId));
+  for (const [s, m] of members.entries()) {
+    const out = outs[s];
+    if (out === null || out === undefined) continue;
+    const key = c.keys[indexOf(m.workerId)] as Signer;
+    await c.jobs
+      .connect(key)
+      .commitResult(jobId, m.entry, commitment(jobId, m.workerId, sha256(out), saltOf(jobId, m.workerId)));
+  }
+  const txs = [];
+  for (const [s, m] of members.entries()) {
+    const out = outs[s];
+    if (out === null || out === undefined) continue;
+    txs.push(await revealAt(c, jobId, m.entry, indexOf(m.workerId), out));
+  }
+  // Every seat that committed has revealed: anyone may close the round now.
+  txs.push(await c.jobs.connect(c.stranger).closeReveals(jobId));
+  return { members, txs };
 }
 
 async function withJob(redundancy = 1, change: Record<string, unknown> = {}) {
@@ -129,32 +200,42 @@ async function withJob(redundancy = 1, change: Record<string, unknown> = {}) {
 
 describe("JobMarket", () => {
   describe("deployment", () => {
-    const valid = [MIN_STAKE, COOLDOWN, CHALLENGE_WINDOW, BOND, SILENCE_BPS];
+    const valid = [MIN_STAKE, COOLDOWN, CHALLENGE_WINDOW, BOND, SILENCE_BPS, REVEAL_WINDOW, 3n, COMMITTEE_WINDOW];
     for (const [parameter, index, value] of [
-      ["minStake", 0, 0n],
+      ["minStake", 0, 10n ** 15n - 1n],
+      ["minStake", 0, 10n ** 24n + 1n],
       ["unstakeCooldown", 1, HOUR - 1n],
       ["unstakeCooldown", 1, 30n * DAY + 1n],
       ["challengeWindow", 2, HOUR - 1n],
       ["challengeWindow", 2, 7n * DAY + 1n],
-      ["challengeBond", 3, 0n],
+      ["challengeBond", 3, 10n ** 15n - 1n],
+      ["challengeBond", 3, 10n ** 24n + 1n],
       ["silenceSlashBps", 4, 0n],
       ["silenceSlashBps", 4, 10_001n],
+      ["revealWindow", 5, 299n],
+      ["revealWindow", 5, DAY + 1n],
+      ["committeeSize", 6, 0n],
+      ["committeeSize", 6, 2n],
+      ["committeeSize", 6, 11n],
+      ["committeeWindow", 7, 599n],
+      ["committeeWindow", 7, 7n * DAY + 1n],
     ] as const) {
       it(`refuses ${parameter} = ${value}`, async () => {
         const { foldToken, identityRegistry, reputationRegistry, dataMarket, deployer } =
           await networkHelpers.loadFixture(deployFourfold);
-        const params = [...valid] as [bigint, bigint, bigint, bigint, bigint];
+        const params = [...valid] as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
         params[index] = value;
-        const factory = await ethers.getContractFactory("JobMarket");
-        await expect(
-          factory.deploy(foldToken, identityRegistry, reputationRegistry, dataMarket, deployer.address, params),
-        )
+        const settlement = await (await ethers.getContractFactory("JobSettlement", deployer)).deploy();
+        const factory = await ethers.getContractFactory("JobMarket", {
+          libraries: { JobSettlement: await settlement.getAddress() },
+        });
+        await expect(factory.deploy(foldToken, identityRegistry, reputationRegistry, dataMarket, params))
           .to.be.revertedWithCustomError(factory, "JobMarketInvalidParameter")
           .withArgs(parameter, value);
       });
     }
 
-    it("is wired by the module: parameters, arbiter, reputation writer, data-market role", async () => {
+    it("is wired by the module: parameters, reputation writer, data-market role, and no admin or arbiter", async () => {
       const c = await networkHelpers.loadFixture(withWorkers);
       expect(await c.jobs.minStake()).to.equal(MIN_STAKE);
       expect(await c.jobs.unstakeCooldown()).to.equal(COOLDOWN);
@@ -162,7 +243,13 @@ describe("JobMarket", () => {
       expect(await c.jobs.challengeBond()).to.equal(BOND);
       expect(await c.jobs.silenceSlashBps()).to.equal(SILENCE_BPS);
       expect(await c.jobs.paymentToken()).to.equal(await c.token.getAddress());
-      expect(await c.jobs.hasRole(await c.jobs.ARBITER_ROLE(), c.deployer.address)).to.equal(true);
+      expect(await c.jobs.revealWindow()).to.equal(REVEAL_WINDOW);
+      expect(await c.jobs.committeeSize()).to.equal(COMMITTEE_SIZE);
+      expect(await c.jobs.committeeWindow()).to.equal(COMMITTEE_WINDOW);
+      // Nobody decides a dispute by their word: there is no role, no admin, and no function to rule with.
+      for (const name of ["hasRole", "grantRole", "resolveDispute", "ARBITER_ROLE", "rejectJob", "submitResult"]) {
+        expect(c.jobs.interface.getFunction(name), name).to.equal(null);
+      }
       expect(await c.rep.hasRole(await c.rep.WRITER_ROLE(), c.jobsAddress)).to.equal(true);
       expect(await c.data.hasRole(await c.data.MARKET_ROLE(), c.jobsAddress)).to.equal(true);
     });
@@ -215,13 +302,19 @@ describe("JobMarket", () => {
   describe("workers", () => {
     it("registers with a stake, and manages models, price, pause and stake", async () => {
       const c = await networkHelpers.loadFixture(withWorkers);
-      expect(await c.token.balanceOf(c.jobsAddress)).to.equal(6n * MIN_STAKE);
+      expect(await c.token.balanceOf(c.jobsAddress)).to.equal(14n * MIN_STAKE);
+      expect(await c.jobs.modelWorkers(1n)).to.deep.equal([3n, 4n, 5n, 6n, 7n, 8n, 9n]);
       expect(await c.jobs.worker(3n)).to.deep.equal([2n * MIN_STAKE, 0n, PRICE, 0n, 0n, false, true]);
       expect(await c.jobs.serves(3n, 1n)).to.equal(true);
       await expect(c.jobs.connect(c.carol).setWorkerModels(3n, [1n], false))
         .to.emit(c.jobs, "WorkerModelsSet")
         .withArgs(3n, [1n], false);
       expect(await c.jobs.serves(3n, 1n)).to.equal(false);
+      // The last listed worker takes the leaver's place; leaving twice, or serving twice, changes nothing.
+      expect(await c.jobs.modelWorkers(1n)).to.deep.equal([9n, 4n, 5n, 6n, 7n, 8n]);
+      await c.jobs.connect(c.carol).setWorkerModels(3n, [1n], false);
+      await c.jobs.connect(c.dave).setWorkerModels(4n, [1n], true);
+      expect(await c.jobs.modelWorkers(1n)).to.deep.equal([9n, 4n, 5n, 6n, 7n, 8n]);
       await expect(c.jobs.connect(c.carol).setWorkerPrice(3n, 5n)).to.emit(c.jobs, "WorkerPriceSet").withArgs(3n, 5n);
       await expect(c.jobs.connect(c.carol).setWorkerPaused(3n, true))
         .to.emit(c.jobs, "WorkerPausedSet")
@@ -258,7 +351,7 @@ describe("JobMarket", () => {
 
     it("unstakes only the free stake, after the cooldown, to the worker identity's owner", async () => {
       const c = await withJob(1);
-      await c.jobs.connect(c.keys[0] as Signer).claimJob(1n);
+      await claimWith(c, 1n, 0, HONEST);
       await expect(c.jobs.connect(c.carol).requestUnstake(3n, MIN_STAKE + 1n))
         .to.be.revertedWithCustomError(c.jobs, "JobStakeLocked")
         .withArgs(MIN_STAKE + 1n, MIN_STAKE);
@@ -284,7 +377,7 @@ describe("JobMarket", () => {
       );
       // A worker without free stake claims nothing.
       await c.jobs.connect(c.bob).requestJob(await request());
-      await expect(c.jobs.connect(c.keys[0] as Signer).claimJob(2n))
+      await expect(claimWith(c, 2n, 0, HONEST))
         .to.be.revertedWithCustomError(c.jobs, "JobNotEligible")
         .withArgs(2n, 3n);
     });
@@ -411,65 +504,111 @@ describe("JobMarket", () => {
     });
   });
 
-  describe("claims and results", () => {
-    it("lets up to k eligible workers claim, each locking minStake", async () => {
-      const c = await withJob(2);
-      await expect(c.jobs.connect(c.keys[0] as Signer).claimJob(1n))
+  describe("claims with sealed results", () => {
+    it("takes up to k claims, each with a commitment and minStake locked; the k-th opens the reveals", async () => {
+      const c = await withJob(3);
+      const sealed = commitment(1n, 3n, HONEST_HASH, saltOf(1n, 3n));
+      await expect(claimWith(c, 1n, 0, HONEST))
         .to.emit(c.jobs, "JobClaimed")
-        .withArgs(1n, 3n, 0n, PRICE);
+        .withArgs(1n, 3n, 0n, PRICE, sealed);
+      expect(await c.jobs.commitmentOf(1n, 3n, HONEST_HASH, saltOf(1n, 3n))).to.equal(sealed);
       expect((await c.jobs.worker(3n)).locked).to.equal(MIN_STAKE);
-      expect(await c.jobs.claim(1n, 0n)).to.deep.equal([3n, PRICE, ClaimState.Claimed, false, ethers.ZeroHash]);
-      await expect(c.jobs.connect(c.keys[0] as Signer).claimJob(1n))
-        .to.be.revertedWithCustomError(c.jobs, "JobNotEligible")
-        .withArgs(1n, 3n);
-      await c.jobs.connect(c.keys[1] as Signer).claimJob(1n);
-      await expect(c.jobs.connect(c.keys[2] as Signer).claimJob(1n))
-        .to.be.revertedWithCustomError(c.jobs, "JobFullyClaimed")
-        .withArgs(1n);
-      expect((await c.jobs.job(1n)).claimed).to.equal(2n);
+      // Sealed: the claim shows its commitment, never an output.
+      expect(await c.jobs.claim(1n, 0n)).to.deep.equal([
+        3n,
+        PRICE,
+        ClaimState.Committed,
+        false,
+        false,
+        sealed,
+        ethers.ZeroHash,
+      ]);
+      await claimWith(c, 1n, 1, HONEST);
+      const at = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(at);
+      await expect(claimWith(c, 1n, 2, LIE))
+        .to.emit(c.jobs, "RevealsOpened")
+        .withArgs(1n, 3n, at + REVEAL_WINDOW);
+      const j = await c.jobs.job(1n);
+      // j[7] is `entries` (ethers' Result has an `entries` method of its own).
+      expect([j.state, j.committed, j.revealed, j[7], j.windowEnds]).to.deep.equal([
+        BigInt(JobState.Revealing),
+        3n,
+        0n,
+        3n,
+        at + REVEAL_WINDOW,
+      ]);
+      await expect(claimWith(c, 1n, 3, HONEST))
+        .to.be.revertedWithCustomError(c.jobs, "JobWrongState")
+        .withArgs(1n, JobState.Revealing);
     });
 
-    it("refuses callers that are not Worker keys, and ineligible workers", async () => {
-      const c = await withJob(3);
-      await expect(c.jobs.connect(c.carol).claimJob(1n))
+    it("refuses callers that are not Worker keys, ineligible workers, empty commitments and late claims", async () => {
+      const c = await withJob(2);
+      await expect(c.jobs.connect(c.stranger).claimJob(1n, bytes32("x")))
         .to.be.revertedWithCustomError(c.jobs, "JobNotWorker")
-        .withArgs(c.carol.address);
-      await c.jobs.connect(c.carol).setWorkerPaused(3n, true);
-      await expect(c.jobs.connect(c.keys[0] as Signer).claimJob(1n))
+        .withArgs(c.stranger.address);
+      await expect(c.jobs.connect(c.keys[0] as Signer).claimJob(1n, ethers.ZeroHash)).to.be.revertedWithCustomError(
+        c.jobs,
+        "JobInvalidCommitment",
+      );
+      await expect(c.jobs.connect(c.keys[0] as Signer).claimJob(9n, bytes32("x")))
+        .to.be.revertedWithCustomError(c.jobs, "JobUnknownJob")
+        .withArgs(9n);
+      await claimWith(c, 1n, 0, HONEST);
+      await expect(claimWith(c, 1n, 0, HONEST))
         .to.be.revertedWithCustomError(c.jobs, "JobNotEligible")
         .withArgs(1n, 3n);
-      await c.jobs.connect(c.dave).setWorkerModels(4n, [1n], false);
-      await expect(c.jobs.connect(c.keys[1] as Signer).claimJob(1n))
+      await c.jobs.connect(c.dave).setWorkerPaused(4n, true);
+      await expect(claimWith(c, 1n, 1, HONEST))
         .to.be.revertedWithCustomError(c.jobs, "JobNotEligible")
         .withArgs(1n, 4n);
       await c.jobs.connect(c.erin).setWorkerPrice(5n, FEE + 1n);
-      await expect(c.jobs.connect(c.keys[2] as Signer).claimJob(1n))
+      await expect(claimWith(c, 1n, 2, HONEST))
         .to.be.revertedWithCustomError(c.jobs, "JobNotEligible")
         .withArgs(1n, 5n);
-      await expect(c.jobs.connect(c.keys[0] as Signer).claimJob(9n))
-        .to.be.revertedWithCustomError(c.jobs, "JobUnknownJob")
-        .withArgs(9n);
+      await c.jobs.connect(c.owners[3] as Signer).setWorkerModels(6n, [1n], false);
+      await expect(claimWith(c, 1n, 3, HONEST))
+        .to.be.revertedWithCustomError(c.jobs, "JobNotEligible")
+        .withArgs(1n, 6n);
       const j = await c.jobs.job(1n);
       await time.increaseTo(j.deadline);
-      await c.jobs.connect(c.erin).setWorkerPrice(5n, PRICE);
-      await expect(c.jobs.connect(c.keys[2] as Signer).claimJob(1n))
+      await expect(claimWith(c, 1n, 4, HONEST))
         .to.be.revertedWithCustomError(c.jobs, "JobDeadline")
         .withArgs(1n, j.deadline);
     });
 
-    it("takes a relayed, signed result and proposes it with a challenge window (k = 1)", async () => {
+    it("takes a relayed, signed reveal that opens the commitment, and proposes it with a challenge window (k = 1)", async () => {
       const c = await withJob(1);
-      await c.jobs.connect(c.keys[0] as Signer).claimJob(1n);
+      await claimWith(c, 1n, 0, HONEST);
       const sig = await signResult(c, c.keys[0] as Signer, 1n, 3n, HONEST_HASH);
-      const tx = c.jobs.connect(c.stranger).submitResult(1n, 3n, HONEST_HASH, "http://w/out", HONEST, sig);
+      const at = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(at);
+      const tx = c.jobs
+        .connect(c.stranger)
+        .revealResult(1n, 0n, HONEST_HASH, saltOf(1n, 3n), "http://w/out", HONEST, sig);
       await expect(tx)
-        .to.emit(c.jobs, "ResultSubmitted")
-        .withArgs(1n, 3n, HONEST_HASH, "http://w/out", ethers.hexlify(HONEST), sig);
-      const windowEnds = BigInt(await time.latest()) + CHALLENGE_WINDOW;
-      await expect(tx).to.emit(c.jobs, "ResultProposed").withArgs(1n, HONEST_HASH, 1n, windowEnds);
+        .to.emit(c.jobs, "ResultRevealed")
+        .withArgs(1n, 3n, 0n, HONEST_HASH, "http://w/out", ethers.hexlify(HONEST), sig);
+      await expect(tx)
+        .to.emit(c.jobs, "ResultProposed")
+        .withArgs(1n, HONEST_HASH, 1n, at + CHALLENGE_WINDOW);
+      expect(await c.jobs.claim(1n, 0n)).to.deep.equal([
+        3n,
+        PRICE,
+        ClaimState.Revealed,
+        true,
+        false,
+        ethers.ZeroHash,
+        HONEST_HASH,
+      ]);
       const j = await c.jobs.job(1n);
-      expect([j.state, j.submitted, j.proposed, j.windowEnds]).to.deep.equal([JobState.Proposed, 1n, 1n, windowEnds]);
-      expect(await c.jobs.claim(1n, 0n)).to.deep.equal([3n, PRICE, ClaimState.Submitted, true, HONEST_HASH]);
+      expect([j.state, j.revealed, j.proposed, j.windowEnds]).to.deep.equal([
+        BigInt(JobState.Proposed),
+        1n,
+        1n,
+        at + CHALLENGE_WINDOW,
+      ]);
       expect(await c.jobs.resultDigest(1n, HONEST_HASH, 3n)).to.equal(
         ethers.TypedDataEncoder.hash(
           { name: "Fourfold JobMarket", version: "1", chainId: c.chainId, verifyingContract: c.jobsAddress },
@@ -486,178 +625,185 @@ describe("JobMarket", () => {
       );
     });
 
-    it("refuses replayed signatures: another job, chain, contract or worker, or a key that is not the worker's", async () => {
+    it("refuses reveals before the commit phase closes, that do not open the commitment, or are late or replayed", async () => {
       const c = await withJob(2);
-      await c.jobs.connect(c.bob).requestJob(await request({ redundancy: 2 }));
-      const [k0, k1] = c.keys as [Signer, Signer];
-      await c.jobs.connect(k0).claimJob(1n);
-      await c.jobs.connect(k1).claimJob(1n);
-      await c.jobs.connect(k0).claimJob(2n);
-      const otherJob = await signResult(c, k0, 2n, 3n, HONEST_HASH);
-      const otherChain = await signResult(c, k0, 1n, 3n, HONEST_HASH, { chainId: c.chainId + 1n });
-      const otherContract = await signResult(c, k0, 1n, 3n, HONEST_HASH, { verifyingContract: c.stranger.address });
-      const otherWorker = await signResult(c, k1, 1n, 4n, HONEST_HASH);
-      const notWorkerKey = await signResult(c, c.carol, 1n, 3n, HONEST_HASH);
-      for (const sig of [otherJob, otherChain, otherContract, otherWorker, notWorkerKey, "0x1234"]) {
-        await expect(c.jobs.submitResult(1n, 3n, HONEST_HASH, "", "0x", sig)).to.be.revertedWithCustomError(
-          c.jobs,
-          "JobInvalidSignature",
-        );
-      }
-      // The signature is for the worker's own result: submitting it once more is refused.
-      const good = await signResult(c, k0, 1n, 3n, HONEST_HASH);
-      await c.jobs.submitResult(1n, 3n, HONEST_HASH, "", "0x", good);
-      await expect(c.jobs.submitResult(1n, 3n, HONEST_HASH, "", "0x", good))
-        .to.be.revertedWithCustomError(c.jobs, "JobNoClaim")
-        .withArgs(1n, 3n);
-      await expect(c.jobs.submitResult(1n, 5n, HONEST_HASH, "", "0x", good))
-        .to.be.revertedWithCustomError(c.jobs, "JobNoClaim")
-        .withArgs(1n, 5n);
-    });
-
-    it("refuses bad outputs and late results", async () => {
-      const c = await withJob(1);
-      const key = c.keys[0] as Signer;
-      await c.jobs.connect(key).claimJob(1n);
-      const sig = await signResult(c, key, 1n, 3n, HONEST_HASH);
+      await claimWith(c, 1n, 0, HONEST);
+      // Nobody reveals, or learns an output, while commitments are still coming in.
+      await expect(revealAt(c, 1n, 0, 0, HONEST))
+        .to.be.revertedWithCustomError(c.jobs, "JobWrongState")
+        .withArgs(1n, JobState.Open);
+      await claimWith(c, 1n, 1, HONEST);
+      const sig = await signResult(c, c.keys[0] as Signer, 1n, 3n, HONEST_HASH);
+      const reveal = (
+        hash: string,
+        salt: string,
+        uri: string,
+        inline: Uint8Array | string,
+        signature: string,
+        entry = 0n,
+      ) => c.jobs.connect(c.stranger).revealResult(1n, entry, hash, salt, uri, inline, signature);
+      // A copied commitment cannot be opened: the commitment binds the worker, the output and the salt.
+      await expect(reveal(LIE_HASH, saltOf(1n, 3n), "", LIE, sig))
+        .to.be.revertedWithCustomError(c.jobs, "JobCommitmentMismatch")
+        .withArgs(1n, 0n);
+      await expect(reveal(HONEST_HASH, bytes32("guess"), "", HONEST, sig))
+        .to.be.revertedWithCustomError(c.jobs, "JobCommitmentMismatch")
+        .withArgs(1n, 0n);
       for (const [hash, uri, inline] of [
         [ethers.ZeroHash, "", "0x"],
         [HONEST_HASH, "x".repeat(257), "0x"],
         [HONEST_HASH, "", LIE],
-        [HONEST_HASH, "", new Uint8Array(4_097)],
+        [sha256(new Uint8Array(4_097)), "", new Uint8Array(4_097)],
       ] as const) {
-        await expect(c.jobs.submitResult(1n, 3n, hash, uri, inline, sig)).to.be.revertedWithCustomError(
+        await expect(reveal(hash, saltOf(1n, 3n), uri, inline, sig)).to.be.revertedWithCustomError(
           c.jobs,
           "JobInvalidOutput",
         );
       }
+      const other = await c.jobs.connect(c.bob).requestJob(await request());
+      await other.wait();
+      for (const bad of [
+        await signResult(c, c.keys[0] as Signer, 2n, 3n, HONEST_HASH),
+        await signResult(c, c.keys[0] as Signer, 1n, 3n, HONEST_HASH, { chainId: 1n }),
+        await signResult(c, c.keys[0] as Signer, 1n, 3n, HONEST_HASH, { verifyingContract: c.stranger.address }),
+        await signResult(c, c.keys[0] as Signer, 1n, 4n, HONEST_HASH),
+        await signResult(c, c.keys[1] as Signer, 1n, 3n, HONEST_HASH),
+        "0x1234",
+      ]) {
+        await expect(reveal(HONEST_HASH, saltOf(1n, 3n), "", HONEST, bad)).to.be.revertedWithCustomError(
+          c.jobs,
+          "JobInvalidSignature",
+        );
+      }
+      await reveal(HONEST_HASH, saltOf(1n, 3n), "", HONEST, sig);
+      await expect(reveal(HONEST_HASH, saltOf(1n, 3n), "", HONEST, sig))
+        .to.be.revertedWithCustomError(c.jobs, "JobNoClaim")
+        .withArgs(1n, 0n);
       const j = await c.jobs.job(1n);
-      await time.increaseTo(j.deadline);
-      await expect(c.jobs.submitResult(1n, 3n, HONEST_HASH, "", HONEST, sig))
+      await time.increaseTo(j.windowEnds);
+      await expect(revealAt(c, 1n, 1, 1, HONEST))
+        .to.be.revertedWithCustomError(c.jobs, "JobWindow")
+        .withArgs(1n, j.windowEnds);
+    });
+
+    it("batches a worker's claims and reveals in one multicall; a failing call reverts the whole batch", async () => {
+      const c = await networkHelpers.loadFixture(withWorkers);
+      await c.jobs.connect(c.bob).requestJob(await request());
+      await c.jobs.connect(c.bob).requestJob(await request());
+      const key = c.keys[0] as Signer;
+      const claims = [1n, 2n].map((jobId) =>
+        c.jobs.interface.encodeFunctionData("claimJob", [jobId, commitment(jobId, 3n, HONEST_HASH, saltOf(jobId, 3n))]),
+      );
+      await expect(c.jobs.connect(key).multicall([...claims, claims[0] as string])).to.be.revertedWithCustomError(
+        c.jobs,
+        "JobWrongState",
+      );
+      await c.jobs.connect(key).multicall(claims);
+      const reveals = [];
+      for (const jobId of [1n, 2n]) {
+        const sig = await signResult(c, key, jobId, 3n, HONEST_HASH);
+        reveals.push(
+          c.jobs.interface.encodeFunctionData("revealResult", [
+            jobId,
+            0n,
+            HONEST_HASH,
+            saltOf(jobId, 3n),
+            "",
+            HONEST,
+            sig,
+          ]),
+        );
+      }
+      await c.jobs.connect(c.stranger).multicall(reveals);
+      expect((await c.jobs.job(1n)).state).to.equal(JobState.Proposed);
+      expect((await c.jobs.job(2n)).state).to.equal(JobState.Proposed);
+    });
+
+    it("closes the commit phase at the deadline: a job nobody claimed is refunded, one with commitments reveals", async () => {
+      const c = await withJob(2);
+      await c.jobs.connect(c.bob).requestJob(await request({ redundancy: 2 }));
+      const j = await c.jobs.job(1n);
+      await expect(c.jobs.closeCommits(1n))
         .to.be.revertedWithCustomError(c.jobs, "JobDeadline")
         .withArgs(1n, j.deadline);
-    });
-
-    it("batches a worker's claims and results in one multicall; a failing call reverts the whole batch", async () => {
-      const c = await withWorkers();
-      for (let i = 0; i < 3; i++) await c.jobs.connect(c.bob).requestJob(await request());
-      const key = c.keys[0] as Signer;
-      const claim = (jobId: bigint) => c.jobs.interface.encodeFunctionData("claimJob", [jobId]);
-      const claims = c.jobs.connect(key).multicall([claim(1n), claim(2n)]);
-      await expect(claims).to.emit(c.jobs, "JobClaimed").withArgs(1n, 3n, 0n, PRICE);
-      await expect(claims).to.emit(c.jobs, "JobClaimed").withArgs(2n, 3n, 0n, PRICE);
-      expect((await c.jobs.worker(3n)).locked).to.equal(2n * MIN_STAKE);
-      const submit = async (jobId: bigint) =>
-        c.jobs.interface.encodeFunctionData("submitResult", [
-          jobId,
-          3n,
-          HONEST_HASH,
-          "",
-          HONEST,
-          await signResult(c, key, jobId, 3n, HONEST_HASH),
-        ]);
-      // Both claims lock the whole stake: a third claim in the batch reverts it, and the result before it is undone.
-      await expect(c.jobs.connect(key).multicall([await submit(1n), claim(3n)]))
-        .to.be.revertedWithCustomError(c.jobs, "JobNotEligible")
-        .withArgs(3n, 3n);
-      expect((await c.jobs.claim(1n, 0n)).state).to.equal(ClaimState.Claimed);
-      const results = c.jobs.connect(c.stranger).multicall([await submit(1n), await submit(2n)]);
-      await expect(results).to.emit(c.jobs, "ResultProposed").withArgs(1n, HONEST_HASH, 1n, anyValue);
-      await expect(results).to.emit(c.jobs, "ResultProposed").withArgs(2n, HONEST_HASH, 1n, anyValue);
-      expect([(await c.jobs.job(1n)).state, (await c.jobs.job(2n)).state]).to.deep.equal([
-        JobState.Proposed,
-        JobState.Proposed,
-      ]);
-      expect((await c.jobs.job(3n)).claimed).to.equal(0n);
-    });
-
-    it("lets a claimed worker reject a bad input without penalty; k rejections refund the job", async () => {
-      const c = await withJob(2);
-      const [k0, k1, k2] = c.keys as [Signer, Signer, Signer];
-      await c.jobs.connect(k0).claimJob(1n);
-      await expect(c.jobs.connect(k0).rejectJob(1n, Reject.None)).to.be.revertedWithCustomError(
-        c.jobs,
-        "JobInvalidReason",
-      );
-      await expect(c.jobs.connect(k1).rejectJob(1n, Reject.InputMalformed))
-        .to.be.revertedWithCustomError(c.jobs, "JobNoClaim")
-        .withArgs(1n, 4n);
-      await expect(c.jobs.connect(k0).rejectJob(1n, Reject.InputHashMismatch))
-        .to.emit(c.jobs, "JobRejected")
-        .withArgs(1n, 3n, Reject.InputHashMismatch);
-      expect(await c.jobs.worker(3n)).to.deep.equal([2n * MIN_STAKE, 0n, PRICE, 0n, 0n, false, true]);
-      await expect(c.jobs.connect(k0).claimJob(1n))
-        .to.be.revertedWithCustomError(c.jobs, "JobNotEligible")
-        .withArgs(1n, 3n);
-      await c.jobs.connect(k1).claimJob(1n);
-      await c.jobs.connect(k2).claimJob(1n);
-      const tx = c.jobs.connect(k1).rejectJob(1n, Reject.InputUnavailable);
-      await expect(tx)
+      await claimWith(c, 2n, 0, HONEST);
+      await time.increaseTo(j.deadline + 1n);
+      const refund = c.jobs.connect(c.stranger).closeCommits(1n);
+      await expect(refund)
         .to.emit(c.jobs, "JobRefunded")
         .withArgs(1n, 2n * FEE);
-      await expect(tx).to.changeTokenBalances(ethers, c.token, [c.bob, c.jobs], [2n * FEE, -2n * FEE]);
+      await expect(refund).to.changeTokenBalances(ethers, c.token, [c.bob, c.jobs], [2n * FEE, -2n * FEE]);
       expect((await c.jobs.job(1n)).state).to.equal(JobState.Refunded);
-      expect((await c.jobs.worker(5n)).locked).to.equal(0n);
+      await expect(c.jobs.closeCommits(2n)).to.emit(c.jobs, "RevealsOpened").withArgs(2n, 1n, anyValue);
+      expect((await c.jobs.job(2n)).state).to.equal(JobState.Revealing);
+    });
+
+    it("a worker silent at reveal time loses part of its collateral to those who did the work, not the requester", async () => {
+      const c = await withJob(3);
+      await runJob(c, 1n, [HONEST, HONEST, null]);
+      const j = await c.jobs.job(1n);
+      await expect(c.jobs.closeReveals(1n))
+        .to.be.revertedWithCustomError(c.jobs, "JobWindow")
+        .withArgs(1n, j.windowEnds);
+      await time.increaseTo(j.windowEnds);
+      const close = c.jobs.connect(c.stranger).closeReveals(1n);
+      await expect(close).to.emit(c.jobs, "WorkerSlashed").withArgs(1n, 5n, SILENCE, true);
+      await expect(close).to.emit(c.jobs, "ResultProposed").withArgs(1n, HONEST_HASH, 2n, anyValue);
+      expect((await c.jobs.claim(1n, 2n)).state).to.equal(ClaimState.Silent);
+      expect(await c.jobs.worker(5n)).to.deep.equal([2n * MIN_STAKE - SILENCE, 0n, PRICE, 0n, 0n, false, true]);
+      expect((await c.jobs.round(1n)).pot).to.equal(SILENCE);
+      await time.increase(CHALLENGE_WINDOW);
+      const fin = c.jobs.finalize(1n, HONEST);
+      await expect(fin).to.emit(c.jobs, "PotShared").withArgs(1n, SILENCE, [c.carol.address, c.dave.address]);
+      await expect(fin).to.changeTokenBalances(ethers, c.token, [c.bob], [3n * FEE - 2n * PRICE]);
+      const cut = PRICE / 10n;
+      expect(await c.jobs.earned(c.carol.address)).to.equal(PRICE - cut + SILENCE / 2n);
+      expect(await c.jobs.earned(c.dave.address)).to.equal(PRICE - cut + SILENCE / 2n);
+      expect(await c.jobs.earned(c.bob.address)).to.equal(0n);
     });
   });
 
   describe("finalizing", () => {
-    it("2-of-3 with a liar: the liar is slashed, the honest two paid, the owner's share, the rest refunded", async () => {
+    it("2-of-3 with a liar: the honest two are paid, the owner takes its share, the liar is neither paid nor slashed", async () => {
       const c = await withJob(3);
-      await claimAndSubmit(c, 1n, 0, HONEST);
-      await claimAndSubmit(c, 1n, 1, LIE);
-      const tx = claimAndSubmit(c, 1n, 2, HONEST);
-      await expect(tx).to.emit(c.jobs, "ResultProposed");
-      expect((await c.jobs.job(1n)).proposed).to.equal(1n);
+      await runJob(c, 1n, [HONEST, HONEST, LIE]);
+      const j = await c.jobs.job(1n);
+      expect(j.state).to.equal(JobState.Proposed);
       await expect(c.jobs.finalize(1n, HONEST))
         .to.be.revertedWithCustomError(c.jobs, "JobWindow")
-        .withArgs(1n, (await c.jobs.job(1n)).windowEnds);
-      await time.increase(CHALLENGE_WINDOW);
+        .withArgs(1n, j.windowEnds);
+      await time.increaseTo(j.windowEnds);
+      await expect(c.jobs.finalize(1n, LIE))
+        .to.be.revertedWithCustomError(c.jobs, "JobInlineOutputRequired")
+        .withArgs(1n);
       await expect(c.jobs.finalize(1n, "0x"))
         .to.be.revertedWithCustomError(c.jobs, "JobInlineOutputRequired")
         .withArgs(1n);
-
-      const cut = (PRICE * OWNER_FEE_BPS) / 10_000n;
       const refund = 3n * FEE - 2n * PRICE;
-      const half = MIN_STAKE / 2n;
       const fin = c.jobs.connect(c.stranger).finalize(1n, HONEST);
       await expect(fin)
         .to.emit(c.jobs, "JobFinalized")
         .withArgs(1n, HONEST_HASH, 2n * PRICE, refund);
-      await expect(fin)
-        .to.emit(c.jobs, "WorkerSlashed")
-        .withArgs(1n, 4n, MIN_STAKE - half, half);
-      await expect(fin).to.changeTokenBalances(
-        ethers,
-        c.token,
-        [c.bob, c.jobs],
-        [refund + MIN_STAKE - half, -(refund + MIN_STAKE - half)],
-      );
+      await expect(fin).not.to.emit(c.jobs, "WorkerSlashed");
+      await expect(fin).to.changeTokenBalances(ethers, c.token, [c.bob, c.jobs], [refund, -refund]);
+      const cut = PRICE / 10n;
+      expect(await c.jobs.earned(c.carol.address)).to.equal(PRICE - cut);
+      expect(await c.jobs.earned(c.dave.address)).to.equal(PRICE - cut);
+      expect(await c.jobs.earned(c.erin.address)).to.equal(0n);
+      expect(await c.jobs.earned(c.alice.address)).to.equal(2n * cut);
+      for (const workerId of [3n, 4n, 5n]) {
+        expect(await c.jobs.worker(workerId)).to.deep.equal([2n * MIN_STAKE, 0n, PRICE, 0n, 0n, false, true]);
+      }
       await expect(fin)
         .to.emit(c.rep, "OutcomeRecorded")
-        .withArgs(4n, Outcome.Slashed, ethers.zeroPadValue("0x01", 32), c.jobsAddress);
-      expect(await c.jobs.earned(c.carol.address)).to.equal(PRICE - cut + half / 2n);
-      expect(await c.jobs.earned(c.erin.address)).to.equal(PRICE - cut + half / 2n);
-      expect(await c.jobs.earned(c.alice.address)).to.equal(2n * cut);
-      expect(await c.jobs.earned(c.dave.address)).to.equal(0n);
-      expect(await c.jobs.worker(4n)).to.deep.equal([MIN_STAKE, 0n, PRICE, 0n, 0n, false, true]);
-      expect((await c.jobs.worker(3n)).locked).to.equal(0n);
-      expect((await c.jobs.job(1n)).state).to.equal(JobState.Final);
-      expect((await c.rep.summary(3n, ethers.ZeroHash)).completed).to.equal(1n);
-      const [receipts] = await c.rep.counts();
-      expect(await c.rep.receipt(receipts)).to.deep.equal([2n, 5n, PRICE, false, false]);
-      await expect(c.jobs.connect(c.carol).withdraw()).to.changeTokenBalance(
-        ethers,
-        c.token,
-        c.carol,
-        PRICE - cut + half / 2n,
-      );
-      await expect(c.jobs.connect(c.carol).withdraw())
-        .to.be.revertedWithCustomError(c.jobs, "JobNothingToWithdraw")
-        .withArgs(c.carol.address);
+        .withArgs(3n, Outcome.Completed, ethers.toBeHex(1n, 32), c.jobsAddress);
       await expect(c.jobs.finalize(1n, HONEST))
         .to.be.revertedWithCustomError(c.jobs, "JobWrongState")
         .withArgs(1n, JobState.Final);
+      await expect(c.jobs.connect(c.carol).withdraw()).to.changeTokenBalance(ethers, c.token, c.carol, PRICE - cut);
+      await expect(c.jobs.connect(c.carol).withdraw())
+        .to.be.revertedWithCustomError(c.jobs, "JobNothingToWithdraw")
+        .withArgs(c.carol.address);
     });
 
     it("records a use of each cited grant, and a revoked grant does not block payment", async () => {
@@ -668,14 +814,39 @@ describe("JobMarket", () => {
       await c.data.connect(c.alice).deliverKey(second, "0x01");
       const [inference] = c.grantIds;
       await c.jobs.connect(c.bob).requestJob(await request({ grantIds: [inference, second] }));
-      await claimAndSubmit(c, 1n, 0, HONEST);
+      expect(await c.jobs.reservedUses(inference as bigint)).to.equal(1n);
+      await runJob(c, 1n, [HONEST]);
       await c.data.connect(c.alice).revoke(second);
       await time.increase(CHALLENGE_WINDOW);
       const fin = c.jobs.finalize(1n, HONEST);
       await expect(fin).to.emit(c.data, "DataUsed");
       await expect(fin).to.emit(c.jobs, "GrantUseFailed").withArgs(1n, second);
       expect((await c.data.grant(inference as bigint)).usesLeft).to.equal(4n);
+      expect(await c.jobs.reservedUses(inference as bigint)).to.equal(0n);
       expect((await c.jobs.job(1n)).state).to.equal(JobState.Final);
+    });
+
+    it("reserves a cited grant's use at request: a grant with one use left backs one open job at a time", async () => {
+      const c = await networkHelpers.loadFixture(withGrants);
+      await c.data.connect(c.alice).registerDataset(1n, bytes32("more data"), "ipfs://more", c.terms, []);
+      await c.data.connect(c.bob).requestAccess(2n, 2n, DataPurpose.Inference, DAY, 1n, 100n * ONE);
+      const single = await c.data.grantCount();
+      await c.data.connect(c.alice).deliverKey(single, "0x01");
+      await c.jobs
+        .connect(c.bob)
+        .requestJob(await request({ grantIds: [single], deadline: BigInt(await time.latest()) + HOUR }));
+      expect(await c.jobs.reservedUses(single)).to.equal(1n);
+      await expect(c.jobs.connect(c.bob).requestJob(await request({ grantIds: [single] })))
+        .to.be.revertedWithCustomError(c.jobs, "JobInvalidGrant")
+        .withArgs(single);
+      // The first job ends unanswered: its reservation ends with it, and the use can back another job.
+      await time.increaseTo((await c.jobs.job(1n)).deadline);
+      await c.jobs.closeCommits(1n);
+      expect(await c.jobs.reservedUses(single)).to.equal(0n);
+      await expect(c.jobs.connect(c.bob).requestJob(await request({ grantIds: [single] }))).to.emit(
+        c.jobs,
+        "JobRequested",
+      );
     });
 
     it("calls the consumer with the output; a reverting or gas-hungry consumer never blocks payment", async () => {
@@ -686,7 +857,7 @@ describe("JobMarket", () => {
       for (const [i, consumer] of [recording, reverting, hungry].entries()) {
         const callback = await consumer.getAddress();
         await c.jobs.connect(c.bob).requestJob(await request({ callback, callbackGasLimit: 300_000 }));
-        await claimAndSubmit(c, await c.jobs.jobCount(), i, HONEST);
+        await runJob(c, await c.jobs.jobCount(), [HONEST], i);
       }
       await time.increase(CHALLENGE_WINDOW);
       await expect(c.jobs.finalize(1n, HONEST))
@@ -711,162 +882,199 @@ describe("JobMarket", () => {
       await expect(fin).to.emit(c.jobs, "JobFinalized");
       expect((await c.jobs.job(3n)).state).to.equal(JobState.Final);
     });
-
-    it("refunds an expired job, and a claimed worker that never answered loses part of its collateral", async () => {
-      const c = await withJob(2);
-      await claimAndSubmit(c, 1n, 0, HONEST);
-      await c.jobs.connect(c.keys[1] as Signer).claimJob(1n);
-      const j = await c.jobs.job(1n);
-      await expect(c.jobs.expireJob(1n)).to.be.revertedWithCustomError(c.jobs, "JobDeadline").withArgs(1n, j.deadline);
-      await time.increaseTo(j.deadline);
-      const penalty = (MIN_STAKE * SILENCE_BPS) / 10_000n;
-      const tx = c.jobs.connect(c.stranger).expireJob(1n);
-      await expect(tx)
-        .to.emit(c.jobs, "JobRefunded")
-        .withArgs(1n, 2n * FEE);
-      await expect(tx).to.emit(c.jobs, "WorkerSlashed").withArgs(1n, 4n, penalty, 0n);
-      await expect(tx).to.changeTokenBalances(
-        ethers,
-        c.token,
-        [c.bob, c.jobs],
-        [2n * FEE + penalty, -(2n * FEE + penalty)],
-      );
-      expect(await c.jobs.worker(4n)).to.deep.equal([2n * MIN_STAKE - penalty, 0n, PRICE, 0n, 0n, false, true]);
-      expect(await c.jobs.worker(3n)).to.deep.equal([2n * MIN_STAKE, 0n, PRICE, 0n, 0n, false, true]);
-      await expect(c.jobs.expireJob(1n))
-        .to.be.revertedWithCustomError(c.jobs, "JobWrongState")
-        .withArgs(1n, JobState.Refunded);
-    });
   });
 
-  describe("challenges and disputes", () => {
-    it("a successful challenge: the colluding majority is slashed to the challenger and requester, the honest worker paid", async () => {
+  describe("re-execution rounds", () => {
+    it("an honest challenge against a lying 2-of-3 majority wins: the liars' collateral pays those who matched", async () => {
       const c = await withJob(3);
-      await claimAndSubmit(c, 1n, 0, LIE);
-      await claimAndSubmit(c, 1n, 1, LIE);
-      await claimAndSubmit(c, 1n, 2, HONEST);
-      await c.token.connect(c.deployer).approve(c.jobsAddress, BOND);
-      await expect(c.jobs.connect(c.deployer).challenge(1n)).to.changeTokenBalance(ethers, c.token, c.deployer, -BOND);
-      expect((await c.jobs.job(1n)).state).to.equal(JobState.Disputed);
-      await expect(c.jobs.connect(c.deployer).challenge(1n))
-        .to.be.revertedWithCustomError(c.jobs, "JobWrongState")
-        .withArgs(1n, JobState.Disputed);
-      await expect(c.jobs.connect(c.stranger).resolveDispute(1n, HONEST_HASH)).to.be.revertedWithCustomError(
-        c.jobs,
-        "AccessControlUnauthorizedAccount",
-      );
-      const half = MIN_STAKE / 2n;
-      const resolve = c.jobs.connect(c.deployer).resolveDispute(1n, HONEST_HASH);
-      await expect(resolve).to.emit(c.jobs, "DisputeResolved").withArgs(1n, c.deployer.address, HONEST_HASH, true);
-      await expect(resolve)
-        .to.emit(c.jobs, "WorkerSlashed")
-        .withArgs(1n, 3n, MIN_STAKE - half, half);
-      await expect(resolve)
-        .to.emit(c.jobs, "WorkerSlashed")
-        .withArgs(1n, 4n, MIN_STAKE - half, half);
-      await expect(resolve)
-        .to.emit(c.rep, "OutcomeRecorded")
-        .withArgs(3n, Outcome.ChallengeLost, ethers.zeroPadValue("0x01", 32), c.jobsAddress);
-      expect(await c.jobs.earned(c.deployer.address)).to.equal(BOND + 2n * half);
-      expect(await c.jobs.earned(c.bob.address)).to.equal(2n * (MIN_STAKE - half));
+      await runJob(c, 1n, [LIE, LIE, HONEST]);
+      expect((await c.jobs.job(1n)).proposed).to.equal(1n);
+      const open = c.jobs.connect(c.stranger).challenge(1n);
+      await expect(open).to.emit(c.jobs, "JobDisputed").withArgs(1n, c.stranger.address, BOND, anyValue, anyValue);
+      await expect(open).to.changeTokenBalances(ethers, c.token, [c.stranger, c.jobs], [-BOND, BOND]);
+      const { members, txs } = await runCommittee(c, 1n, [HONEST, HONEST, HONEST]);
+      expect(members.map((m) => m.entry)).to.deep.equal([3, 4, 5]);
+      for (const m of members) expect([6n, 7n, 8n, 9n]).to.include(m.workerId);
+      const decided = txs.at(-1);
+      await expect(decided).to.emit(c.jobs, "RoundDecided").withArgs(1n, HONEST_HASH, 3n, true);
+      await expect(decided).to.emit(c.jobs, "WorkerSlashed").withArgs(1n, 3n, MIN_STAKE, false);
+      await expect(decided).to.emit(c.jobs, "WorkerSlashed").withArgs(1n, 4n, MIN_STAKE, false);
+      const share = (2n * MIN_STAKE) / 5n; // the honest worker, the three members and the challenger
+      expect(await c.jobs.earned(c.stranger.address)).to.equal(BOND + share);
+      for (const m of members)
+        expect(await c.jobs.earned(await c.owners[indexOf(m.workerId)]?.getAddress())).to.equal(share);
+      expect(await c.jobs.worker(3n)).to.deep.equal([MIN_STAKE, 0n, PRICE, 0n, 0n, false, true]);
       expect((await c.jobs.claim(1n, 0n)).state).to.equal(ClaimState.Slashed);
       const j = await c.jobs.job(1n);
-      expect([j.state, j.proposed]).to.deep.equal([JobState.Proposed, 3n]);
-      const cut = (PRICE * OWNER_FEE_BPS) / 10_000n;
+      expect([j.state, j.proposed, j.challenged]).to.deep.equal([BigInt(JobState.Proposed), 3n, true]);
+      // The verdict is final at once, and pays the honest worker; the requester gets only its unspent escrow.
+      await expect(c.jobs.connect(c.stranger).challenge(1n)).to.be.revertedWithCustomError(
+        c.jobs,
+        "JobAlreadyChallenged",
+      );
       const fin = c.jobs.finalize(1n, HONEST);
       await expect(fin)
         .to.emit(c.jobs, "JobFinalized")
         .withArgs(1n, HONEST_HASH, PRICE, 3n * FEE - PRICE);
-      expect(await c.jobs.earned(c.erin.address)).to.equal(PRICE - cut);
-      expect(await c.jobs.worker(3n)).to.deep.equal([MIN_STAKE, 0n, PRICE, 0n, 0n, false, true]);
-      expect(await c.jobs.worker(5n)).to.deep.equal([2n * MIN_STAKE, 0n, PRICE, 0n, 0n, false, true]);
+      await expect(fin).to.changeTokenBalance(ethers, c.token, c.bob, 3n * FEE - PRICE);
+      expect(await c.jobs.earned(c.erin.address)).to.equal(share + PRICE - PRICE / 10n);
+      expect(await c.jobs.earned(c.bob.address)).to.equal(0n);
     });
 
-    it("a failed challenge: the bond goes to the workers who were right, and the job is final at once", async () => {
-      const c = await withJob(2);
-      await claimAndSubmit(c, 1n, 0, HONEST);
-      await claimAndSubmit(c, 1n, 1, HONEST);
-      await c.token.connect(c.deployer).approve(c.jobsAddress, BOND);
-      await c.jobs.connect(c.deployer).challenge(1n);
-      await expect(c.jobs.connect(c.deployer).resolveDispute(1n, HONEST_HASH))
-        .to.emit(c.jobs, "DisputeResolved")
-        .withArgs(1n, c.deployer.address, HONEST_HASH, false);
-      const cut = (PRICE * OWNER_FEE_BPS) / 10_000n;
-      await expect(c.jobs.finalize(1n, HONEST)).to.emit(c.jobs, "JobFinalized");
-      expect(await c.jobs.earned(c.carol.address)).to.equal(BOND / 2n + PRICE - cut);
-      expect(await c.jobs.earned(c.dave.address)).to.equal(BOND / 2n + PRICE - cut);
-      expect(await c.jobs.earned(c.deployer.address)).to.equal(0n);
-      await expect(c.jobs.connect(c.deployer).challenge(1n))
-        .to.be.revertedWithCustomError(c.jobs, "JobWrongState")
-        .withArgs(1n, JobState.Final);
-    });
-
-    it("refuses a challenge after the window, or a second one", async () => {
+    it("a frivolous challenge loses its bond to the worker and the committee that matched the proposal", async () => {
       const c = await withJob(1);
-      await claimAndSubmit(c, 1n, 0, HONEST);
-      await c.token.connect(c.deployer).approve(c.jobsAddress, 2n * BOND);
-      await c.jobs.connect(c.deployer).challenge(1n);
-      await c.jobs.connect(c.deployer).resolveDispute(1n, HONEST_HASH);
-      await expect(c.jobs.connect(c.deployer).challenge(1n))
-        .to.be.revertedWithCustomError(c.jobs, "JobAlreadyChallenged")
-        .withArgs(1n);
-      await c.jobs.connect(c.bob).requestJob(await request());
-      await claimAndSubmit(c, 2n, 0, HONEST);
-      const windowEnds = (await c.jobs.job(2n)).windowEnds;
-      await time.increaseTo(windowEnds);
-      await expect(c.jobs.connect(c.deployer).challenge(2n))
-        .to.be.revertedWithCustomError(c.jobs, "JobWindow")
-        .withArgs(2n, windowEnds);
-      await expect(c.jobs.connect(c.deployer).resolveDispute(2n, HONEST_HASH))
-        .to.be.revertedWithCustomError(c.jobs, "JobWrongState")
-        .withArgs(2n, JobState.Proposed);
-    });
-
-    it("without a majority the job goes to the arbiters; an arbiter's pick pays the right worker", async () => {
-      const c = await withJob(2);
-      await claimAndSubmit(c, 1n, 0, HONEST);
-      const tx = await claimAndSubmit(c, 1n, 1, LIE);
-      const settleAfter = BigInt(await time.latest()) + 7n * DAY;
-      await expect(tx).to.emit(c.jobs, "JobDisputed").withArgs(1n, ethers.ZeroAddress, 0n, settleAfter);
-      await expect(c.jobs.finalize(1n, HONEST)).to.be.revertedWithCustomError(c.jobs, "JobWindow");
-      await c.jobs.connect(c.deployer).resolveDispute(1n, HONEST_HASH);
-      const half = MIN_STAKE / 2n;
-      const cut = (PRICE * OWNER_FEE_BPS) / 10_000n;
+      await runJob(c, 1n, [HONEST]);
+      await c.jobs.connect(c.stranger).challenge(1n);
+      const { txs } = await runCommittee(c, 1n, [HONEST, HONEST, HONEST]);
+      const decided = txs.at(-1);
+      await expect(decided).to.emit(c.jobs, "RoundDecided").withArgs(1n, HONEST_HASH, 3n, false);
+      await expect(decided).to.emit(c.jobs, "BondForfeited").withArgs(1n, c.stranger.address, BOND);
+      expect(await c.jobs.earned(c.stranger.address)).to.equal(0n);
+      expect(await c.jobs.earned(c.carol.address)).to.equal(BOND / 4n);
       await c.jobs.finalize(1n, HONEST);
-      expect(await c.jobs.earned(c.carol.address)).to.equal(half + PRICE - cut);
-      expect(await c.jobs.earned(c.bob.address)).to.equal(MIN_STAKE - half);
+      expect(await c.jobs.earned(c.carol.address)).to.equal(BOND / 4n + PRICE - PRICE / 10n);
     });
 
-    it("an arbiter that finds no output right slashes them all and refunds the requester", async () => {
+    it("a committee with a dishonest minority still reaches the right output, and its liar is slashed", async () => {
+      const c = await withJob(3);
+      await runJob(c, 1n, [LIE, LIE, HONEST]);
+      await c.jobs.connect(c.stranger).challenge(1n);
+      const { members, txs } = await runCommittee(c, 1n, [HONEST, LIE, HONEST]);
+      const decided = txs.at(-1);
+      await expect(decided).to.emit(c.jobs, "RoundDecided").withArgs(1n, HONEST_HASH, 2n, true);
+      await expect(decided).to.emit(c.jobs, "WorkerSlashed").withArgs(1n, members[1]?.workerId, MIN_STAKE, false);
+      const share = (3n * MIN_STAKE) / 4n; // the honest worker, two members and the challenger
+      expect(await c.jobs.earned(c.stranger.address)).to.equal(BOND + share);
+      expect(await c.jobs.earned(c.erin.address)).to.equal(share);
+    });
+
+    it("reveals without a majority open a round by themselves; its verdict pays the right worker", async () => {
       const c = await withJob(2);
-      await claimAndSubmit(c, 1n, 0, HONEST);
-      await claimAndSubmit(c, 1n, 1, LIE);
-      const tx = c.jobs.connect(c.deployer).resolveDispute(1n, bytes32("the real text"));
-      await expect(tx)
-        .to.emit(c.jobs, "JobRefunded")
-        .withArgs(1n, 2n * FEE);
-      await expect(tx).to.changeTokenBalance(ethers, c.token, c.bob, 2n * FEE);
-      expect(await c.jobs.earned(c.bob.address)).to.equal(2n * MIN_STAKE);
-      expect((await c.jobs.job(1n)).state).to.equal(JobState.Refunded);
-      expect((await c.jobs.worker(3n)).stake).to.equal(MIN_STAKE);
+      await runJob(c, 1n, [HONEST, LIE]);
+      const j = await c.jobs.job(1n);
+      expect([j.state, j.proposed, j.challenged]).to.deep.equal([BigInt(JobState.Disputed), 0n, true]);
+      expect((await c.jobs.round(1n)).challenger).to.equal(ethers.ZeroAddress);
+      const { txs } = await runCommittee(c, 1n, [HONEST, HONEST, HONEST]);
+      await expect(txs.at(-1)).to.emit(c.jobs, "RoundDecided").withArgs(1n, HONEST_HASH, 3n, false);
+      await expect(txs.at(-1)).to.emit(c.jobs, "WorkerSlashed").withArgs(1n, 4n, MIN_STAKE, false);
+      expect(await c.jobs.earned(c.carol.address)).to.equal(MIN_STAKE / 4n);
+      await expect(c.jobs.finalize(1n, HONEST))
+        .to.emit(c.jobs, "JobFinalized")
+        .withArgs(1n, HONEST_HASH, PRICE, 2n * FEE - PRICE);
     });
 
-    it("a dispute no arbiter settles in 7 days: the bond goes back and the proposal stands; without one, a refund", async () => {
+    it("when every original worker was wrong, the verdict refunds the requester and pays the committee", async () => {
       const c = await withJob(1);
-      await claimAndSubmit(c, 1n, 0, HONEST);
-      await c.token.connect(c.deployer).approve(c.jobsAddress, BOND);
-      await c.jobs.connect(c.deployer).challenge(1n);
-      await c.jobs.connect(c.bob).requestJob(await request({ redundancy: 2 }));
-      await claimAndSubmit(c, 2n, 0, HONEST);
-      await claimAndSubmit(c, 2n, 1, LIE);
-      await time.increase(7n * DAY);
-      await expect(c.jobs.finalize(1n, HONEST)).to.emit(c.jobs, "JobFinalized");
-      expect(await c.jobs.earned(c.deployer.address)).to.equal(BOND);
-      await expect(c.jobs.finalize(2n, "0x"))
-        .to.emit(c.jobs, "JobRefunded")
-        .withArgs(2n, 2n * FEE);
-      expect((await c.jobs.worker(4n)).locked).to.equal(0n);
-      expect((await c.jobs.worker(4n)).stake).to.equal(2n * MIN_STAKE);
+      await runJob(c, 1n, [LIE]);
+      await c.jobs.connect(c.stranger).challenge(1n);
+      const { txs } = await runCommittee(c, 1n, [HONEST, HONEST, HONEST]);
+      await expect(txs.at(-1)).to.emit(c.jobs, "JobRefunded").withArgs(1n, FEE);
+      await expect(txs.at(-1)).to.changeTokenBalance(ethers, c.token, c.bob, FEE);
+      expect(await c.jobs.earned(c.stranger.address)).to.equal(BOND + MIN_STAKE / 4n);
+      expect((await c.jobs.job(1n)).state).to.equal(JobState.Refunded);
+    });
+
+    it("a challenge needs enough workers for a committee; one nobody can draw forfeits the bond and the proposal stands", async () => {
+      const c = await withJob(1);
+      await runJob(c, 1n, [HONEST]);
+      for (const i of [1, 2, 3, 4, 5, 6]) {
+        await c.jobs.connect(c.owners[i] as Signer).setWorkerModels(BigInt(i + 3), [1n], false);
+      }
+      await expect(c.jobs.connect(c.stranger).challenge(1n))
+        .to.be.revertedWithCustomError(c.jobs, "JobCommitteeUnavailable")
+        .withArgs(1n, 1n, COMMITTEE_SIZE + 1n);
+      for (const i of [1, 2, 3]) await c.jobs.connect(c.owners[i] as Signer).setWorkerModels(BigInt(i + 3), [1n], true);
+      await c.jobs.connect(c.stranger).challenge(1n);
+      await expect(c.jobs.drawCommittee(1n)).to.be.revertedWithCustomError(c.jobs, "JobDrawTooEarly");
+      await networkHelpers.mine(1);
+      // Three candidates serve the model, but one is paused: no committee of three.
+      await c.jobs.connect(c.dave).setWorkerPaused(4n, true);
+      const draw = c.jobs.drawCommittee(1n);
+      await expect(draw).to.emit(c.jobs, "RoundFailed").withArgs(1n, RoundFailure.NoCommittee);
+      await expect(draw).to.emit(c.jobs, "BondForfeited").withArgs(1n, c.stranger.address, BOND);
+      await expect(c.jobs.finalize(1n, HONEST)).to.emit(c.jobs, "PotShared").withArgs(1n, BOND, [c.carol.address]);
+      expect(await c.jobs.earned(c.carol.address)).to.equal(BOND + PRICE - PRICE / 10n);
+    });
+
+    it("a round nobody draws in time fails: a job without a proposal is Unresolved, its revealed workers paid", async () => {
+      const c = await withJob(2);
+      await runJob(c, 1n, [HONEST, LIE]);
+      const r = await c.jobs.round(1n);
+      await expect(c.jobs.closeReveals(1n))
+        .to.be.revertedWithCustomError(c.jobs, "JobWindow")
+        .withArgs(1n, r.commitEnds);
+      await time.increaseTo(r.commitEnds);
+      await expect(c.jobs.drawCommittee(1n))
+        .to.be.revertedWithCustomError(c.jobs, "JobWindow")
+        .withArgs(1n, r.commitEnds);
+      const close = c.jobs.closeReveals(1n);
+      await expect(close).to.emit(c.jobs, "RoundFailed").withArgs(1n, RoundFailure.NoCommittee);
+      await expect(close)
+        .to.emit(c.jobs, "JobUnresolved")
+        .withArgs(1n, 2n * PRICE, 2n * FEE - 2n * PRICE);
+      expect((await c.jobs.job(1n)).state).to.equal(JobState.Unresolved);
+      expect(await c.jobs.earned(c.dave.address)).to.equal(PRICE - PRICE / 10n);
+    });
+
+    it("a committee that answers without a majority: its silent member pays, the bond comes back, the proposal stands", async () => {
+      const c = await withJob(1);
+      await runJob(c, 1n, [HONEST]);
+      await c.jobs.connect(c.stranger).challenge(1n);
+      await networkHelpers.mine(1);
+      const members = await drawn(c, c.jobs.drawCommittee(1n));
+      for (const [s, out] of [HONEST, LIE].entries()) {
+        const m = members[s] as { workerId: bigint; entry: number };
+        await c.jobs
+          .connect(c.keys[indexOf(m.workerId)] as Signer)
+          .commitResult(1n, m.entry, commitment(1n, m.workerId, sha256(out), saltOf(1n, m.workerId)));
+      }
+      const first = members[0] as { workerId: bigint; entry: number };
+      await expect(revealAt(c, 1n, first.entry, indexOf(first.workerId), HONEST))
+        .to.be.revertedWithCustomError(c.jobs, "JobWindow")
+        .withArgs(1n, 0n);
+      const r = await c.jobs.round(1n);
+      await time.increaseTo(r.commitEnds);
+      await revealAt(c, 1n, first.entry, indexOf(first.workerId), HONEST);
+      const second = members[1] as { workerId: bigint; entry: number };
+      await revealAt(c, 1n, second.entry, indexOf(second.workerId), LIE);
+      const last = c.jobs.closeReveals(1n);
+      await expect(last).to.emit(c.jobs, "WorkerSlashed").withArgs(1n, members[2]?.workerId, SILENCE, true);
+      await expect(last).to.emit(c.jobs, "RoundFailed").withArgs(1n, RoundFailure.NoMajority);
+      expect(await c.jobs.earned(c.stranger.address)).to.equal(BOND);
+      await expect(c.jobs.finalize(1n, HONEST)).to.emit(c.jobs, "PotShared").withArgs(1n, SILENCE, [c.carol.address]);
+    });
+
+    it("refuses committee commitments from others, twice, or late", async () => {
+      const c = await withJob(1);
+      await runJob(c, 1n, [HONEST]);
+      await expect(c.jobs.commitResult(1n, 1n, bytes32("x")))
+        .to.be.revertedWithCustomError(c.jobs, "JobWrongState")
+        .withArgs(1n, JobState.Proposed);
+      await c.jobs.connect(c.stranger).challenge(1n);
+      await networkHelpers.mine(1);
+      const [m] = await drawn(c, c.jobs.drawCommittee(1n));
+      const member = m as { workerId: bigint; entry: number };
+      await expect(c.jobs.drawCommittee(1n)).to.be.revertedWithCustomError(c.jobs, "JobWrongState");
+      const key = c.keys[indexOf(member.workerId)] as Signer;
+      await expect(c.jobs.connect(c.keys[0] as Signer).commitResult(1n, member.entry, bytes32("x")))
+        .to.be.revertedWithCustomError(c.jobs, "JobNotWorker")
+        .withArgs(await (c.keys[0] as Signer).getAddress());
+      await expect(c.jobs.connect(key).commitResult(1n, member.entry, ethers.ZeroHash)).to.be.revertedWithCustomError(
+        c.jobs,
+        "JobInvalidCommitment",
+      );
+      await expect(c.jobs.connect(key).commitResult(1n, 0n, bytes32("x")))
+        .to.be.revertedWithCustomError(c.jobs, "JobNoClaim")
+        .withArgs(1n, 0n);
+      await c.jobs.connect(key).commitResult(1n, member.entry, bytes32("x"));
+      await expect(c.jobs.connect(key).commitResult(1n, member.entry, bytes32("x")))
+        .to.be.revertedWithCustomError(c.jobs, "JobNoClaim")
+        .withArgs(1n, member.entry);
+      const r = await c.jobs.round(1n);
+      await time.increaseTo(r.commitEnds);
+      await expect(c.jobs.connect(key).commitResult(1n, member.entry, bytes32("y")))
+        .to.be.revertedWithCustomError(c.jobs, "JobWindow")
+        .withArgs(1n, r.commitEnds);
     });
   });
 
@@ -875,21 +1083,27 @@ describe("JobMarket", () => {
       const c = await networkHelpers.loadFixture(withWorkers);
       const verifier = await (await ethers.getContractFactory("DocumentVerifier")).deploy(c.jobsAddress, 1n);
       const callback = await verifier.getAddress();
-      for (const out of [HONEST, LIE]) {
-        await c.jobs.connect(c.bob).requestJob(await request({ callback, callbackGasLimit: 500_000 }));
+      for (const [i, out] of [HONEST, LIE].entries()) {
+        await c.jobs.connect(c.bob).requestJob(await request({ redundancy: 2, callback, callbackGasLimit: 500_000 }));
         const jobId = await c.jobs.jobCount();
         await expect(verifier.connect(c.bob).open(jobId, toUtf8Bytes("12345")))
           .to.emit(verifier, "CaseOpened")
           .withArgs(jobId, c.bob.address, ethers.hexlify(toUtf8Bytes("12345")));
-        await claimAndSubmit(c, jobId, 0, out);
+        await runJob(c, jobId, [out, out], 2 * i);
       }
       await expect(verifier.connect(c.carol).open(1n, toUtf8Bytes("1")))
         .to.be.revertedWithCustomError(verifier, "VerifierCaseExists")
         .withArgs(1n);
+      // A job without a callback to it, of one worker only, or whose results are already known is no evidence.
       await c.jobs.connect(c.bob).requestJob(await request());
-      await expect(verifier.connect(c.bob).open(3n, toUtf8Bytes("1")))
-        .to.be.revertedWithCustomError(verifier, "VerifierInvalidJob")
-        .withArgs(3n);
+      await c.jobs.connect(c.bob).requestJob(await request({ redundancy: 1, callback, callbackGasLimit: 500_000 }));
+      await c.jobs.connect(c.bob).requestJob(await request({ redundancy: 2, callback, callbackGasLimit: 500_000 }));
+      await runJob(c, 5n, [HONEST, HONEST], 4);
+      for (const jobId of [3n, 4n, 5n]) {
+        await expect(verifier.connect(c.bob).open(jobId, toUtf8Bytes("1")))
+          .to.be.revertedWithCustomError(verifier, "VerifierInvalidJob")
+          .withArgs(jobId);
+      }
       await expect(verifier.connect(c.bob).onJobResult(1n, HONEST_HASH, HONEST))
         .to.be.revertedWithCustomError(verifier, "VerifierNotMarket")
         .withArgs(c.bob.address);
