@@ -2,7 +2,7 @@
 //
 // A local chain gets 10,000 nodes (10 farms of 1,000, each node with its own key bound to the farm's identity),
 // 10 rounds of signed heartbeats from every node (heartbeatBatch, 100 to a transaction), 1,000 leases opened,
-// acknowledged and closed around them, and 1,000 OCR jobs requested, claimed, answered and finalised: over 100,000
+// acknowledged and closed around them, and 1,000 OCR jobs requested, claimed with commitments, revealed and finalised: over 100,000
 // events. Then, over the same block range:
 // - getLogsSeconds: a bare eth_getLogs sweep of every Fourfold contract's logs (what any indexer must fetch);
 // - pgliteSeconds / postgresSeconds: `ponder start` on a fresh database until every block is indexed and queryable;
@@ -17,7 +17,7 @@ import { keccak256, type PrivateKeyAccount, parseEther, sha256, toHex, zeroAddre
 import { testDatabase } from "../indexer/test/support/database.ts";
 import { startPonder, stop, untilIndexed } from "../indexer/test/support/ponder.ts";
 import { freePort, type Running, startChain } from "../scripts/test/support.ts";
-import { signJobResult } from "../worker/src/inference/job-result.ts";
+import { sealJobResult } from "../worker/src/inference/job-result.ts";
 import { connectGrid, type Grid } from "../worker/test/support/grid.ts";
 import { heartbeatRound, log, percentile, registerNodes, round1, Sender, saveResults } from "./support/load.ts";
 
@@ -188,31 +188,42 @@ try {
     jobs.map((job) => [request(job)]),
     600_000n,
   );
-  await sender.mine(
-    await Promise.all(
-      jobs.map((job) =>
-        sender.send(job.worker.key, jobMarket.address, jobMarket.abi, "claimJob", [job.jobId], 300_000n),
-      ),
-    ),
-  );
-  const answers = await Promise.all(
-    jobs.map(async (job) => {
-      const outputHash = sha256(job.output);
-      const signature = await signJobResult({
+  // Each worker claims with its commitment (k = 1, so the claim opens the reveals), then the requester relays the
+  // reveals.
+  const sealed = await Promise.all(
+    jobs.map((job) =>
+      sealJobResult({
         key: job.worker.key,
         chainId: 31337,
         jobMarket: jobMarket.address,
         jobId: job.jobId,
         modelHash,
         inputHash: job.inputHash,
-        outputHash,
+        outputHash: sha256(job.output),
         workerId: job.worker.workerId,
         deadline: jobDeadline,
-      });
-      return [job.jobId, job.worker.workerId, outputHash, "", job.output, signature];
-    }),
+      }),
+    ),
   );
-  await toRequester("submitResult", answers, 400_000n);
+  await sender.mine(
+    await Promise.all(
+      jobs.map((job, i) =>
+        sender.send(
+          job.worker.key,
+          jobMarket.address,
+          jobMarket.abi,
+          "claimJob",
+          [job.jobId, sealed[i]?.commitment],
+          300_000n,
+        ),
+      ),
+    ),
+  );
+  const answers = jobs.map((job, i) => {
+    const { salt, signature } = sealed[i] as { salt: string; signature: string };
+    return [job.jobId, 0n, sha256(job.output), salt, "", job.output, signature];
+  });
+  await toRequester("revealResult", answers, 400_000n);
   const challengeWindow = await client.readContract({ ...jobMarket, functionName: "challengeWindow" });
   await client.request({ method: "evm_increaseTime" as never, params: [Number(challengeWindow) + 1] as never });
   await toRequester(
@@ -220,7 +231,7 @@ try {
     jobs.map((job) => [job.jobId, job.output]),
     400_000n,
   );
-  log(`${JOBS} jobs requested, claimed, answered and finalised`);
+  log(`${JOBS} jobs requested, claimed with commitments, revealed and finalised`);
   // Ponder indexes the chain's last 30 blocks (its finality depth for an unknown chain) one block at a time, as live
   // blocks, with reorg bookkeeping. On a public chain those are a sliver of the history; here the whole history is
   // about 120 blocks, so empty blocks are mined on top to make every generated block one of the backfill's.

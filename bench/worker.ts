@@ -139,7 +139,7 @@ try {
     for (;;) {
       const events = await grid.client.getContractEvents({
         ...grid.contracts.jobs,
-        eventName: "ResultSubmitted",
+        eventName: "ResultRevealed",
         args: { jobId },
         fromBlock,
       });

@@ -8,7 +8,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {IDataMarket} from "./interfaces/IDataMarket.sol";
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
-import {IJobConsumer, IJobMarket} from "./interfaces/IJobMarket.sol";
+import {IJobMarket} from "./interfaces/IJobMarket.sol";
 import {IReputationRegistry} from "./interfaces/IReputationRegistry.sol";
 import {JobSettlement} from "./libraries/JobSettlement.sol";
 import {Permits} from "./libraries/Permits.sol";
@@ -821,10 +821,6 @@ contract JobMarket is EIP712, Multicall, IJobMarket {
         }
         return identityId;
     }
-
-
-
-
 
     function _requireModel(uint256 modelId) private view returns (Model storage m) {
         m = _s.models[modelId];

@@ -13,7 +13,7 @@ import {
   LEASE_STATES,
   NODE_STATUSES,
   OUTCOMES,
-  REJECT_REASONS,
+  ROUND_FAILURES,
 } from "./lib/enums.ts";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -29,7 +29,7 @@ export const dataPurpose = onchainEnum("data_purpose", DATA_PURPOSES);
 export const grantState = onchainEnum("grant_state", GRANT_STATES);
 export const jobState = onchainEnum("job_state", JOB_STATES);
 export const claimState = onchainEnum("claim_state", CLAIM_STATES);
-export const rejectReason = onchainEnum("reject_reason", REJECT_REASONS);
+export const roundFailure = onchainEnum("round_failure", ROUND_FAILURES);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Identities, keys, agents (IdentityRegistry)
@@ -483,17 +483,26 @@ export const job = onchainTable(
     callback: t.hex().notNull(),
     callbackGasLimit: t.bigint().notNull(),
     state: jobState("state").notNull(),
-    /** Claims held now (a rejection releases one), and results submitted: JobMarket's own counts. */
-    claimed: t.integer().notNull(),
-    submitted: t.integer().notNull(),
+    /** Original workers that claimed it with a commitment, and those that revealed: JobMarket's own counts. */
+    committed: t.integer().notNull(),
+    revealed: t.integer().notNull(),
+    /** While Revealing, when reveals are due; while Proposed, when the challenge window ends. */
+    windowEnds: t.bigint(),
     proposedOutputHash: t.hex(),
     votes: t.integer(),
-    windowEnds: t.bigint(),
+    /** A re-execution round: who challenged (null for reveals without a majority) with what bond, the block whose
+     * hash draws the committee, when it must be drawn and committed, its size once drawn, and how it ended: the
+     * verdict (and whether it overturned the proposal) or why it failed. */
+    disputed: t.boolean().notNull(),
     challenger: t.hex(),
     bond: t.bigint(),
-    disputeSettleAfter: t.bigint(),
-    disputeArbiter: t.hex(),
-    disputeUpheld: t.boolean(),
+    drawBlock: t.bigint(),
+    roundCommitEnds: t.bigint(),
+    committeeSize: t.integer(),
+    verdictOutputHash: t.hex(),
+    verdictVotes: t.integer(),
+    upheld: t.boolean(),
+    roundFailure: roundFailure("round_failure"),
     outputHash: t.hex(),
     paid: t.bigint(),
     refund: t.bigint(),
@@ -510,27 +519,38 @@ export const job = onchainTable(
   }),
 );
 
-/** A worker's part in a job: its claim, its result (and signature), or its rejection, and any slash. */
+/** A worker's part in a job: an original claim or a committee seat, its commitment, its revealed result (and
+ * signature), and any slash (for silence, or for contradicting a round's verdict). */
 export const jobClaim = onchainTable(
   "job_claim",
   (t) => ({
     jobId: t.bigint().notNull(),
     workerId: t.bigint().notNull(),
     entry: t.integer().notNull(),
+    member: t.boolean().notNull(),
     price: t.bigint().notNull(),
     state: claimState("state").notNull(),
-    rejectReason: rejectReason("reject_reason"),
+    commitment: t.hex(),
     outputHash: t.hex(),
     outputUri: t.text(),
     inlineOutput: t.hex(),
     signature: t.hex(),
-    slashedToRequester: t.bigint(),
-    slashedToOthers: t.bigint(),
+    slashed: t.bigint(),
+    slashedSilent: t.boolean(),
     claimedAt: t.bigint().notNull(),
-    submittedAt: t.bigint(),
-    submitTxHash: t.hex(),
+    committedAt: t.bigint(),
+    revealedAt: t.bigint(),
+    revealTxHash: t.hex(),
   }),
   (table) => ({ pk: primaryKey({ columns: [table.jobId, table.workerId] }), workerIdx: index().on(table.workerId) }),
+);
+
+/** What a job's pot (slashes, forfeited bonds, silence penalties) credited each account; a pot nobody earned is
+ * burnt, and recorded as a share of JobMarket's BURN_ADDRESS. */
+export const jobPotShare = onchainTable(
+  "job_pot_share",
+  (t) => ({ jobId: t.bigint().notNull(), account: t.hex().notNull(), amount: t.bigint().notNull() }),
+  (table) => ({ pk: primaryKey({ columns: [table.jobId, table.account] }), accountIdx: index().on(table.account) }),
 );
 
 /** The data grants a job cited, and whether its use was recorded (GrantUseFailed says it was not). */
@@ -673,6 +693,10 @@ export const jobRelations = relations(job, ({ one, many }) => ({
   model: one(model, { fields: [job.modelId], references: [model.id] }),
   claims: many(jobClaim),
   grants: many(jobGrant),
+  potShares: many(jobPotShare),
+}));
+export const jobPotShareRelations = relations(jobPotShare, ({ one }) => ({
+  job: one(job, { fields: [jobPotShare.jobId], references: [job.id] }),
 }));
 export const jobClaimRelations = relations(jobClaim, ({ one }) => ({
   job: one(job, { fields: [jobClaim.jobId], references: [job.id] }),

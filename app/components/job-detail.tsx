@@ -1,7 +1,8 @@
 "use client";
-// A job as it moves: requested, claimed by its workers, results submitted, the challenge window, then final (or
-// refunded), with its output once final; and its provenance: the model (by its weights' hash), the input's hash,
-// each worker's result with its EIP-712 signature and whether the key that made it is one of that worker's Worker
+// A job as it moves: requested, claimed by its workers with sealed commitments, results revealed, the challenge
+// window (and any re-execution round, with its committee and verdict), then final (or unresolved, or refunded), with
+// its output once final; and its provenance: the model (by its weights' hash), the input's hash, each worker's
+// commitment and result with its EIP-712 signature and whether the key that made it is one of that worker's Worker
 // keys (the indexer recovers the signer), and where the money went.
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -18,7 +19,7 @@ interface Person {
 interface Provenance {
   job: {
     id: string;
-    state: "Open" | "Proposed" | "Disputed" | "Final" | "Refunded";
+    state: "Open" | "Revealing" | "Proposed" | "Disputed" | "Final" | "Unresolved" | "Refunded";
     requester: Person & { address: string };
     redundancy: number;
     maxFeePerWorker: string;
@@ -30,28 +31,50 @@ interface Provenance {
   model: { id: string; name: string; modelHash: string; uri: string; owner: Person; ownerFeeBps: number } | null;
   input: { hash: string; uri: string; inline: string | null };
   output: { proposedHash: string | null; votes: number | null; windowEnds: string | null; finalHash: string | null };
-  workers: {
-    worker: Person;
-    entry: number;
-    state: "Claimed" | "Submitted" | "Rejected" | "Slashed";
-    price: string;
-    rejectReason: string | null;
-    outputHash: string | null;
-    outputUri: string | null;
-    inlineOutput: string | null;
-    signature: string | null;
-    signer: string | null;
-    signerIsWorkerKey: boolean;
-    agreesWithFinal: boolean;
-    paid: string;
-    ownerCut: string;
-  }[];
-  payments: { toWorkers: string; toModelOwner: string; paid: string | null; refund: string | null; slashed: string };
+  workers: Seat[];
+  committee: Seat[];
+  payments: {
+    toWorkers: string;
+    toModelOwner: string;
+    paid: string | null;
+    refund: string | null;
+    slashed: string;
+    potShares: { account: string; amount: string }[];
+  };
+  round: {
+    challenger: string | null;
+    bond: string | null;
+    commitEnds: string | null;
+    committeeSize: number | null;
+    verdictHash: string | null;
+    verdictVotes: number | null;
+    upheld: boolean | null;
+    failure: string | null;
+  } | null;
+}
+
+interface Seat {
+  worker: Person;
+  entry: number;
+  member: boolean;
+  state: "Drawn" | "Committed" | "Revealed" | "Silent" | "Slashed";
+  price: string;
+  commitment: string | null;
+  outputHash: string | null;
+  outputUri: string | null;
+  inlineOutput: string | null;
+  signature: string | null;
+  signer: string | null;
+  signerIsWorkerKey: boolean;
+  agreesWithFinal: boolean;
+  paid: string;
+  ownerCut: string;
+  slashed: { amount: string; silent: boolean } | null;
 }
 
 const short = (hex: string | null) => (hex === null ? "—" : `${hex.slice(0, 10)}…${hex.slice(-6)}`);
 const name = (p: Person) => p.handle ?? `identity ${p.id}`;
-const ended = (state: string) => state === "Final" || state === "Refunded";
+const ended = (state: string) => state === "Final" || state === "Unresolved" || state === "Refunded";
 
 export function JobDetail({ id }: { id: string }) {
   // The indexer may not have the job yet right after it was requested: ask whether it exists before its provenance.
@@ -78,10 +101,10 @@ export function JobDetail({ id }: { id: string }) {
   if (exists.data === false)
     return <p aria-live="polite">Job #{id} is not indexed yet (or does not exist): waiting…</p>;
   if (found.data === undefined) return <p aria-live="polite">Loading job #{id}…</p>;
-  const { job, model, input, output, workers, payments } = found.data;
+  const { job, model, input, output, workers, committee, payments, round } = found.data;
   const now = block.data === undefined ? undefined : Number(block.data.timestamp);
-  const live = workers.filter((w) => w.state !== "Rejected");
-  const submitted = workers.filter((w) => w.state === "Submitted" || w.state === "Slashed").length;
+  const committed = workers.length;
+  const revealed = workers.filter((w) => w.outputHash !== null).length;
   const final = workers.find((w) => w.agreesWithFinal && w.inlineOutput !== null);
   const result = final?.inlineOutput ? readOutput(final.inlineOutput) : undefined;
   const windowEnds = output.windowEnds === null ? undefined : Number(output.windowEnds);
@@ -92,11 +115,15 @@ export function JobDetail({ id }: { id: string }) {
       detail: `by ${name(job.requester)}, up to ${fold(job.maxFeePerWorker)} FOLD per worker`,
     },
     {
-      label: "Claimed",
-      done: live.length >= job.redundancy || submitted >= job.redundancy,
-      detail: `${live.length} of ${job.redundancy} workers`,
+      label: "Committed",
+      done: job.state !== "Open",
+      detail: `${committed} of ${job.redundancy} workers, results sealed until all are in (or the deadline)`,
     },
-    { label: "Submitted", done: submitted >= job.redundancy, detail: `${submitted} of ${job.redundancy} results` },
+    {
+      label: "Revealed",
+      done: job.state !== "Open" && job.state !== "Revealing",
+      detail: `${revealed} of ${committed} results`,
+    },
     {
       label: "Challenge window",
       done: job.state === "Final",
@@ -108,7 +135,7 @@ export function JobDetail({ id }: { id: string }) {
             : "over",
     },
     {
-      label: job.state === "Refunded" ? "Refunded" : "Final",
+      label: job.state === "Refunded" || job.state === "Unresolved" ? job.state : "Final",
       done: ended(job.state),
       detail:
         job.state === "Refunded"
@@ -132,11 +159,38 @@ export function JobDetail({ id }: { id: string }) {
           </li>
         ))}
       </ol>
-      {job.state === "Disputed" && <p role="status">Challenged: an arbiter decides which output is correct.</p>}
+      {round !== null && (
+        <section aria-labelledby="round-title">
+          <h2 id="round-title">Re-execution round</h2>
+          <p role="status">
+            {round.challenger === null
+              ? "The results had no majority: a committee of workers re-runs the job, and its majority decides."
+              : `Challenged by ${short(round.challenger)} with a bond of ${fold(round.bond ?? "0")} FOLD: a committee of workers re-runs the job, and its majority decides.`}{" "}
+            {round.committeeSize === null
+              ? round.failure === null
+                ? "The committee is drawn from the next block's hash."
+                : ""
+              : `${committee.filter((m) => m.state !== "Drawn").length} of ${round.committeeSize} members committed, ${committee.filter((m) => m.outputHash !== null).length} revealed.`}{" "}
+            {round.verdictHash !== null
+              ? `Verdict: ${short(round.verdictHash)} (${round.verdictVotes} of ${round.committeeSize})${round.upheld ? ", overturning the proposal" : ""}.`
+              : round.failure === "NoCommittee"
+                ? "No committee could be drawn: a challenged proposal stands."
+                : round.failure === "NoMajority"
+                  ? "The committee had no majority: a challenged proposal stands; without one the job is unresolved."
+                  : ""}
+          </p>
+        </section>
+      )}
       <section aria-labelledby="output-title">
         <h2 id="output-title">Output</h2>
         {job.state !== "Final" ? (
-          <p>{job.state === "Refunded" ? "None: the job was refunded." : "Not final yet."}</p>
+          <p>
+            {job.state === "Refunded"
+              ? "None: the job was refunded."
+              : job.state === "Unresolved"
+                ? "None: no output could be decided; the workers who revealed were paid."
+                : "Not final yet."}
+          </p>
         ) : result === undefined ? (
           <p>
             The output is off-chain: <a href={final?.outputUri ?? workers[0]?.outputUri ?? "#"}>{output.finalHash}</a>
@@ -198,15 +252,22 @@ export function JobDetail({ id }: { id: string }) {
                 </tr>
               </thead>
               <tbody>
-                {workers.map((w) => (
+                {[...workers, ...committee].map((w) => (
                   <tr key={w.entry}>
-                    <td>{name(w.worker)}</td>
                     <td>
-                      {w.state}
-                      {w.rejectReason ? ` (${w.rejectReason})` : ""}
+                      {name(w.worker)}
+                      {w.member ? " (committee)" : ""}
                     </td>
                     <td>
-                      <code title={w.outputHash ?? ""}>{short(w.outputHash)}</code>
+                      {w.state}
+                      {w.slashed ? ` (lost ${fold(w.slashed.amount)} FOLD${w.slashed.silent ? ", silent" : ""})` : ""}
+                    </td>
+                    <td>
+                      {w.outputHash === null && w.commitment !== null ? (
+                        <span title={w.commitment}>sealed</span>
+                      ) : (
+                        <code title={w.outputHash ?? ""}>{short(w.outputHash)}</code>
+                      )}
                       {w.agreesWithFinal ? " = final" : ""}
                     </td>
                     <td>
@@ -225,7 +286,11 @@ export function JobDetail({ id }: { id: string }) {
         )}
         <p className="muted">
           Paid to workers {fold(payments.toWorkers)} FOLD, to the model's owner {fold(payments.toModelOwner)} FOLD;
-          slashed {fold(payments.slashed)} FOLD. <Link href="/jobs">All your jobs</Link>
+          slashed {fold(payments.slashed)} FOLD
+          {payments.potShares.length === 0
+            ? ""
+            : `, shared among ${payments.potShares.length} account${payments.potShares.length === 1 ? "" : "s"} that did the work`}
+          . <Link href="/jobs">All your jobs</Link>
         </p>
       </section>
     </article>

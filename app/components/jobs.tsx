@@ -52,7 +52,7 @@ interface MyJobs {
       id: string;
       state: string;
       redundancy: number;
-      submitted: number;
+      revealed: number;
       requestedAt: string;
       model: { name: string } | null;
     }[];
@@ -61,7 +61,7 @@ interface MyJobs {
 
 const MY_JOBS = `query MyJobs($requester: String!) {
   jobs(where: { requester: $requester }, orderBy: "id", orderDirection: "desc", limit: 50) {
-    items { id state redundancy submitted requestedAt model { name } }
+    items { id state redundancy revealed requestedAt model { name } }
   }
 }`;
 
@@ -315,7 +315,7 @@ function MyJobsList({ requester }: { requester: Address }) {
           {jobs.data.jobs.items.map((j) => (
             <li key={j.id}>
               <Link href={`/jobs/${j.id}`}>Job #{j.id}</Link> · {j.model?.name ?? "unknown model"} · {j.state} ·{" "}
-              {j.submitted}/{j.redundancy} results · requested {ago(j.requestedAt, now)}
+              {j.revealed}/{j.redundancy} results · requested {ago(j.requestedAt, now)}
             </li>
           ))}
         </ul>

@@ -68,8 +68,11 @@ const WORDS: Record<string, (args: readonly unknown[]) => string> = {
     `Identity ${a[0]} has no encryption key, so no dataset key could be delivered to it: create one first.`,
   JobUnknownJob: (a) => `There is no job ${a[0]}.`,
   JobWrongState: (a) => `Job ${a[0]} is ${JOB_STATES[Number(a[1]) - 1] ?? "in another state"}: not now.`,
-  JobWindow: (a) => `Job ${a[0]}'s challenge window is still open.`,
-  JobAlreadyChallenged: (a) => `Job ${a[0]} has been challenged already.`,
+  JobWindow: (a) =>
+    `Job ${a[0]}'s current phase is not open for that${Number(a[1]) === 0 ? "" : ` (it changes at ${new Date(Number(a[1]) * 1000).toISOString().slice(11, 16)} UTC)`}.`,
+  JobAlreadyChallenged: (a) => `Job ${a[0]} has had its re-execution round already.`,
+  JobCommitteeUnavailable: (a) =>
+    `Too few workers serve this model for a committee (${a[1]}; at least ${a[2]}): job ${a[0]} cannot be challenged.`,
   LeaseNotTenant: (a) => `Only lease ${a[0]}'s tenant may do that.`,
   LeaseAwaitingAck: (a) =>
     `The node has until ${new Date(Number(a[1]) * 1000).toISOString().slice(11, 16)} UTC to acknowledge lease ${a[0]}: you may cancel it from then, with a full refund.`,

@@ -51,4 +51,13 @@ export function readOutput(hex: string): Record<string, unknown> | string {
   }
 }
 
-export const JOB_STATES = ["None", "Open", "Proposed", "Disputed", "Final", "Refunded"] as const;
+export const JOB_STATES = [
+  "None",
+  "Open",
+  "Revealing",
+  "Proposed",
+  "Disputed",
+  "Final",
+  "Unresolved",
+  "Refunded",
+] as const;

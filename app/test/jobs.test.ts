@@ -1,7 +1,7 @@
 // AI jobs in a real browser (Debian's chromium, driven by playwright-core) against the real local stack: a chain from
 // scripts/start.ts, the indexer (Ponder on PGlite), the built app with its blob store, and two real inference workers
 // (worker/src/main.ts inference, tesseract) staked on the OCR model. A requester uploads a scanned document, pays by
-// permit, and watches the job go from requested through claimed and submitted to the challenge window and final, with
+// permit, and watches the job go from requested through committed and revealed to the challenge window and final, with
 // the text shown and each worker's signature verified. Any console error in the page fails the test.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -96,7 +96,7 @@ describe("AI jobs (browser)", { timeout: 300_000, skip }, () => {
     assert.deepEqual(await usabilityProblems(page, SCREENSHOTS, "jobs"), []);
     await form.getByRole("button", { name: "Request job" }).click();
 
-    // The job page follows it: claimed, submitted, the challenge window, then final.
+    // The job page follows it: committed (sealed), revealed, the challenge window, then final.
     await page.waitForURL(/\/jobs\/1$/, { timeout: 30_000 });
     await page.getByRole("heading", { name: /Job #1/ }).waitFor({ timeout: 30_000 });
     const job = await grid.client.readContract({ ...grid.contracts.jobs, functionName: "job", args: [1n] });
@@ -104,8 +104,8 @@ describe("AI jobs (browser)", { timeout: 300_000, skip }, () => {
     assert.equal(job.redundancy, 2);
     const steps = page.getByRole("list", { name: "Progress" });
     await steps.getByText(/Challenge window ✓?…? open: ends in 1 h/).waitFor({ timeout: 120_000 });
-    assert.match(await textOf(steps), /Claimed ✓ 2 of 2 workers/);
-    assert.match(await textOf(steps), /Submitted ✓ 2 of 2 results/);
+    assert.match(await textOf(steps), /Committed ✓ 2 of 2 workers/);
+    assert.match(await textOf(steps), /Revealed ✓ 2 of 2 results/);
     await page.screenshot({ path: path.join(SCREENSHOTS, "job-proposed.png"), fullPage: true });
 
     // After the window, a worker finalizes it; the page shows the text the model read.

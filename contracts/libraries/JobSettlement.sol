@@ -120,18 +120,18 @@ library JobSettlement {
     // ----------------------------------------------------------------------------------------------------------------
 
     /// @notice Tallies a job whose reveals are in or due (see `_tally`).
-    function tally(Store storage s, Config memory cfg, uint256 jobId) external {
+    function tally(Store storage s, Config calldata cfg, uint256 jobId) external {
         _tally(s, cfg, jobId, s.jobs[jobId]);
     }
 
     /// @notice Refunds a job nobody claimed.
-    function refund(Store storage s, Config memory cfg, uint256 jobId) external {
+    function refund(Store storage s, Config calldata cfg, uint256 jobId) external {
         _refund(s, cfg, jobId, s.jobs[jobId]);
     }
 
     /// @notice Draws a round's committee from `seed` and gives each member its seat, or fails the round when too few
     /// workers are eligible.
-    function draw(Store storage s, Config memory cfg, uint256 jobId, bytes32 seed) external {
+    function draw(Store storage s, Config calldata cfg, uint256 jobId, bytes32 seed) external {
         JobRecord storage j = s.jobs[jobId];
         RoundRecord storage r = s.rounds[jobId];
         uint256[] memory drawn = _draw(s, cfg, jobId, j, seed);
@@ -158,17 +158,17 @@ library JobSettlement {
     }
 
     /// @notice Decides a round whose reveals are in or due (see `_decide`).
-    function decide(Store storage s, Config memory cfg, uint256 jobId) external {
+    function decide(Store storage s, Config calldata cfg, uint256 jobId) external {
         _decide(s, cfg, jobId, s.jobs[jobId], s.rounds[jobId]);
     }
 
     /// @notice Fails a round that was never drawn.
-    function fail(Store storage s, Config memory cfg, uint256 jobId) external {
+    function fail(Store storage s, Config calldata cfg, uint256 jobId) external {
         _fail(s, cfg, jobId, s.jobs[jobId], s.rounds[jobId], IJobMarket.RoundFailure.NoCommittee);
     }
 
     /// @notice Pays out a job whose challenge window is over, records its grants' uses and calls its consumer.
-    function finalize(Store storage s, Config memory cfg, uint256 jobId, bytes calldata inlineOutput) external {
+    function finalize(Store storage s, Config calldata cfg, uint256 jobId, bytes calldata inlineOutput) external {
         JobRecord storage j = s.jobs[jobId];
         ClaimRecord storage chosen = s.claims[jobId][j.proposed - 1];
         bytes32 outputHash = chosen.hash;
@@ -179,14 +179,18 @@ library JobSettlement {
         (uint256 paid, uint256 refunded) = _payOut(s, cfg, jobId, j, outputHash);
         emit IJobMarket.JobFinalized(jobId, outputHash, paid, refunded);
         _endGrants(s, cfg, jobId, true);
-        if (j.callback != address(0)) _callBack(s, cfg, jobId, j, outputHash, inlineOutput);
+        if (j.callback != address(0)) _callBack(jobId, j, outputHash, inlineOutput);
     }
 
     /// @notice Opens a re-execution round: its committee is drawn from the next block's hash, and has
     /// `committeeWindow` to be drawn and commit.
-    function openRound(Config memory cfg, uint256 jobId, JobRecord storage j, RoundRecord storage r, address challenger)
-        internal
-    {
+    function openRound(
+        Config memory cfg,
+        uint256 jobId,
+        JobRecord storage j,
+        RoundRecord storage r,
+        address challenger
+    ) internal {
         uint256 drawBlock = block.number + 1;
         uint256 commitEnds = block.timestamp + cfg.committeeWindow;
         r.challenger = challenger;
@@ -204,7 +208,12 @@ library JobSettlement {
     }
 
     /// @notice Whether `workerId` holds one of the job's first `committed` entries (its original claims).
-    function isOriginal(Store storage s, uint256 jobId, uint256 committed, uint256 workerId) internal view returns (bool) {
+    function isOriginal(
+        Store storage s,
+        uint256 jobId,
+        uint256 committed,
+        uint256 workerId
+    ) internal view returns (bool) {
         for (uint256 i; i < committed; ++i) if (s.claims[jobId][i].workerId == workerId) return true;
         return false;
     }
@@ -218,17 +227,16 @@ library JobSettlement {
     // Internals
     // ----------------------------------------------------------------------------------------------------------------
 
- 
     /// @dev The reveals are in (or due): silent claims are penalized; a strict majority of k is proposed and its
     /// window starts; without one, a round opens (or, too few workers serving the model for a committee, the job is
     /// Unresolved); with no reveal at all, the job is refunded.
-    function _tally(Store storage s, Config memory cfg, uint256 jobId, JobRecord storage j) private {
+    function _tally(Store storage s, Config calldata cfg, uint256 jobId, JobRecord storage j) private {
         uint256 committed = j.committed;
         for (uint256 i; i < committed; ++i) {
             ClaimRecord storage c = s.claims[jobId][i];
             if (c.state == IJobMarket.ClaimState.Committed) _penalize(s, cfg, jobId, c, true);
         }
-        (uint256 best, uint256 votes) = _plurality(s, cfg, jobId, 0, committed);
+        (uint256 best, uint256 votes) = _plurality(s, jobId, 0, committed);
         if (2 * votes > j.redundancy) {
             uint256 windowEnds = block.timestamp + cfg.challengeWindow;
             j.proposed = uint8(best + 1);
@@ -246,7 +254,12 @@ library JobSettlement {
 
     /// @dev The revealed output with the most votes among entries [from, to) (the first to reach it on a tie), and
     /// its votes (0 when nothing was revealed).
-    function _plurality(Store storage s, Config memory cfg, uint256 jobId, uint256 from, uint256 to) private view returns (uint256 best, uint256 votes) {
+    function _plurality(
+        Store storage s,
+        uint256 jobId,
+        uint256 from,
+        uint256 to
+    ) private view returns (uint256 best, uint256 votes) {
         for (uint256 i = from; i < to; ++i) {
             ClaimRecord storage c = s.claims[jobId][i];
             if (c.state != IJobMarket.ClaimState.Revealed) continue;
@@ -263,11 +276,16 @@ library JobSettlement {
         }
     }
 
-
     /// @dev Up to `committeeSize` distinct eligible workers serving the job's model, drawn without replacement with
     /// chances proportional to their stake: not paused, with free stake for a seat, not one of the job's original
     /// workers, not the requester's identity, and not an identity owned by the requester's account.
-    function _draw(Store storage s, Config memory cfg, uint256 jobId, JobRecord storage j, bytes32 seed) private view returns (uint256[] memory drawn) {
+    function _draw(
+        Store storage s,
+        Config calldata cfg,
+        uint256 jobId,
+        JobRecord storage j,
+        bytes32 seed
+    ) private view returns (uint256[] memory drawn) {
         uint64[] storage list = s.modelWorkers[j.modelId];
         uint256 n = list.length;
         uint256[] memory ids = new uint256[](n);
@@ -289,12 +307,16 @@ library JobSettlement {
         for (uint256 nonce; count < drawn.length && total != 0; ++nonce) {
             uint256 point = uint256(keccak256(abi.encode(seed, nonce))) % total;
             uint256 i;
-            while (point >= weights[i]) point -= weights[i++];
+            while (point >= weights[i]) {
+                point -= weights[i];
+                ++i;
+            }
             total -= weights[i];
             weights[i] = 0;
             uint256 id = ids[i];
             if (isOriginal(s, jobId, committed, id) || cfg.identities.ownerOf(id) == requester) continue;
-            drawn[count++] = id;
+            drawn[count] = id;
+            ++count;
         }
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
@@ -306,14 +328,21 @@ library JobSettlement {
     /// output, everyone who contradicted it (original workers, seats, the challenger) loses collateral or bond into
     /// the pot, and the pot is shared by everyone who matched it. The job then goes to finalize with the decided
     /// output when an original worker produced it, and is refunded when none did.
-    function _decide(Store storage s, Config memory cfg, uint256 jobId, JobRecord storage j, RoundRecord storage r) private {
+    function _decide(
+        Store storage s,
+        Config calldata cfg,
+        uint256 jobId,
+        JobRecord storage j,
+        RoundRecord storage r
+    ) private {
         uint256 first = j.committed;
         uint256 end = first + r.size;
         for (uint256 e = first; e < end; ++e) {
             ClaimRecord storage c = s.claims[jobId][e];
-            if (c.state == IJobMarket.ClaimState.Drawn || c.state == IJobMarket.ClaimState.Committed) _penalize(s, cfg, jobId, c, true);
+            if (c.state == IJobMarket.ClaimState.Drawn || c.state == IJobMarket.ClaimState.Committed)
+                _penalize(s, cfg, jobId, c, true);
         }
-        (uint256 best, uint256 votes) = _plurality(s, cfg, jobId, first, end);
+        (uint256 best, uint256 votes) = _plurality(s, jobId, first, end);
         if (2 * votes <= r.size) {
             _fail(s, cfg, jobId, j, r, IJobMarket.RoundFailure.NoMajority);
             return;
@@ -321,31 +350,15 @@ library JobSettlement {
         bytes32 verdict = s.claims[jobId][best].hash;
         uint256 proposed = j.proposed;
         bool upheld = proposed != 0 && s.claims[jobId][proposed - 1].hash != verdict;
-        address[] memory parties = new address[](end + 1);
-        uint256 count;
-        uint256 firstRight;
-        for (uint256 i; i < end; ++i) {
-            ClaimRecord storage c = s.claims[jobId][i];
-            if (c.state != IJobMarket.ClaimState.Revealed) continue;
-            if (c.hash != verdict) {
-                _penalize(s, cfg, jobId, c, false);
-                continue;
-            }
-            parties[count++] = cfg.identities.ownerOf(c.workerId);
-            if (i < first) {
-                if (firstRight == 0) firstRight = i + 1;
-            } else {
-                _release(s, c.workerId);
-                cfg.reputation.recordOutcome(c.workerId, IReputationRegistry.Outcome.Completed, bytes32(jobId));
-            }
-        }
+        (address[] memory parties, uint256 count, uint256 firstRight) = _judge(s, cfg, jobId, first, end, verdict);
         address challenger = r.challenger;
         if (challenger != address(0)) {
             if (upheld) {
                 _credit(s, challenger, cfg.challengeBond);
-                parties[count++] = challenger;
+                parties[count] = challenger;
+                ++count;
             } else {
-                _forfeitBond(s, cfg, jobId, r, challenger);
+                _forfeitBond(cfg, jobId, r, challenger);
             }
         }
         emit IJobMarket.RoundDecided(jobId, verdict, votes, upheld);
@@ -359,10 +372,47 @@ library JobSettlement {
         j.windowEnds = uint40(block.timestamp);
     }
 
+    /// @dev Slashes every revealed entry in [0, end) whose output is not `verdict`, and releases the seats that matched
+    /// it (with a Completed outcome). Returns the owners of those who matched, with a place left for the challenger,
+    /// and 1 + the first original entry that matched (0 when none did).
+    function _judge(
+        Store storage s,
+        Config calldata cfg,
+        uint256 jobId,
+        uint256 first,
+        uint256 end,
+        bytes32 verdict
+    ) private returns (address[] memory parties, uint256 count, uint256 firstRight) {
+        parties = new address[](end + 1);
+        for (uint256 i; i < end; ++i) {
+            ClaimRecord storage c = s.claims[jobId][i];
+            if (c.state != IJobMarket.ClaimState.Revealed) continue;
+            if (c.hash != verdict) {
+                _penalize(s, cfg, jobId, c, false);
+                continue;
+            }
+            parties[count] = cfg.identities.ownerOf(c.workerId);
+            ++count;
+            if (i < first) {
+                if (firstRight == 0) firstRight = i + 1;
+            } else {
+                _release(s, c.workerId);
+                cfg.reputation.recordOutcome(c.workerId, IReputationRegistry.Outcome.Completed, bytes32(jobId));
+            }
+        }
+    }
+
     /// @dev The round decided nothing. Seats that revealed are released. A challenged proposal stands (the challenger
     /// forfeits its bond when no committee was drawn, and has it back otherwise); reveals without a majority leave the
     /// job Unresolved.
-    function _fail(Store storage s, Config memory cfg, uint256 jobId, JobRecord storage j, RoundRecord storage r, IJobMarket.RoundFailure failure) private {
+    function _fail(
+        Store storage s,
+        Config calldata cfg,
+        uint256 jobId,
+        JobRecord storage j,
+        RoundRecord storage r,
+        IJobMarket.RoundFailure failure
+    ) private {
         uint256 first = j.committed;
         uint256 end = first + r.size;
         for (uint256 e = first; e < end; ++e) {
@@ -375,13 +425,13 @@ library JobSettlement {
             return;
         }
         address challenger = r.challenger;
-        if (failure == IJobMarket.RoundFailure.NoCommittee) _forfeitBond(s, cfg, jobId, r, challenger);
+        if (failure == IJobMarket.RoundFailure.NoCommittee) _forfeitBond(cfg, jobId, r, challenger);
         else _credit(s, challenger, cfg.challengeBond);
         j.state = IJobMarket.JobState.Proposed;
         j.windowEnds = uint40(block.timestamp);
     }
 
-    function _forfeitBond(Store storage s, Config memory cfg, uint256 jobId, RoundRecord storage r, address challenger) private {
+    function _forfeitBond(Config calldata cfg, uint256 jobId, RoundRecord storage r, address challenger) private {
         r.pot += uint96(cfg.challengeBond);
         emit IJobMarket.BondForfeited(jobId, challenger, cfg.challengeBond);
     }
@@ -391,15 +441,15 @@ library JobSettlement {
     /// others (unpaid, not slashed: only a round's verdict slashes an output); refunds the rest of the escrow.
     function _payOut(
         Store storage s,
-        Config memory cfg,
+        Config calldata cfg,
         uint256 jobId,
         JobRecord storage j,
         bytes32 outputHash
     ) private returns (uint256 paid, uint256 refunded) {
         uint256 committed = j.committed;
         address[] memory payees = new address[](committed);
-        uint256 count;
-        uint256 ownerShare;
+        // [paid, owner's share, payees]: one memory word each keeps the loop within the legacy pipeline's stack.
+        uint256[3] memory sums;
         for (uint256 i; i < committed; ++i) {
             ClaimRecord storage c = s.claims[jobId][i];
             if (c.state != IJobMarket.ClaimState.Revealed) continue;
@@ -408,40 +458,42 @@ library JobSettlement {
                 continue;
             }
             (address payee, uint256 price, uint256 cut) = _payWorker(s, cfg, jobId, j, c);
-            payees[count++] = payee;
-            paid += price;
-            ownerShare += cut;
+            payees[sums[2]] = payee;
+            ++sums[2];
+            sums[0] += price;
+            sums[1] += cut;
         }
-        if (ownerShare != 0) _credit(s, cfg.identities.ownerOf(s.models[j.modelId].ownerId), ownerShare);
-        _sharePot(s, cfg, jobId, s.rounds[jobId], payees, count);
+        if (sums[1] != 0) _credit(s, cfg.identities.ownerOf(s.models[j.modelId].ownerId), sums[1]);
+        _sharePot(s, cfg, jobId, s.rounds[jobId], payees, sums[2]);
+        paid = sums[0];
         refunded = uint256(j.redundancy) * j.maxFeePerWorker - paid;
         _send(cfg, j.requester, refunded);
     }
 
     /// @dev No output was decided: every original worker that revealed is paid; grant reservations end unused.
-    function _unresolved(Store storage s, Config memory cfg, uint256 jobId, JobRecord storage j) private {
+    function _unresolved(Store storage s, Config calldata cfg, uint256 jobId, JobRecord storage j) private {
         j.state = IJobMarket.JobState.Unresolved;
-        (uint256 paid, uint256 refund) = _payOut(s, cfg, jobId, j, bytes32(0));
-        emit IJobMarket.JobUnresolved(jobId, paid, refund);
+        (uint256 paid, uint256 refunded) = _payOut(s, cfg, jobId, j, bytes32(0));
+        emit IJobMarket.JobUnresolved(jobId, paid, refunded);
         _endGrants(s, cfg, jobId, false);
     }
 
     /// @dev Ends a job nobody answered (or that every original worker got wrong): the whole escrow back to the
     /// requester, whatever is left in the pot burnt, grant reservations ended unused.
-    function _refund(Store storage s, Config memory cfg, uint256 jobId, JobRecord storage j) private {
+    function _refund(Store storage s, Config calldata cfg, uint256 jobId, JobRecord storage j) private {
         j.state = IJobMarket.JobState.Refunded;
-        uint256 refund = uint256(j.redundancy) * j.maxFeePerWorker;
+        uint256 escrow = uint256(j.redundancy) * j.maxFeePerWorker;
         _sharePot(s, cfg, jobId, s.rounds[jobId], new address[](0), 0);
-        emit IJobMarket.JobRefunded(jobId, refund);
+        emit IJobMarket.JobRefunded(jobId, escrow);
         _endGrants(s, cfg, jobId, false);
-        _send(cfg, j.requester, refund);
+        _send(cfg, j.requester, escrow);
     }
 
     /// @dev Pays a worker whose output is final (or who revealed in an Unresolved job) its price less the model
     /// owner's cut (returned), releases its seat, and records the receipt and the outcome.
     function _payWorker(
         Store storage s,
-        Config memory cfg,
+        Config calldata cfg,
         uint256 jobId,
         JobRecord storage j,
         ClaimRecord storage c
@@ -461,7 +513,13 @@ library JobSettlement {
 
     /// @dev Takes a claim's or seat's collateral into the job's pot: `silenceSlashBps` of it when silent, all of it
     /// when its output contradicted a verdict. The seat is released.
-    function _penalize(Store storage s, Config memory cfg, uint256 jobId, ClaimRecord storage c, bool silent) private {
+    function _penalize(
+        Store storage s,
+        Config calldata cfg,
+        uint256 jobId,
+        ClaimRecord storage c,
+        bool silent
+    ) private {
         uint256 workerId = c.workerId;
         uint256 amount = silent ? (cfg.minStake * cfg.silenceSlashBps) / BPS : cfg.minStake;
         WorkerRecord storage w = s.workers[workerId];
@@ -479,7 +537,14 @@ library JobSettlement {
 
     /// @dev Credits the pot equally to the first `count` of `parties` (the first also takes the dust), or burns it
     /// when there are none.
-    function _sharePot(Store storage s, Config memory cfg, uint256 jobId, RoundRecord storage r, address[] memory parties, uint256 count) private {
+    function _sharePot(
+        Store storage s,
+        Config calldata cfg,
+        uint256 jobId,
+        RoundRecord storage r,
+        address[] memory parties,
+        uint256 count
+    ) private {
         uint256 pot = r.pot;
         if (pot == 0) return;
         r.pot = 0;
@@ -503,7 +568,7 @@ library JobSettlement {
 
     /// @dev The callback with exactly its gas limit, copying no return data: whatever it does, the job stays final
     /// and paid. The caller must leave enough gas for the limit to be honoured (EIP-150 keeps 1/64 back).
-    function _callBack(Store storage s, Config memory cfg, uint256 jobId, JobRecord storage j, bytes32 outputHash, bytes calldata inlineOutput) private {
+    function _callBack(uint256 jobId, JobRecord storage j, bytes32 outputHash, bytes calldata inlineOutput) private {
         address target = j.callback;
         uint256 gasLimit = j.callbackGasLimit;
         bytes memory payload = abi.encodeCall(IJobConsumer.onJobResult, (jobId, outputHash, inlineOutput));
@@ -517,14 +582,16 @@ library JobSettlement {
         emit IJobMarket.CallbackResult(jobId, target, ok);
     }
 
-    function _endGrants(Store storage s, Config memory cfg, uint256 jobId, bool use) private {
+    function _endGrants(Store storage s, Config calldata cfg, uint256 jobId, bool use) private {
         uint64[] storage grants = s.grants[jobId];
         uint256 count = grants.length;
         for (uint256 i; i < count; ++i) {
             uint256 grantId = grants[i];
             --s.reserved[grantId];
             if (!use) continue;
-            try cfg.data.recordUse(grantId, IDataMarket.Purpose.Inference, keccak256(abi.encode(address(this), jobId))) {
+            try
+                cfg.data.recordUse(grantId, IDataMarket.Purpose.Inference, keccak256(abi.encode(address(this), jobId)))
+            {
                 // recorded and paid from the grant's escrow
             } catch {
                 emit IJobMarket.GrantUseFailed(jobId, grantId);
@@ -536,7 +603,7 @@ library JobSettlement {
         s.earned[account] += amount;
     }
 
-    function _send(Config memory cfg, address to, uint256 amount) private {
+    function _send(Config calldata cfg, address to, uint256 amount) private {
         if (amount != 0) cfg.token.safeTransfer(to, amount);
     }
 }

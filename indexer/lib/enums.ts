@@ -22,9 +22,9 @@ export const GRANT_STATES = [
   "Revoked",
   "Expired",
 ] as const;
-export const JOB_STATES = ["Open", "Proposed", "Disputed", "Final", "Refunded"] as const;
-export const CLAIM_STATES = ["Claimed", "Submitted", "Rejected", "Slashed"] as const;
-export const REJECT_REASONS = ["InputHashMismatch", "InputUnavailable", "InputMalformed", "InputTooLarge"] as const;
+export const JOB_STATES = ["Open", "Revealing", "Proposed", "Disputed", "Final", "Unresolved", "Refunded"] as const;
+export const CLAIM_STATES = ["Drawn", "Committed", "Revealed", "Silent", "Slashed"] as const;
+export const ROUND_FAILURES = ["NoCommittee", "NoMajority"] as const;
 
 /** The name of on-chain enum value `value` in `names` (which start at `first`); an unknown value is a bug here. */
 export function label<const T extends readonly string[]>(names: T, value: number | bigint, first = 1): T[number] {

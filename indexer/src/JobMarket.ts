@@ -1,8 +1,9 @@
-// JobMarket: models, workers (stake, price, models served), jobs with each worker's claim, signed result or
-// rejection and any slash, proposals, disputes, payouts and refunds, the grants a job cited, and consumer callbacks.
+// JobMarket: models, workers (stake, price, models served), jobs with each worker's commitment, revealed result and
+// any slash, proposals, re-execution rounds (challenge, committee, verdict or failure), pots, payouts and refunds,
+// the grants a job cited, and consumer callbacks.
 import { ponder } from "ponder:registry";
-import { job, jobClaim, jobGrant, model, worker, workerModel } from "ponder:schema";
-import { label, REJECT_REASONS } from "../lib/enums.ts";
+import { job, jobClaim, jobGrant, jobPotShare, model, worker, workerModel } from "ponder:schema";
+import { label, ROUND_FAILURES } from "../lib/enums.ts";
 import { withdrawn } from "../lib/shared.ts";
 
 ponder.on("JobMarket:ModelRegistered", async ({ event, context }) => {
@@ -87,8 +88,9 @@ ponder.on("JobMarket:JobRequested", async ({ event, context }) => {
     callback: request.callback,
     callbackGasLimit: BigInt(request.callbackGasLimit),
     state: "Open",
-    claimed: 0,
-    submitted: 0,
+    committed: 0,
+    revealed: 0,
+    disputed: false,
     requestedBlock: event.block.number,
     requestedAt: event.block.timestamp,
     txHash: event.transaction.hash,
@@ -99,39 +101,44 @@ ponder.on("JobMarket:JobRequested", async ({ event, context }) => {
 });
 
 ponder.on("JobMarket:JobClaimed", async ({ event, context }) => {
-  const { jobId, workerId, entry, price } = event.args;
+  const { jobId, workerId, entry, price, commitment } = event.args;
   await context.db.insert(jobClaim).values({
     jobId,
     workerId,
     entry: Number(entry),
+    member: false,
     price,
-    state: "Claimed",
+    state: "Committed",
+    commitment,
     claimedAt: event.block.timestamp,
+    committedAt: event.block.timestamp,
   });
-  await context.db.update(job, { id: jobId }).set((row) => ({ claimed: row.claimed + 1 }));
+  await context.db.update(job, { id: jobId }).set((row) => ({ committed: row.committed + 1 }));
 });
 
-// A rejection releases the claim: the job counts one claim fewer, as JobMarket does (the worker cannot claim it again).
-ponder.on("JobMarket:JobRejected", async ({ event, context }) => {
-  const { jobId, workerId, reason } = event.args;
+ponder.on("JobMarket:RevealsOpened", async ({ event, context }) => {
+  const { jobId, revealEnds } = event.args;
+  // A round's reveals opening leaves the job Disputed; the original workers' reveals make it Revealing.
   await context.db
-    .update(jobClaim, { jobId, workerId })
-    .set({ state: "Rejected", rejectReason: label(REJECT_REASONS, reason) });
-  await context.db.update(job, { id: jobId }).set((row) => ({ claimed: row.claimed - 1 }));
+    .update(job, { id: jobId })
+    .set((row) => (row.state === "Disputed" ? {} : { state: "Revealing", windowEnds: revealEnds }));
 });
 
-ponder.on("JobMarket:ResultSubmitted", async ({ event, context }) => {
+ponder.on("JobMarket:ResultRevealed", async ({ event, context }) => {
   const { jobId, workerId, outputHash, outputURI, inlineOutput, signature } = event.args;
+  const claim = await context.db.find(jobClaim, { jobId, workerId });
   await context.db.update(jobClaim, { jobId, workerId }).set({
-    state: "Submitted",
+    state: "Revealed",
     outputHash,
     outputUri: outputURI,
     inlineOutput: inlineOutput === "0x" ? null : inlineOutput,
     signature,
-    submittedAt: event.block.timestamp,
-    submitTxHash: event.transaction.hash,
+    revealedAt: event.block.timestamp,
+    revealTxHash: event.transaction.hash,
   });
-  await context.db.update(job, { id: jobId }).set((row) => ({ submitted: row.submitted + 1 }));
+  if (claim?.member === false) {
+    await context.db.update(job, { id: jobId }).set((row) => ({ revealed: row.revealed + 1 }));
+  }
 });
 
 ponder.on("JobMarket:ResultProposed", async ({ event, context }) => {
@@ -142,31 +149,95 @@ ponder.on("JobMarket:ResultProposed", async ({ event, context }) => {
 });
 
 ponder.on("JobMarket:JobDisputed", async ({ event, context }) => {
-  const { jobId, challenger, bond, settleAfter } = event.args;
+  const { jobId, challenger, bond, drawBlock, commitEnds } = event.args;
   await context.db.update(job, { id: jobId }).set({
     state: "Disputed",
+    disputed: true,
     challenger: challenger === "0x0000000000000000000000000000000000000000" ? null : challenger,
-    bond,
-    disputeSettleAfter: settleAfter,
+    bond: bond === 0n ? null : bond,
+    drawBlock,
+    roundCommitEnds: commitEnds,
   });
 });
 
-ponder.on("JobMarket:DisputeResolved", async ({ event, context }) => {
-  const { jobId, arbiter, upheld } = event.args;
-  await context.db.update(job, { id: jobId }).set({ disputeArbiter: arbiter, disputeUpheld: upheld });
+ponder.on("JobMarket:CommitteeDrawMoved", async ({ event, context }) => {
+  await context.db.update(job, { id: event.args.jobId }).set({ drawBlock: event.args.drawBlock });
+});
+
+ponder.on("JobMarket:CommitteeDrawn", async ({ event, context }) => {
+  const { jobId, workerIds, firstEntry } = event.args;
+  for (const [seat, workerId] of workerIds.entries()) {
+    await context.db.insert(jobClaim).values({
+      jobId,
+      workerId,
+      entry: Number(firstEntry) + seat,
+      member: true,
+      price: 0n,
+      state: "Drawn",
+      claimedAt: event.block.timestamp,
+    });
+  }
+  await context.db.update(job, { id: jobId }).set({ committeeSize: workerIds.length });
+});
+
+ponder.on("JobMarket:MemberCommitted", async ({ event, context }) => {
+  const { jobId, workerId, commitment } = event.args;
+  await context.db
+    .update(jobClaim, { jobId, workerId })
+    .set({ state: "Committed", commitment, committedAt: event.block.timestamp });
+});
+
+ponder.on("JobMarket:RoundDecided", async ({ event, context }) => {
+  const { jobId, outputHash, votes, upheld } = event.args;
+  // A verdict an original worker produced goes to finalize at once (ResultProposed is not emitted again).
+  await context.db.update(job, { id: jobId }).set((row) => ({
+    verdictOutputHash: outputHash,
+    verdictVotes: Number(votes),
+    upheld,
+    ...(row.state === "Disputed"
+      ? { state: "Proposed", proposedOutputHash: outputHash, windowEnds: event.block.timestamp }
+      : {}),
+  }));
+});
+
+ponder.on("JobMarket:RoundFailed", async ({ event, context }) => {
+  const { jobId, failure } = event.args;
+  await context.db.update(job, { id: jobId }).set((row) => ({
+    roundFailure: label(ROUND_FAILURES, failure),
+    // A challenged proposal stands, final at once; a job without one is Unresolved (JobUnresolved follows).
+    ...(row.state === "Disputed" && row.proposedOutputHash !== null
+      ? { state: "Proposed", windowEnds: event.block.timestamp }
+      : {}),
+  }));
 });
 
 ponder.on("JobMarket:WorkerSlashed", async ({ event, context }) => {
-  const { jobId, workerId, toRequester, toOthers } = event.args;
-  const total = toRequester + toOthers;
-  await context.db.update(jobClaim, { jobId, workerId }).set((row) => ({
-    state: "Slashed",
-    slashedToRequester: (row.slashedToRequester ?? 0n) + toRequester,
-    slashedToOthers: (row.slashedToOthers ?? 0n) + toOthers,
-  }));
+  const { jobId, workerId, amount, silent } = event.args;
+  await context.db.update(jobClaim, { jobId, workerId }).set({
+    state: silent ? "Silent" : "Slashed",
+    slashed: amount,
+    slashedSilent: silent,
+  });
   await context.db
     .update(worker, { id: workerId })
-    .set((row) => ({ stake: row.stake - total, slashed: row.slashed + total }));
+    .set((row) => ({ stake: row.stake - amount, slashed: row.slashed + amount }));
+});
+
+ponder.on("JobMarket:PotShared", async ({ event, context }) => {
+  const { jobId, amount, parties } = event.args;
+  const shares =
+    parties.length === 0
+      ? [{ account: "0x000000000000000000000000000000000000dEaD" as const, amount }]
+      : parties.map((account, i) => {
+          const each = amount / BigInt(parties.length);
+          return { account, amount: i === 0 ? amount - each * BigInt(parties.length - 1) : each };
+        });
+  for (const share of shares) {
+    await context.db
+      .insert(jobPotShare)
+      .values({ jobId, account: share.account.toLowerCase() as `0x${string}`, amount: share.amount })
+      .onConflictDoUpdate((row) => ({ amount: row.amount + share.amount }));
+  }
 });
 
 ponder.on("JobMarket:JobFinalized", async ({ event, context }) => {
@@ -174,6 +245,13 @@ ponder.on("JobMarket:JobFinalized", async ({ event, context }) => {
   await context.db
     .update(job, { id: jobId })
     .set({ state: "Final", outputHash, paid, refund, endedAt: event.block.timestamp });
+});
+
+ponder.on("JobMarket:JobUnresolved", async ({ event, context }) => {
+  const { jobId, paid, refund } = event.args;
+  await context.db
+    .update(job, { id: jobId })
+    .set({ state: "Unresolved", paid, refund, endedAt: event.block.timestamp });
 });
 
 ponder.on("JobMarket:JobRefunded", async ({ event, context }) => {

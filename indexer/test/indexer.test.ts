@@ -9,10 +9,10 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stripVTControlCharacters } from "node:util";
 import pg from "pg";
-import { keccak256, parseEther, sha256, toHex, zeroAddress } from "viem";
+import { type Hex, keccak256, parseEther, sha256, toHex, zeroAddress } from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
 import { freePort, type Running, startChain } from "../../scripts/test/support.ts";
 import { KeyPurpose } from "../../worker/src/identity.ts";
-import { signJobResult } from "../../worker/src/inference/job-result.ts";
 import { connectGrid, eventually, type Grid } from "../../worker/test/support/grid.ts";
 import { postgresUrl, type TestDatabase, testDatabase } from "./support/database.ts";
 import { startPonder, stop, untilIndexed } from "./support/ponder.ts";
@@ -348,7 +348,7 @@ function suite(kind: "pglite" | "postgres") {
     }
   });
 
-  it("answers a 2-of-3 job's provenance: model, input, verified signatures, the liar slashed, the payments; and a rejected job", async () => {
+  it("answers jobs' provenance: sealed results, verified signatures, payments; a round's verdict slashing a liar", async () => {
     const { contracts, call, client } = grid;
     const owner = grid.wallet(5);
     const ownerId = await grid.register(owner, "model-owner");
@@ -362,9 +362,12 @@ function suite(kind: "pglite" | "postgres") {
     ]);
     const minStake = await client.readContract({ ...contracts.jobs, functionName: "minStake" });
     const price = parseEther("1");
-    const workers = [];
-    for (const [i, who] of [6, 7, 8].entries()) {
-      workers.push(await grid.registerWorker(grid.wallet(who), `worker-${i}`, [modelId], price, minStake));
+    const workers: { workerId: bigint; key: PrivateKeyAccount; owner: Hex }[] = [];
+    // Three original workers, and a fourth for a committee (the local chain's rounds draw one member).
+    for (const [i, who] of [6, 7, 8, 10].entries()) {
+      const owner = grid.wallet(who);
+      const registered = await grid.registerWorker(owner, `worker-${i}`, [modelId], price, minStake);
+      workers.push({ ...registered, owner: owner.account.address });
     }
     const requester = grid.wallet(9);
     const requesterId = await grid.register(requester, "requester");
@@ -388,44 +391,61 @@ function suite(kind: "pglite" | "postgres") {
     ]);
     const honest = toHex('{"text":"POLICY 12345"}');
     const lie = toHex('{"text":"nothing"}');
-    for (const [i, w] of workers.entries()) {
-      await call(grid.wallet(w.key), contracts.jobs, "claimJob", [jobId]);
-      const output = i === 2 ? lie : honest;
-      const outputHash = sha256(output);
-      const signature = await signJobResult({
-        key: w.key,
-        chainId: 31337,
-        jobMarket: contracts.jobs.address,
-        jobId,
-        modelHash,
-        inputHash,
-        outputHash,
-        workerId: w.workerId,
-        deadline,
-      });
-      await call(requester, contracts.jobs, "submitResult", [jobId, w.workerId, outputHash, "", output, signature]);
-    }
+    const sealedJob = { modelHash, inputHash, deadline };
+    const sealed = await Promise.all(
+      workers.slice(0, 3).map((w, i) => grid.sealedResult(w, jobId, i === 2 ? lie : honest, sealedJob)),
+    );
+    for (const result of sealed) await result.claim();
+    await synced();
+    // Sealed until the third commitment: the indexer has commitments, no output.
+    const sealedView = await gql<{
+      job: { state: string; claims: { items: { commitment: string; outputHash: null }[] } };
+    }>(`{ job(id: "${jobId}") { state claims { items { commitment outputHash } } } }`);
+    assert.equal(sealedView.job.state, "Revealing");
+    assert.deepEqual(
+      sealedView.job.claims.items.map((c) => c.outputHash),
+      [null, null, null],
+    );
+    for (const [entry, result] of sealed.entries()) await result.reveal(requester, BigInt(entry));
     await grid.advanceTime(3_601);
     await call(requester, contracts.jobs, "finalize", [jobId, honest]);
     await synced();
 
+    type Worker = {
+      worker: { id: string; handle: string };
+      member: boolean;
+      state: string;
+      commitment: string | null;
+      signer: string;
+      signerIsWorkerKey: boolean;
+      agreesWithFinal: boolean;
+      paid: string;
+      ownerCut: string;
+      slashed: { amount: string; silent: boolean } | null;
+    };
     type Provenance = {
       job: { state: string; requester: { handle: string } };
       model: { modelHash: string; owner: { handle: string }; ownerFeeBps: number };
       input: { hash: string; uri: string };
       output: { finalHash: string; votes: number };
-      workers: {
-        worker: { id: string; handle: string };
-        state: string;
-        signer: string;
-        signerIsWorkerKey: boolean;
-        agreesWithFinal: boolean;
+      workers: Worker[];
+      committee: Worker[];
+      payments: {
+        toWorkers: string;
+        toModelOwner: string;
         paid: string;
-        ownerCut: string;
-        slashed: { toRequester: string; toOthers: string } | null;
-      }[];
-      payments: { toWorkers: string; toModelOwner: string; paid: string; refund: string; slashed: string };
-      challenge: null;
+        refund: string;
+        slashed: string;
+        potShares: { account: string; amount: string }[];
+      };
+      round: null | {
+        challenger: string | null;
+        committeeSize: number;
+        verdictHash: string;
+        verdictVotes: number;
+        upheld: boolean;
+        failure: string | null;
+      };
     };
     const { status, body } = await rest<Provenance>(`/jobs/${jobId}/provenance`);
     assert.equal(status, 200);
@@ -436,36 +456,29 @@ function suite(kind: "pglite" | "postgres") {
     assert.deepEqual(body.input, { ...body.input, hash: inputHash, uri: "https://files.example/page.png" });
     assert.deepEqual(body.output, { ...body.output, finalHash: sha256(honest), votes: 2 });
     assert.deepEqual(
-      body.workers.map((w) => [w.worker.handle, w.signer, w.signerIsWorkerKey, w.agreesWithFinal]),
-      workers.map((w, i) => [`worker-${i}`, w.key.address, true, i !== 2]),
+      body.workers.map((w) => [w.worker.handle, w.signer, w.signerIsWorkerKey, w.agreesWithFinal, w.commitment]),
+      workers.slice(0, 3).map((w, i) => [`worker-${i}`, w.key.address, true, i !== 2, null]),
     );
     const cut = price / 10n;
+    // The outvoted worker is neither paid nor slashed: only a round's verdict slashes an output.
     assert.deepEqual(
-      body.workers.map((w) => [w.state, w.paid, w.ownerCut]),
+      body.workers.map((w) => [w.state, w.paid, w.ownerCut, w.slashed]),
       [
-        ["Submitted", String(price - cut), String(cut)],
-        ["Submitted", String(price - cut), String(cut)],
-        ["Slashed", "0", "0"],
+        ["Revealed", String(price - cut), String(cut), null],
+        ["Revealed", String(price - cut), String(cut), null],
+        ["Revealed", "0", "0", null],
       ],
     );
-    const [slash] = await client.getContractEvents({
-      ...contracts.jobs,
-      eventName: "WorkerSlashed",
-      args: { jobId },
-      fromBlock: 0n,
-    });
-    assert.deepEqual(body.workers[2]?.slashed, {
-      toRequester: String(slash?.args.toRequester),
-      toOthers: String(slash?.args.toOthers),
-    });
     assert.deepEqual(body.payments, {
       toWorkers: String(2n * (price - cut)),
       toModelOwner: String(2n * cut),
       paid: String(2n * price),
       refund: body.payments.refund,
-      slashed: String((slash?.args.toRequester ?? 0n) + (slash?.args.toOthers ?? 0n)),
+      slashed: "0",
+      potShares: [],
     });
-    assert.equal(body.challenge, null);
+    assert.equal(body.round, null);
+    assert.deepEqual(body.committee, []);
     assert.equal((await rest(`/jobs/${jobId + 100n}/provenance`)).status, 404);
     assert.equal((await rest("/jobs/abc/provenance")).status, 400);
 
@@ -519,8 +532,70 @@ function suite(kind: "pglite" | "postgres") {
     );
     assert.equal((await rest("/stats?verbose=1")).status, 400);
 
-    // A claimed worker rejects a job's input: the claim is released and the job (k = 1) refunded.
-    const rejectedJob = await call<bigint>(requester, contracts.jobs, "requestJob", [
+    // k = 2 without a majority: a round by itself, whose one member re-runs the job and sides with the honest worker;
+    // the liar's collateral goes to the honest worker and the member.
+    const disputed = await call<bigint>(requester, contracts.jobs, "requestJob", [
+      {
+        requesterId,
+        modelId,
+        input: "0x",
+        inputHash,
+        inputURI: "https://files.example/page.png",
+        grantIds: [],
+        redundancy: 2,
+        maxFeePerWorker: parseEther("2"),
+        deadline: Number(deadline),
+        callback: zeroAddress,
+        callbackGasLimit: 0,
+      },
+    ]);
+    const pair = await Promise.all(
+      workers.slice(0, 2).map((w, i) => grid.sealedResult(w, disputed, i === 1 ? lie : honest, sealedJob)),
+    );
+    for (const result of pair) await result.claim();
+    for (const [entry, result] of pair.entries()) await result.reveal(requester, BigInt(entry));
+    await grid.advanceTime(1);
+    await call(requester, contracts.jobs, "drawCommittee", [disputed]);
+    const seat = await client.readContract({ ...contracts.jobs, functionName: "claim", args: [disputed, 2n] });
+    const member = workers.find((w) => w.workerId === seat.workerId);
+    assert.ok(member, "the member is one of the two workers not in the job");
+    const memberResult = await grid.sealedResult(member, disputed, honest, sealedJob);
+    await memberResult.commitAsMember(2n);
+    await memberResult.reveal(requester, 2n);
+    await call(requester, contracts.jobs, "closeReveals", [disputed]);
+    await call(requester, contracts.jobs, "finalize", [disputed, honest]);
+    await synced();
+    const round = (await rest<Provenance>(`/jobs/${disputed}/provenance`)).body;
+    assert.equal(round.job.state, "Final");
+    assert.deepEqual(round.round, {
+      ...round.round,
+      challenger: null,
+      committeeSize: 1,
+      verdictHash: sha256(honest),
+      verdictVotes: 1,
+      upheld: false,
+      failure: null,
+    });
+    assert.deepEqual(
+      round.workers.map((w) => [w.state, w.slashed]),
+      [
+        ["Revealed", null],
+        ["Slashed", { amount: String(minStake), silent: false }],
+      ],
+    );
+    assert.deepEqual(
+      round.committee.map((w) => [w.worker.id, w.member, w.state, w.paid]),
+      [[String(member.workerId), true, "Revealed", "0"]],
+    );
+    const owners = [workers[0]?.owner ?? "", member.owner].map((o) => o.toLowerCase()).sort();
+    assert.deepEqual(
+      round.payments.potShares.map((p) => [p.account, p.amount]).sort(),
+      owners.map((o) => [o, String(minStake / 2n)]),
+    );
+    assert.equal(round.payments.slashed, String(minStake));
+
+    // A job nobody claims (here: no worker could use its input) is refunded when its commit phase closes.
+    const unclaimed = await call<bigint>(requester, contracts.jobs, "requestJob", [
       {
         requesterId,
         modelId,
@@ -530,28 +605,22 @@ function suite(kind: "pglite" | "postgres") {
         grantIds: [],
         redundancy: 1,
         maxFeePerWorker: parseEther("2"),
-        deadline: Number((await client.getBlock()).timestamp + 7_200n),
+        deadline: Number((await client.getBlock()).timestamp + 600n),
         callback: zeroAddress,
         callbackGasLimit: 0,
       },
     ]);
-    const rejecter = workers[0] as (typeof workers)[number];
-    await call(grid.wallet(rejecter.key), contracts.jobs, "claimJob", [rejectedJob]);
-    await call(grid.wallet(rejecter.key), contracts.jobs, "rejectJob", [rejectedJob, 3]);
+    await grid.advanceTime(601);
+    await call(requester, contracts.jobs, "closeCommits", [unclaimed]);
     await synced();
-    const rejected = await gql<{
-      job: {
-        state: string;
-        claimed: number;
-        refund: string;
-        claims: { items: { state: string; rejectReason: string }[] };
-      };
-    }>(`{ job(id: "${rejectedJob}") { state claimed refund claims { items { state rejectReason } } } }`);
-    assert.deepEqual(rejected.job, {
+    const refunded = await gql<{ job: { state: string; committed: number; refund: string; claims: { items: [] } } }>(
+      `{ job(id: "${unclaimed}") { state committed refund claims { items { state } } } }`,
+    );
+    assert.deepEqual(refunded.job, {
       state: "Refunded",
-      claimed: 0,
+      committed: 0,
       refund: String(parseEther("2")),
-      claims: { items: [{ state: "Rejected", rejectReason: "InputMalformed" }] },
+      claims: { items: [] },
     });
   });
 

@@ -248,7 +248,7 @@ describe("JobMarket", () => {
       expect(await c.jobs.committeeWindow()).to.equal(COMMITTEE_WINDOW);
       // Nobody decides a dispute by their word: there is no role, no admin, and no function to rule with.
       for (const name of ["hasRole", "grantRole", "resolveDispute", "ARBITER_ROLE", "rejectJob", "submitResult"]) {
-        expect(c.jobs.interface.getFunction(name), name).to.equal(null);
+        expect(c.jobs.interface.getFunction(name as never), name).to.equal(null);
       }
       expect(await c.rep.hasRole(await c.rep.WRITER_ROLE(), c.jobsAddress)).to.equal(true);
       expect(await c.data.hasRole(await c.data.MARKET_ROLE(), c.jobsAddress)).to.equal(true);
@@ -1075,6 +1075,80 @@ describe("JobMarket", () => {
       await expect(c.jobs.connect(key).commitResult(1n, member.entry, bytes32("y")))
         .to.be.revertedWithCustomError(c.jobs, "JobWindow")
         .withArgs(1n, r.commitEnds);
+    });
+  });
+
+  // Issue 22's attacks, each played and shown to fail or gain nothing, with figures.
+  describe("attacks", () => {
+    it("a requester's silent Sybil cannot get a refund that skips the honest worker: it is paid, the Sybil pays", async () => {
+      const c = await withJob(2);
+      // Worker 0 is honest; worker 1 plays the requester's Sybil: it claims and stays silent.
+      await runJob(c, 1n, [HONEST, null]);
+      const j = await c.jobs.job(1n);
+      await time.increaseTo(j.windowEnds);
+      const close = c.jobs.closeReveals(1n);
+      await expect(close).to.emit(c.jobs, "WorkerSlashed").withArgs(1n, 4n, SILENCE, true);
+      // One reveal of two is no majority: a round decides, and sides with the honest worker.
+      await expect(close).to.emit(c.jobs, "JobDisputed").withArgs(1n, ethers.ZeroAddress, 0n, anyValue, anyValue);
+      const { txs } = await runCommittee(c, 1n, [HONEST, HONEST, HONEST]);
+      await expect(txs.at(-1)).to.emit(c.jobs, "PotShared").withArgs(1n, SILENCE, anyValue);
+      const fin = c.jobs.finalize(1n, HONEST);
+      await expect(fin).to.changeTokenBalance(ethers, c.token, c.bob, 2n * FEE - PRICE);
+      expect(await c.jobs.earned(c.carol.address)).to.equal(PRICE - PRICE / 10n + SILENCE / 4n);
+      expect(await c.jobs.earned(c.bob.address)).to.equal(0n);
+    });
+
+    it("nobody kills a job for free: there is no rejection, and a claim abandoned costs the silence penalty, burnt", async () => {
+      const c = await withJob(1);
+      expect(c.jobs.interface.getFunction("rejectJob" as never)).to.equal(null);
+      // A stranger's worker takes the only slot and never reveals: the job waits for its reveal window, not less.
+      await claimWith(c, 1n, 4, HONEST);
+      const j = await c.jobs.job(1n);
+      await expect(c.jobs.closeReveals(1n))
+        .to.be.revertedWithCustomError(c.jobs, "JobWindow")
+        .withArgs(1n, j.windowEnds);
+      await time.increaseTo(j.windowEnds);
+      const burn = await c.jobs.BURN_ADDRESS();
+      const close = c.jobs.closeReveals(1n);
+      await expect(close).to.emit(c.jobs, "JobRefunded").withArgs(1n, FEE);
+      await expect(close).to.changeTokenBalances(ethers, c.token, [c.bob, burn], [FEE, SILENCE]);
+      expect((await c.jobs.worker(7n)).stake).to.equal(2n * MIN_STAKE - SILENCE);
+    });
+
+    it("no output is visible before every commitment is in: a copier or a majority has nothing to copy or target", async () => {
+      const c = await withJob(3);
+      await claimWith(c, 1n, 0, HONEST);
+      await claimWith(c, 1n, 1, HONEST);
+      for (const entry of [0n, 1n]) {
+        const claim = await c.jobs.claim(1n, entry);
+        expect(claim.outputHash).to.equal(ethers.ZeroHash);
+        expect(claim.commitment).to.not.equal(ethers.ZeroHash);
+      }
+      expect(await c.jobs.queryFilter(c.jobs.filters.ResultRevealed(1n))).to.have.length(0);
+      // The third worker, having seen only commitments, can commit to a copy of none of them; a copied commitment
+      // (worker 0's, under its own claim) cannot be opened with the output it guesses.
+      const copied = (await c.jobs.claim(1n, 0n)).commitment;
+      await c.jobs.connect(c.keys[2] as Signer).claimJob(1n, copied);
+      await expect(revealAt(c, 1n, 2, 2, HONEST))
+        .to.be.revertedWithCustomError(c.jobs, "JobCommitmentMismatch")
+        .withArgs(1n, 2n);
+    });
+
+    it("the deployer has no power over jobs: no role, no admin, no dispute to decide", async () => {
+      const c = await withJob(1);
+      await runJob(c, 1n, [LIE]);
+      // Every function of the market is one of the protocol's; none is restricted to an account the deployer holds.
+      const names: string[] = [];
+      c.jobs.interface.forEachFunction((f) => names.push(f.name));
+      for (const name of ["grantRole", "revokeRole", "hasRole", "resolveDispute", "setArbiter", "pause"]) {
+        expect(names).to.not.include(name);
+      }
+      // The deployer, like anyone, can only challenge with a bond, which the committee's verdict returns or keeps.
+      await c.token.connect(c.deployer).approve(c.jobsAddress, BOND);
+      await c.jobs.connect(c.deployer).challenge(1n);
+      const { txs } = await runCommittee(c, 1n, [HONEST, HONEST, HONEST]);
+      await expect(txs.at(-1)).to.emit(c.jobs, "RoundDecided").withArgs(1n, HONEST_HASH, 3n, true);
+      expect(await c.jobs.earned(c.deployer.address)).to.equal(BOND + MIN_STAKE / 4n);
     });
   });
 

@@ -1,10 +1,11 @@
 // The inference role end to end, on a real local chain (scripts/start.ts on a port this test chose) with the real
-// worker program: a requester asks for OCR of a PNG this test renders, two worker processes claim it, run tesseract,
-// sign and submit results that agree bit for bit; after the challenge window the job is finalized, both are paid and
-// the example consumer (DocumentVerifier) acts on the text. Then the faults: a worker killed with SIGKILL between its
-// claim and its submission completes the job exactly once after a restart; an RPC endpoint down for 20 s is ridden
-// out without a crash; malformed input and input that fails its hash check are rejected on-chain with their reasons.
-// And batching: a worker with concurrency 2 claims two jobs in one multicall, and waits for stake it lacks.
+// worker program: a requester asks for OCR of a PNG this test renders, two worker processes run tesseract, claim it
+// with commitments to their signed results, and reveal results that agree bit for bit once both are committed; after
+// the challenge window the job is finalized, both are paid and the example consumer (DocumentVerifier) acts on the
+// text. Then the faults: a worker killed with SIGKILL before its reveal reached the chain, or after it was mined,
+// completes the job exactly once after a restart; an RPC endpoint down for 20 s is ridden out without a crash;
+// malformed input and input that fails its hash check are never claimed (the job is refunded when its commit phase
+// closes). And batching: a worker with concurrency 2 claims two jobs in one multicall, and waits for stake it lacks.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
@@ -26,9 +27,8 @@ import {
 } from "./support/ocr-market.ts";
 import { type HeldRequest, type RpcProxy, startRpcProxy } from "./support/rpc-proxy.ts";
 
-const JobState = { Open: 1, Proposed: 2, Final: 4, Refunded: 5 } as const;
+const JobState = { Open: 1, Revealing: 2, Proposed: 3, Final: 5, Refunded: 7 } as const;
 const CaseState = { Verified: 2 } as const;
-const RejectReason = { InputHashMismatch: 1, InputMalformed: 3 } as const;
 
 const sha256 = (bytes: Uint8Array | string): Hex => `0x${createHash("sha256").update(bytes).digest("hex")}`;
 
@@ -123,28 +123,19 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
 
   const jobOf = (jobId: bigint) =>
     grid.client.readContract({ ...grid.contracts.jobs, functionName: "job", args: [jobId] });
-  const events = (eventName: "JobClaimed" | "ResultSubmitted", jobId: bigint) =>
+  const events = (eventName: "JobClaimed" | "ResultRevealed", jobId: bigint) =>
     grid.client.getContractEvents({ ...grid.contracts.jobs, eventName, args: { jobId }, fromBlock: 0n });
-  const count = async (eventName: "JobClaimed" | "ResultSubmitted", jobId: bigint) =>
+  const count = async (eventName: "JobClaimed" | "ResultRevealed", jobId: bigint) =>
     (await events(eventName, jobId)).length;
-  const rejection = async (jobId: bigint) =>
-    (
-      await grid.client.getContractEvents({
-        ...grid.contracts.jobs,
-        eventName: "JobRejected",
-        args: { jobId },
-        fromBlock: 0n,
-      })
-    )[0]?.args;
   const inState = (jobId: bigint, state: number, timeoutMs = 60_000) =>
     eventually(
       `job ${jobId} in state ${state}`,
       async () => ((await jobOf(jobId)).state === state ? true : undefined),
       timeoutMs,
     );
-  const submitSelector = toFunctionSelector("submitResult(uint256,uint256,bytes32,string,bytes,bytes)");
-  const isSubmit = (method: string, params: unknown[]) =>
-    method === "eth_sendRawTransaction" && (parseTransaction(params[0] as Hex).data ?? "0x").startsWith(submitSelector);
+  const revealSelector = toFunctionSelector("revealResult(uint256,uint256,bytes32,bytes32,string,bytes,bytes)");
+  const isReveal = (method: string, params: unknown[]) =>
+    method === "eth_sendRawTransaction" && (parseTransaction(params[0] as Hex).data ?? "0x").startsWith(revealSelector);
 
   it("OCR end to end: two workers agree bit for bit, finalize pays them and the consumer acts on the text", async () => {
     const { contracts, call, client } = grid;
@@ -177,7 +168,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     ]);
     await call(requester, verifier, "open", [jobId, toHex("INVOICE 2026-0042")]);
 
-    // Both results are in and agree: the job is proposed.
+    // Both commitments, then both reveals, are in and agree: the job is proposed.
     const proposed = await eventually(
       "the result proposed",
       async () => {
@@ -186,13 +177,18 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
       },
       90_000,
     );
-    assert.equal(proposed.submitted, 2);
+    assert.equal(proposed.revealed, 2);
     const submitted = await client.getContractEvents({
       ...contracts.jobs,
-      eventName: "ResultSubmitted",
+      eventName: "ResultRevealed",
       args: { jobId },
       fromBlock: 0n,
     });
+    // No reveal came before both commitments: each reveal is in a later block than the second claim.
+    const claims = await events("JobClaimed", jobId);
+    let lastClaim = 0n;
+    for (const claim of claims) if (claim.blockNumber > lastClaim) lastClaim = claim.blockNumber;
+    for (const reveal of submitted) assert.ok(reveal.blockNumber > lastClaim, "revealed after every commitment");
     assert.equal(submitted.length, 2);
     assert.deepEqual(new Set(submitted.map((e) => e.args.workerId)), new Set([a.workerId, b.workerId]));
     const [first, second] = submitted.map((e) => e.args);
@@ -222,7 +218,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
       const health = await fetch(`${healthUrl(worker)}/healthz`);
       assert.equal(health.status, 200);
       const metrics = await (await fetch(`${healthUrl(worker)}/metrics`)).text();
-      assert.match(metrics, /^fourfold_results_submitted_total 1$/m);
+      assert.match(metrics, /^fourfold_results_revealed_total 1$/m);
       assert.match(metrics, /^fourfold_model_seconds_count\{backend="tesseract"\} 1$/m);
     }
 
@@ -279,11 +275,11 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     assert.deepEqual(await workerB.exited, { code: 0, signal: null }, workerB.output());
   });
 
-  it("a worker killed (SIGKILL) between claim and submit completes the job once after a restart", async () => {
+  it("a worker killed (SIGKILL) between claim and reveal completes the job once after a restart", async () => {
     proxy = await startRpcProxy(rpcUrl, await freePort());
     const rpc = proxy.url;
-    // 1. Killed while its submitResult never reached the chain.
-    proxy.hold = isSubmit;
+    // 1. Killed while its reveal never reached the chain.
+    proxy.hold = isReveal;
     const held = new Promise<HeldRequest>((resolve) => {
       if (proxy) proxy.onHold = resolve;
     });
@@ -297,25 +293,25 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     request.drop();
     proxy.hold = undefined;
     const stalled = await jobOf(first);
-    assert.equal(stalled.state, JobState.Open);
-    assert.equal(stalled.claimed, 1);
-    assert.equal(stalled.submitted, 0);
+    assert.equal(stalled.state, JobState.Revealing);
+    assert.equal(stalled.committed, 1);
+    assert.equal(stalled.revealed, 0);
     worker = await startWorker("alice", setup.keyFiles[0], { rpc });
     await inState(first, JobState.Proposed);
     assert.equal(await count("JobClaimed", first), 1, "claimed once");
-    assert.equal(await count("ResultSubmitted", first), 1, "submitted once");
+    assert.equal(await count("ResultRevealed", first), 1, "revealed once");
 
-    // 2. Killed after its submitResult was mined but before it heard so: on restart, the result already on-chain
-    // counts as submitted (nothing is sent twice).
+    // 2. Killed after its reveal was mined but before it heard so: on restart, the result already on-chain counts as
+    // revealed (nothing is sent twice).
     let killed: Promise<unknown> | undefined;
     proxy.onForwarded = (method, params) => {
-      if (killed === undefined && isSubmit(method, params)) {
+      if (killed === undefined && isReveal(method, params)) {
         worker.child.kill("SIGKILL");
         killed = worker.exited;
       }
     };
     const second = await requestOcr({ uri: `${filesUrl}/claim.png`, hash: sha256(png) });
-    await eventually("the worker killed after submitting", async () => killed);
+    await eventually("the worker killed after revealing", async () => killed);
     await killed;
     proxy.onForwarded = undefined;
     assert.equal((await jobOf(second)).state, JobState.Proposed);
@@ -327,7 +323,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     await grid.advanceTime(3_601);
     await inState(first, JobState.Final, 30_000);
     await inState(second, JobState.Final, 30_000);
-    assert.equal(await count("ResultSubmitted", second), 1, "submitted once");
+    assert.equal(await count("ResultRevealed", second), 1, "revealed once");
     const { locked } = await grid.client.readContract({
       ...grid.contracts.jobs,
       functionName: "worker",
@@ -355,12 +351,12 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     assert.equal(worker.child.exitCode, null, "still running");
     assert.equal(worker.child.pid, pid);
     await inState(jobId, JobState.Proposed, 60_000);
-    assert.equal(await count("ResultSubmitted", jobId), 1);
+    assert.equal(await count("ResultRevealed", jobId), 1);
     worker.child.kill("SIGINT");
     assert.deepEqual(await worker.exited, { code: 0, signal: null });
   });
 
-  it("rejects malformed input and input that fails its hash check, with their reasons; the requester is refunded", async () => {
+  it("never claims malformed input or input that fails its hash check; the requester gets the escrow back", async () => {
     const worker = await startWorker("alice", setup.keyFiles[0]);
     const balance = () =>
       grid.client.readContract({
@@ -383,16 +379,23 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     const png = renderDocument(["SWAPPED DOCUMENT"]);
     documents.set("/swapped.png", png);
     const mismatched = await requestOcr({ uri: `${filesUrl}/swapped.png`, hash: sha256("another document") });
-    await inState(malformed, JobState.Refunded);
-    await inState(mismatched, JobState.Refunded);
-    const rejectedMalformed = await rejection(malformed);
-    assert.equal(rejectedMalformed?.workerId, setup.a.workerId);
-    assert.equal(rejectedMalformed?.reason, RejectReason.InputMalformed);
-    const rejectedMismatch = await rejection(mismatched);
-    assert.equal(rejectedMismatch?.reason, RejectReason.InputHashMismatch);
+    await worker.until(new RegExp(`"jobId":"?${malformed}"?[^\n]*"reason":"InputMalformed"`), 60_000);
+    await worker.until(new RegExp(`"jobId":"?${mismatched}"?[^\n]*"reason":"InputHashMismatch"`), 60_000);
+    const metrics = await (await fetch(`${healthUrl(worker)}/metrics`)).text();
+    assert.match(metrics, /^fourfold_jobs_refused_total\{reason="InputMalformed"\} 1$/m);
+    assert.match(metrics, /^fourfold_jobs_refused_total\{reason="InputHashMismatch"\} 1$/m);
+    for (const jobId of [malformed, mismatched]) {
+      assert.equal(await count("JobClaimed", jobId), 0, `job ${jobId} never claimed`);
+      assert.equal((await jobOf(jobId)).state, JobState.Open);
+    }
+    // Past their deadline, anyone closes their commit phase: nobody claimed them, so they are refunded whole.
+    await grid.advanceTime(7_201);
+    for (const jobId of [malformed, mismatched]) {
+      await grid.call(setup.requester, grid.contracts.jobs, "closeCommits", [jobId]);
+      assert.equal((await jobOf(jobId)).state, JobState.Refunded);
+    }
     assert.equal(await balance(), before, "both escrows refunded whole");
-    assert.equal(await count("ResultSubmitted", malformed), 0);
-    assert.equal(await lockedNow(), lockedBefore, "rejecting released the claims without a slash");
+    assert.equal(await lockedNow(), lockedBefore, "nothing was locked");
     worker.child.kill("SIGINT");
     assert.deepEqual(await worker.exited, { code: 0, signal: null });
   });
@@ -419,13 +422,13 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     worker = await startWorker("bob", setup.keyFiles[1], { concurrency: 2 });
     await inState(three, JobState.Proposed);
     await worker.until(/free stake below minStake/, 10_000);
-    assert.equal((await jobOf(four)).claimed, 0, "the fourth job waits");
+    assert.equal((await jobOf(four)).committed, 0, "the fourth job waits");
     await grid.advanceTime(3_601);
     await inState(one, JobState.Final, 30_000);
     await inState(four, JobState.Proposed, 60_000);
     for (const jobId of [one, two, three, four]) {
       assert.equal(await count("JobClaimed", jobId), 1, `job ${jobId} claimed once`);
-      assert.equal(await count("ResultSubmitted", jobId), 1, `job ${jobId} submitted once`);
+      assert.equal(await count("ResultRevealed", jobId), 1, `job ${jobId} revealed once`);
     }
     worker.child.kill("SIGINT");
     assert.deepEqual(await worker.exited, { code: 0, signal: null }, worker.output());

@@ -1,10 +1,11 @@
 // GET /jobs/:id/provenance: everything that went into an AI result and came of it, in one answer: the model (its
 // weights' hash and owner), the input, the data grants cited (their datasets and owners, and whether each use was
-// recorded), every worker's claim with its result, its signature and the key that made it (checked against the
-// worker's Worker keys), the payments, slashes and refund, and any challenge.
+// recorded), every worker's claim (and every committee seat) with its commitment, its revealed result, its signature
+// and the key that made it (checked against the worker's Worker keys), the payments, slashes, pot shares and refund,
+// and any re-execution round with its verdict.
 
 import { db } from "ponder:api";
-import { dataset, grant, identity, identityKey, job, jobClaim, jobGrant, model } from "ponder:schema";
+import { dataset, grant, identity, identityKey, job, jobClaim, jobGrant, jobPotShare, model } from "ponder:schema";
 import { jobResultSigner } from "@fourfold/worker/job-result";
 import { and, eq, inArray } from "ponder";
 import type { Address, Hex } from "viem";
@@ -16,6 +17,7 @@ export async function provenance(jobId: bigint, chainId: number, jobMarket: Addr
   if (found === undefined) return undefined;
   const [m] = await db.select().from(model).where(eq(model.id, found.modelId));
   const claims = await db.select().from(jobClaim).where(eq(jobClaim.jobId, jobId)).orderBy(jobClaim.entry);
+  const pot = await db.select().from(jobPotShare).where(eq(jobPotShare.jobId, jobId)).orderBy(jobPotShare.account);
   const cited = await db
     .select({ grant, useFailed: jobGrant.useFailed, dataset })
     .from(jobGrant)
@@ -59,14 +61,18 @@ export async function provenance(jobId: bigint, chainId: number, jobMarket: Addr
           .where(and(eq(identityKey.key, signer.toLowerCase() as Hex), eq(identityKey.identityId, c.workerId)));
         signerIsWorkerKey = key?.purpose === "Worker";
       }
-      const paid = final !== null && c.outputHash === final && c.state === "Submitted";
+      const paid =
+        !c.member &&
+        c.state === "Revealed" &&
+        ((final !== null && c.outputHash === final) || found.state === "Unresolved");
       const ownerCut = paid ? (c.price * feeBps) / BPS : 0n;
       return {
         worker: who(c.workerId),
         entry: c.entry,
+        member: c.member,
         state: c.state,
         price: c.price,
-        rejectReason: c.rejectReason,
+        commitment: c.commitment,
         outputHash: c.outputHash,
         outputUri: c.outputUri,
         inlineOutput: c.inlineOutput,
@@ -76,13 +82,11 @@ export async function provenance(jobId: bigint, chainId: number, jobMarket: Addr
         agreesWithFinal: final !== null && c.outputHash === final,
         paid: paid ? c.price - ownerCut : 0n,
         ownerCut,
-        slashed:
-          c.slashedToRequester === null && c.slashedToOthers === null
-            ? null
-            : { toRequester: c.slashedToRequester ?? 0n, toOthers: c.slashedToOthers ?? 0n },
+        slashed: c.slashed === null ? null : { amount: c.slashed, silent: c.slashedSilent === true },
         claimedAt: c.claimedAt,
-        submittedAt: c.submittedAt,
-        submitTxHash: c.submitTxHash,
+        committedAt: c.committedAt,
+        revealedAt: c.revealedAt,
+        revealTxHash: c.revealTxHash,
       };
     }),
   );
@@ -129,23 +133,28 @@ export async function provenance(jobId: bigint, chainId: number, jobMarket: Addr
         owner: who(c.dataset.ownerId),
       },
     })),
-    workers,
+    workers: workers.filter((w) => !w.member),
+    committee: workers.filter((w) => w.member),
     payments: {
       toWorkers: workers.reduce((sum, w) => sum + w.paid, 0n),
       toModelOwner: workers.reduce((sum, w) => sum + w.ownerCut, 0n),
       paid: found.paid,
       refund: found.refund,
-      slashed: workers.reduce((sum, w) => sum + (w.slashed ? w.slashed.toRequester + w.slashed.toOthers : 0n), 0n),
+      slashed: workers.reduce((sum, w) => sum + (w.slashed?.amount ?? 0n), 0n),
+      potShares: pot.map((p) => ({ account: p.account, amount: p.amount })),
     },
-    challenge:
-      found.challenger === null && found.disputeArbiter === null && found.bond === null
-        ? null
-        : {
-            challenger: found.challenger,
-            bond: found.bond,
-            settleAfter: found.disputeSettleAfter,
-            arbiter: found.disputeArbiter,
-            upheld: found.disputeUpheld,
-          },
+    round: !found.disputed
+      ? null
+      : {
+          challenger: found.challenger,
+          bond: found.bond,
+          drawBlock: found.drawBlock,
+          commitEnds: found.roundCommitEnds,
+          committeeSize: found.committeeSize,
+          verdictHash: found.verdictOutputHash,
+          verdictVotes: found.verdictVotes,
+          upheld: found.upheld,
+          failure: found.roundFailure,
+        },
   };
 }

@@ -8,7 +8,16 @@ import { signPermit } from "./permit.ts";
 
 /** JobMarket's MAX_INLINE_INPUT: inputs up to this many bytes go on-chain with the request. */
 export const MAX_INLINE_INPUT = 4_096;
-export const JOB_STATES = ["None", "Open", "Proposed", "Disputed", "Final", "Refunded"] as const;
+export const JOB_STATES = [
+  "None",
+  "Open",
+  "Revealing",
+  "Proposed",
+  "Disputed",
+  "Final",
+  "Unresolved",
+  "Refunded",
+] as const;
 export type JobStateName = (typeof JOB_STATES)[number];
 
 const sha256 = (bytes: Uint8Array): Hex => `0x${createHash("sha256").update(bytes).digest("hex")}`;
@@ -61,9 +70,10 @@ export interface JobStatus {
   readonly jobId: bigint;
   readonly state: JobStateName;
   readonly redundancy: number;
-  readonly claimed: number;
-  readonly submitted: number;
-  /** When the challenge window of a proposed result ends (chain seconds), or 0. */
+  /** Workers that claimed it with a commitment, and those that revealed their result. */
+  readonly committed: number;
+  readonly revealed: number;
+  /** While Revealing, when reveals are due; while Proposed, when the challenge window ends (chain seconds); or 0. */
   readonly windowEnds: number;
   readonly deadline: number;
 }
@@ -80,8 +90,8 @@ export async function jobStatus(ctx: ActionContext, jobId: bigint): Promise<JobS
     jobId,
     state: JOB_STATES[job.state] ?? "None",
     redundancy: job.redundancy,
-    claimed: job.claimed,
-    submitted: job.submitted,
+    committed: job.committed,
+    revealed: job.revealed,
     windowEnds: Number(job.windowEnds),
     deadline: Number(job.deadline),
   };
@@ -101,7 +111,7 @@ export async function jobOutput(ctx: ActionContext, jobId: bigint): Promise<{ ha
   });
   const hash = finalized?.args.outputHash;
   if (hash === undefined) throw new Error(`job #${jobId} is not final`);
-  const results = await client.getContractEvents({ ...jobs, eventName: "ResultSubmitted", args: { jobId }, fromBlock });
+  const results = await client.getContractEvents({ ...jobs, eventName: "ResultRevealed", args: { jobId }, fromBlock });
   const problems: string[] = [];
   for (const { args } of results) {
     if (args.outputHash !== hash) continue;
@@ -122,5 +132,5 @@ export async function jobOutput(ctx: ActionContext, jobId: bigint): Promise<{ ha
       problems.push(`${uri}: ${(error as Error).message}`);
     }
   }
-  throw new Error(`no result of job #${jobId} gives its output ${hash}: ${problems.join("; ") || "none submitted"}`);
+  throw new Error(`no result of job #${jobId} gives its output ${hash}: ${problems.join("; ") || "none revealed"}`);
 }

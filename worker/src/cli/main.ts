@@ -465,13 +465,16 @@ async function waitForJob(ctx: ActionContext, options: GlobalOptions, jobId: big
   let last = "";
   for (;;) {
     const status = await jobStatus(ctx, jobId);
-    const line = `job ${jobId}: ${status.state}, ${status.claimed} of ${status.redundancy} claimed, ${status.submitted} submitted`;
+    const line = `job ${jobId}: ${status.state}, ${status.committed} of ${status.redundancy} committed, ${status.revealed} revealed`;
     if (line !== last) {
+      const until = new Date(status.windowEnds * 1_000).toISOString();
       progress(
         options,
         status.state === "Proposed"
-          ? `${line}; the challenge window ends at ${new Date(status.windowEnds * 1_000).toISOString()}`
-          : line,
+          ? `${line}; the challenge window ends at ${until}`
+          : status.state === "Revealing"
+            ? `${line}; reveals are due by ${until}`
+            : line,
       );
       last = line;
     }
@@ -479,7 +482,9 @@ async function waitForJob(ctx: ActionContext, options: GlobalOptions, jobId: big
       const output = await jobOutput(ctx, jobId);
       return { ...status, outputHash: output.hash, output: new TextDecoder().decode(output.bytes) };
     }
-    if (status.state === "Refunded") return { ...status, outputHash: undefined, output: undefined };
+    if (status.state === "Refunded" || status.state === "Unresolved") {
+      return { ...status, outputHash: undefined, output: undefined };
+    }
     if (Date.now() > deadline) throw new CliError(`job ${jobId} is still ${status.state} after ${timeoutSeconds} s`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
@@ -488,7 +493,11 @@ async function waitForJob(ctx: ActionContext, options: GlobalOptions, jobId: big
 const printJob = (r: Awaited<ReturnType<typeof waitForJob>>) =>
   r.state === "Final"
     ? [`Job ${r.jobId} is final; its output (sha256 ${r.outputHash}):`, r.output ?? ""]
-    : [`Job ${r.jobId} is ${r.state}: no worker result became final, and the fee was refunded.`];
+    : r.state === "Unresolved"
+      ? [
+          `Job ${r.jobId} is Unresolved: no output could be decided; the workers who revealed were paid, the rest refunded.`,
+        ]
+      : [`Job ${r.jobId} is ${r.state}: no worker result became final, and the fee was refunded.`];
 
 job
   .command("request")
@@ -561,7 +570,7 @@ job
   .action(async (jobId: bigint, _: unknown, command: Command) => {
     const options = globals(command);
     print(options, await jobStatus(await context(options), jobId), (s) => [
-      `Job ${s.jobId}: ${s.state}, ${s.claimed} of ${s.redundancy} claimed, ${s.submitted} submitted`,
+      `Job ${s.jobId}: ${s.state}, ${s.committed} of ${s.redundancy} committed, ${s.revealed} revealed`,
     ]);
   });
 

@@ -1,6 +1,7 @@
-// JobMarket's EIP-712 JobResult: what a worker's key signs over a result, in one place for every side that signs or
-// checks it (the worker, the indexer's provenance, the contract tests and the gas bench).
-import { type Account, type Address, type Hex, recoverTypedDataAddress } from "viem";
+// JobMarket's EIP-712 JobResult: what a worker's key signs over a result, and the commitment a worker claims a job
+// with before revealing it, in one place for every side that signs, seals or checks them (the worker, the indexer's
+// provenance, the contract tests and the gas bench).
+import { type Account, type Address, encodeAbiParameters, type Hex, keccak256, recoverTypedDataAddress } from "viem";
 
 export const JOB_RESULT_TYPES = {
   JobResult: [
@@ -35,7 +36,7 @@ const message = (result: JobResult) => ({
   deadline: result.deadline,
 });
 
-/** The worker key's EIP-712 signature over `JobResult`, as `JobMarket.submitResult` checks it. */
+/** The worker key's EIP-712 signature over `JobResult`, as `JobMarket.revealResult` checks it. */
 export async function signJobResult(
   options: JobResult & { key: Account & { address: Address }; chainId: number; jobMarket: Address },
 ): Promise<Hex> {
@@ -63,4 +64,26 @@ export function jobResultSigner(
     message: message(result),
     signature,
   });
+}
+
+/** JobMarket's `commitmentOf`: keccak256(abi.encode(jobId, workerId, outputHash, salt)). */
+export const resultCommitment = (jobId: bigint, workerId: bigint, outputHash: Hex, salt: Hex): Hex =>
+  keccak256(
+    encodeAbiParameters(
+      [{ type: "uint256" }, { type: "uint256" }, { type: "bytes32" }, { type: "bytes32" }],
+      [jobId, workerId, outputHash, salt],
+    ),
+  );
+
+/**
+ * A result signed and sealed: the signature, the salt that opens the commitment (the signature's keccak256: secret
+ * until the reveal publishes the signature, and the same every time, since the key's signatures are deterministic, so
+ * a restarted worker recomputes the commitment it claimed with) and the commitment itself.
+ */
+export async function sealJobResult(
+  options: JobResult & { key: Account & { address: Address }; chainId: number; jobMarket: Address },
+): Promise<{ signature: Hex; salt: Hex; commitment: Hex }> {
+  const signature = await signJobResult(options);
+  const salt = keccak256(signature);
+  return { signature, salt, commitment: resultCommitment(options.jobId, options.workerId, options.outputHash, salt) };
 }

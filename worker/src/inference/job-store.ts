@@ -4,22 +4,23 @@
 // job in a state the worker resumes from.
 import { PGlite } from "@electric-sql/pglite";
 import type { Hex } from "viem";
-import type { RejectReasonName } from "./output.ts";
 
 /**
- * Where a job stands for this worker:
- * - seen: requested for a model we serve; not claimed yet;
+ * Where a job stands for this worker (results are sealed: the model runs before the claim, which carries a
+ * commitment to the output):
+ * - seen: requested for a model we serve; its model has not run yet;
+ * - computed: the output is stored; claimJob with our commitment to it is next;
  * - claiming: claimJob sent (or about to be): whether it landed is read from the chain on restart;
- * - claimed: ours; the model has not produced a result yet;
- * - computed: the output is stored; submitResult is next;
- * - rejecting: the input is unusable; rejectJob (with `reject_reason`) is next;
- * - submitted: the result is on-chain; we finalize once the window is over, if we are in the majority;
+ * - committed: our claim and commitment are on-chain; we reveal once the reveals open;
+ * - revealed: our result is on-chain; we finalize (or close a phase whose time is up) as the job goes on;
  * - done: nothing more to do (`outcome` says why).
+ * The salt that opens a commitment is not stored: it is derived from the worker key's (deterministic) signature over
+ * the result, so a restarted worker recomputes exactly the commitment it sent.
  */
-export type JobState = "seen" | "claiming" | "claimed" | "computed" | "rejecting" | "submitted" | "done";
+export type JobState = "seen" | "computed" | "claiming" | "committed" | "revealed" | "done";
 
-/** States in which the job holds one of the worker's concurrency slots. */
-export const IN_FLIGHT: readonly JobState[] = ["claiming", "claimed", "computed", "rejecting"];
+/** States in which the job holds one of the worker's concurrency slots (as does a job whose model is running). */
+export const IN_FLIGHT: readonly JobState[] = ["computed", "claiming", "committed"];
 
 export interface StoredJob {
   readonly jobId: bigint;
@@ -31,7 +32,6 @@ export interface StoredJob {
   readonly input: Hex | null;
   readonly deadline: bigint;
   readonly outputHash: Hex | null;
-  readonly rejectReason: RejectReasonName | null;
   readonly outcome: string | null;
   /** Failed attempts at the current step. */
   readonly attempts: number;
@@ -58,7 +58,6 @@ CREATE TABLE IF NOT EXISTS jobs (
   input text,
   deadline bigint NOT NULL,
   output_hash text,
-  reject_reason text,
   outcome text,
   attempts integer NOT NULL DEFAULT 0,
   updated_at timestamptz NOT NULL DEFAULT now()
@@ -80,7 +79,6 @@ interface JobRow {
   input: Hex | null;
   deadline: string;
   output_hash: Hex | null;
-  reject_reason: RejectReasonName | null;
   outcome: string | null;
   attempts: number;
 }
@@ -95,7 +93,6 @@ function toJob(row: JobRow): StoredJob {
     input: row.input,
     deadline: BigInt(row.deadline),
     outputHash: row.output_hash,
-    rejectReason: row.reject_reason,
     outcome: row.outcome,
     attempts: row.attempts,
   };
@@ -185,22 +182,18 @@ export class JobStore {
     const { rows } = await this.db.query<{ state: JobState; n: number }>(
       "SELECT state, count(*)::int AS n FROM jobs GROUP BY state",
     );
-    const counts = { seen: 0, claiming: 0, claimed: 0, computed: 0, rejecting: 0, submitted: 0, done: 0 };
+    const counts = { seen: 0, computed: 0, claiming: 0, committed: 0, revealed: 0, done: 0 };
     for (const row of rows) counts[row.state] = row.n;
     return counts;
   }
 
   /** Moves a job to `state` (resetting its attempts), with the fields that state needs. */
-  async setState(
-    jobId: bigint,
-    state: JobState,
-    fields: { outputHash?: Hex; rejectReason?: RejectReasonName; outcome?: string } = {},
-  ): Promise<void> {
+  async setState(jobId: bigint, state: JobState, fields: { outputHash?: Hex; outcome?: string } = {}): Promise<void> {
     await this.db.query(
       `UPDATE jobs SET state = $2, attempts = 0, updated_at = now(),
-         output_hash = COALESCE($3, output_hash), reject_reason = COALESCE($4, reject_reason), outcome = $5
+         output_hash = COALESCE($3, output_hash), outcome = $4
        WHERE job_id = $1`,
-      [jobId.toString(), state, fields.outputHash ?? null, fields.rejectReason ?? null, fields.outcome ?? null],
+      [jobId.toString(), state, fields.outputHash ?? null, fields.outcome ?? null],
     );
   }
 

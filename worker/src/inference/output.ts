@@ -1,6 +1,6 @@
 // What a job's result is made of, as every honest worker must produce it byte for byte: the model's discrete output
 // as canonical JSON (RFC 8785), its sha256 (the outputHash JobMarket records), and the worker's EIP-712 signature over
-// JobResult (./job-result.ts). Also the reasons a worker gives JobMarket for rejecting a job's input.
+// JobResult (./job-result.ts). Also the reasons a worker refuses a job's input (it then does not claim the job).
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import type { Hex } from "viem";
@@ -11,11 +11,12 @@ export type OutputValue = string | number | boolean | null | OutputValue[] | { [
 /** JobMarket's `MAX_INLINE_OUTPUT`: outputs up to this size go on-chain with the result. */
 export const MAX_INLINE_OUTPUT = 4_096;
 
-/** JobMarket's `RejectReason`. */
-export const RejectReason = { InputHashMismatch: 1, InputUnavailable: 2, InputMalformed: 3, InputTooLarge: 4 } as const;
-export type RejectReasonName = keyof typeof RejectReason;
+/** Why a job's input is unusable. Nothing is sent on-chain: a worker that cannot use the input never claims the job
+ * (it would commit to nothing), and the job is refunded at its deadline if no worker can. */
+export const REJECT_REASONS = ["InputHashMismatch", "InputUnavailable", "InputMalformed", "InputTooLarge"] as const;
+export type RejectReasonName = (typeof REJECT_REASONS)[number];
 
-/** The job's input cannot be used, for `reason`: the worker rejects the job on-chain with it. */
+/** The job's input cannot be used, for `reason`: the worker does not claim the job, and logs why. */
 export class InputError extends Error {
   readonly reason: RejectReasonName;
   constructor(reason: RejectReasonName, message: string) {

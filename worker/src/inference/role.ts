@@ -1,37 +1,42 @@
 // The inference role: a staked JobMarket worker. It follows JobRequested over confirmed blocks from a durable cursor,
-// claims jobs for the models it serves (never more than its concurrency at a time), fetches and checks each input,
-// runs the model, signs the canonical output's hash (EIP-712 JobResult) and submits it; an input that fails its hash
-// check or cannot be parsed is rejected on-chain with its reason. Once a result it is part of is proposed and the
-// challenge window is over, it finalizes the job (and expires a job left without enough results).
+// and for each job of a model it serves (never more than its concurrency at a time) fetches and checks the input,
+// runs the model and stores the canonical output, then claims the job with a commitment to its signed result (results
+// are sealed: nobody sees an output before every commitment is in). Once the job's reveals open it reveals the result
+// (EIP-712 JobResult, with the salt that opens the commitment); an input that fails its checks is not claimed at all.
+// As the job goes on it closes phases whose time is up (the commit phase at the deadline, the reveals at theirs), draws
+// and closes a re-execution round, and finalizes a proposal it is part of once the challenge window is over.
 //
 // Durable and idempotent: each job's step is in the job store (./job-store.ts) before the transaction that ends it is
-// sent, and a job found mid-step after a restart is reconciled with the chain (a claim or result already on-chain
-// counts as done). One loop sends every transaction, one at a time: each round's calls (results, rejections,
-// finalizations, then new claims) go in one JobMarket `multicall`, so a busy worker spends a block per round rather
-// than per call. Models run beside the loop. On SIGINT/SIGTERM the role stops claiming, finishes the jobs in flight (up
-// to a drain timeout), then stops.
+// sent, and a job found mid-step after a restart is reconciled with the chain (a claim or reveal already on-chain
+// counts as done). The salt is derived from the key's deterministic signature over the result, so the commitment a
+// restarted worker computes is the one it sent. One loop sends every transaction, one at a time: each round's calls
+// (reveals, phase closes and finalizations, then new claims) go in one JobMarket `multicall`, so a busy worker spends a
+// block per round rather than per call. Models run beside the loop. On SIGINT/SIGTERM the role stops taking jobs,
+// finishes the ones in flight (up to a drain timeout), then stops.
 import type { Logger } from "pino";
 import type { Account, Address, Hex } from "viem";
 import { type BatchCall, type Chainlink, contractAbi, isTransient, revertName, sendBatch } from "../chain.ts";
 import { byPosition, Nudge, runLoop, sweepConfirmed } from "../loop.ts";
 import { backoffDelay } from "../retry.ts";
 import { fetchInput, type InputPolicy, InputUnreachable } from "./input.ts";
-import { signJobResult } from "./job-result.ts";
+import { sealJobResult } from "./job-result.ts";
 import { IN_FLIGHT, type JobStore, type StoredJob } from "./job-store.ts";
 import type { InferenceModel } from "./models/index.ts";
 import { EndpointError } from "./models/openai.ts";
-import { type EncodedOutput, encodeOutput, InputError, MAX_INLINE_OUTPUT, RejectReason } from "./output.ts";
+import { type EncodedOutput, encodeOutput, InputError, MAX_INLINE_OUTPUT } from "./output.ts";
 import type { WorkerMetrics } from "./server.ts";
 
-const JobState = { Open: 1, Proposed: 2, Disputed: 3, Final: 4, Refunded: 5 } as const;
-const ClaimState = { Claimed: 1, Submitted: 2, Rejected: 3, Slashed: 4 } as const;
+/** JobMarket's JobState and ClaimState, by name. */
+const JobState = { Open: 1, Revealing: 2, Proposed: 3, Disputed: 4, Final: 5, Unresolved: 6, Refunded: 7 } as const;
+const ClaimState = { Drawn: 1, Committed: 2, Revealed: 3, Silent: 4, Slashed: 5 } as const;
+const ENDED: readonly number[] = [JobState.Final, JobState.Unresolved, JobState.Refunded];
 /** Reverts of claimJob that mean the job is not for us (any more). */
-const NOT_CLAIMABLE = new Set(["JobFullyClaimed", "JobWrongState", "JobDeadline", "JobNotEligible"]);
+const NOT_CLAIMABLE = new Set(["JobWrongState", "JobDeadline", "JobNotEligible"]);
 /** A step failing this many times for a reason that is not transient gives the job up. */
 const MAX_ATTEMPTS = 3;
 /** How long a job waits when our free stake cannot back another claim. */
 const STAKE_RETRY_MS = 15_000;
-/** How often a submitted job's state is read (to finalize it, or to learn it is over). */
+/** How often a committed or revealed job's state is read (to reveal, close a phase, finalize, or learn it is over). */
 const FOLLOW_UP_MS = 5_000;
 
 /** A transaction a job's step wants sent, and what follows from its fate: `error` is undefined once it is mined, else
@@ -42,6 +47,13 @@ interface Call extends BatchCall {
 
 /** What running a job's model came to: its output, or the error that stopped it. */
 type Produced = { model: InferenceModel; encoded: EncodedOutput; modelMs: number } | { error: unknown };
+
+/** A claim of ours as the chain has it, with its entry. */
+interface OurClaim {
+  readonly entry: bigint;
+  readonly state: number;
+  readonly outputHash: Hex;
+}
 
 export interface InferenceRoleOptions {
   readonly concurrency: number;
@@ -204,7 +216,7 @@ export class InferenceRole {
     });
     const now = (await chain.publicClient.getBlock()).timestamp;
     const jobs = await store.openJobs();
-    let inFlight = jobs.filter((job) => IN_FLIGHT.includes(job.state)).length;
+    let inFlight = jobs.filter((job) => IN_FLIGHT.includes(job.state)).length + this.running.size;
     const steps: Call[] = [];
     const claims: Call[] = [];
     try {
@@ -212,18 +224,17 @@ export class InferenceRole {
         if (this.running.has(job.jobId) || Date.now() < (this.notBefore.get(job.jobId) ?? 0)) continue;
         if (job.state === "seen") {
           if (this.draining || inFlight >= options.concurrency) continue;
+          if (await this.start(job, now)) inFlight += 1;
+        } else if (job.state === "computed") {
           const claim = await this.claim(job, now);
-          if (claim !== undefined) {
-            claims.push(claim);
-            inFlight += 1;
-          }
+          if (claim !== undefined) claims.push(claim);
         } else {
           const step = await this.step(job, now);
           if (step !== undefined) steps.push(step);
         }
       }
     } catch (error) {
-      // Nothing was sent: the calls planned so far learn so (a claim's early model run is dropped), then the round fails.
+      // Nothing was sent: the calls planned so far learn so, then the round fails.
       for (const call of [...steps, ...claims]) await call.settle(error).catch(() => {});
       throw error;
     }
@@ -236,7 +247,7 @@ export class InferenceRole {
 
   private async inFlight(): Promise<number> {
     const counts = await this.deps.store.counts();
-    return IN_FLIGHT.reduce((sum, state) => sum + counts[state], 0);
+    return IN_FLIGHT.reduce((sum, state) => sum + counts[state], 0) + this.running.size;
   }
 
   /** Records the requests for our models in a range of confirmed blocks. */
@@ -264,17 +275,32 @@ export class InferenceRole {
     }
   }
 
-  /** Claims a job we saw requested. The input is fetched and the model run while the claim is being mined (the result
-   * is kept only if the claim lands), so a job costs about one block less. */
+  /** Starts a job we saw requested: its model runs beside the loop. Returns whether it did (a job too close to its
+   * deadline is given up). */
+  private async start(job: StoredJob, now: bigint): Promise<boolean> {
+    if (job.deadline - now < BigInt(this.deps.options.minTimeLeftSeconds)) {
+      await this.deps.store.setState(job.jobId, "done", {
+        outcome: "not claimed: too little time before the deadline",
+      });
+      return false;
+    }
+    this.compute(job);
+    return true;
+  }
+
+  /** Claims a computed job with our commitment to its result. */
   private async claim(job: StoredJob, now: bigint): Promise<Call | undefined> {
     const { store, log, metrics } = this.deps;
-    if (job.deadline - now < BigInt(this.deps.options.minTimeLeftSeconds)) {
-      await store.setState(job.jobId, "done", { outcome: "not claimed: too little time before the deadline" });
+    if (now >= job.deadline) {
+      await store.setState(job.jobId, "done", { outcome: "not claimed: the deadline passed while the model ran" });
       return undefined;
     }
+    const sealed = await this.seal(job);
+    if (sealed === undefined) return undefined;
+    const args = [job.jobId, sealed.commitment] as const;
     // A job that is not ours to claim (over, full, or beyond our free stake) takes no place in the round.
     const refused = await this.deps.chain.publicClient
-      .simulateContract({ ...this.market, functionName: "claimJob", args: [job.jobId], account: this.deps.account })
+      .simulateContract({ ...this.market, functionName: "claimJob", args, account: this.deps.account })
       .then(
         () => undefined,
         (error: unknown) => error,
@@ -285,25 +311,14 @@ export class InferenceRole {
       return undefined;
     }
     await store.setState(job.jobId, "claiming");
-    let landed = (_ok: boolean) => {};
-    this.compute(job, new Promise<boolean>((resolve) => (landed = resolve)));
-    const settle = async (error: unknown) => {
-      if (error !== undefined) return this.claimRefused(job, error);
-      await store.setState(job.jobId, "claimed");
-      metrics.claimed.inc();
-      log.info({ jobId: job.jobId, modelId: job.modelId }, "job claimed");
-    };
     return {
       functionName: "claimJob",
-      args: [job.jobId],
+      args,
       settle: async (error) => {
-        let ok = false;
-        try {
-          await settle(error);
-          ok = error === undefined;
-        } finally {
-          landed(ok);
-        }
+        if (error !== undefined) return this.claimRefused(job, error);
+        await store.setState(job.jobId, "committed");
+        metrics.claimed.inc();
+        log.info({ jobId: job.jobId, modelId: job.modelId, commitment: sealed.commitment }, "job claimed");
       },
     };
   }
@@ -319,7 +334,7 @@ export class InferenceRole {
     if (reverted === "JobNotEligible" && (await this.stakeExhausted())) {
       // Our collateral is locked by jobs still in their window: wait for them rather than give this one up.
       log.warn({ jobId: job.jobId }, "free stake below minStake: add stake, or wait for open jobs to finalize");
-      await store.setState(job.jobId, "seen");
+      await store.setState(job.jobId, "computed");
       this.notBefore.set(job.jobId, Date.now() + STAKE_RETRY_MS);
       return;
     }
@@ -330,25 +345,15 @@ export class InferenceRole {
     throw error;
   }
 
-  /** The next step of a job past `seen`, and the transaction it needs, if any. */
+  /** The next step of a claimed job, and the transaction it needs, if any. */
   private async step(job: StoredJob, now: bigint): Promise<Call | undefined> {
-    const { store } = this.deps;
-    const late = now >= job.deadline;
     switch (job.state) {
       case "claiming":
         await this.reconcile(job);
         return undefined;
-      case "claimed":
-        if (late) await store.setState(job.jobId, "done", { outcome: "deadline passed before a result" });
-        else this.compute(job);
-        return undefined;
-      case "computed":
-        if (!late) return this.submit(job);
-        await store.setState(job.jobId, "done", { outcome: "deadline passed before submitting" });
-        return undefined;
-      case "rejecting":
-        return this.reject(job);
-      case "submitted":
+      case "committed":
+        return this.reveal(job, now);
+      case "revealed":
         return this.followUp(job, now);
     }
     return undefined;
@@ -358,10 +363,12 @@ export class InferenceRole {
   private async reconcile(job: StoredJob): Promise<void> {
     const claim = await this.ourClaim(job.jobId);
     const { store } = this.deps;
-    if (claim === undefined) return store.setState(job.jobId, "seen");
-    if (claim.state === ClaimState.Claimed) return store.setState(job.jobId, "claimed");
-    if (claim.state === ClaimState.Submitted) return store.setState(job.jobId, "submitted");
-    return store.setState(job.jobId, "done", { outcome: `claim ${claim.state === 3 ? "rejected" : "slashed"}` });
+    if (claim === undefined) return store.setState(job.jobId, "computed");
+    if (claim.state === ClaimState.Committed) return store.setState(job.jobId, "committed");
+    if (claim.state === ClaimState.Revealed) return store.setState(job.jobId, "revealed");
+    return store.setState(job.jobId, "done", {
+      outcome: `claim ${claim.state === ClaimState.Silent ? "silent" : "slashed"}`,
+    });
   }
 
   /** Whether the worker's stake not locked by open claims is below the collateral a claim locks. */
@@ -374,23 +381,23 @@ export class InferenceRole {
     return BigInt(worker.stake) - BigInt(worker.locked) < minStake;
   }
 
-  private async ourClaim(jobId: bigint) {
+  /** Our original claim on the job, if any. */
+  private async ourClaim(jobId: bigint): Promise<OurClaim | undefined> {
     const client = this.deps.chain.publicClient;
     const job = await client.readContract({ ...this.market, functionName: "job", args: [jobId] });
-    for (let entry = 0n; entry < BigInt(job.entries); entry++) {
+    for (let entry = 0n; entry < BigInt(job.committed); entry++) {
       const claim = await client.readContract({ ...this.market, functionName: "claim", args: [jobId, entry] });
-      if (claim.workerId === this.deps.workerId) return claim;
+      if (claim.workerId === this.deps.workerId) return { entry, state: claim.state, outputHash: claim.outputHash };
     }
     return undefined;
   }
 
-  /** Fetches the input and runs the model, beside the loop. What comes of it (a result, or the reason to reject the
-   * job) is recorded once `claimed` says the job is ours; if it is not, the work is dropped. */
-  private compute(job: StoredJob, claimed: Promise<boolean> = Promise.resolve(true)): void {
+  /** Fetches the input and runs the model, beside the loop; the output (or why the job is given up) is recorded. */
+  private compute(job: StoredJob): void {
     if (this.running.has(job.jobId)) return;
     this.running.add(job.jobId);
-    Promise.all([this.produce(job), claimed])
-      .then(([produced, ours]) => (ours ? this.record(job, produced) : undefined))
+    this.produce(job)
+      .then((produced) => this.record(job, produced))
       .catch((error: unknown) => this.deps.log.error({ jobId: job.jobId, err: error }, "could not record a result"))
       .finally(() => {
         this.running.delete(job.jobId);
@@ -437,18 +444,19 @@ export class InferenceRole {
     }
     const { error } = produced;
     if (error instanceof InputError) {
-      log.warn({ jobId: job.jobId, reason: error.reason, detail: error.message }, "input unusable; rejecting");
-      await store.setState(job.jobId, "rejecting", { rejectReason: error.reason, outcome: error.message });
+      // Nothing on-chain: claiming would commit to nothing. The job is refunded at its deadline if nobody can run it.
+      metrics.refused.inc({ reason: error.reason });
+      log.warn({ jobId: job.jobId, reason: error.reason, detail: error.message }, "input unusable; not claiming");
+      await store.setState(job.jobId, "done", { outcome: `not claimed (${error.reason}): ${error.message}` });
       return;
     }
     const attempts = await store.failedAttempt(job.jobId);
     metrics.failures.inc({ step: "compute" });
-    const passing = error instanceof InputUnreachable || error instanceof EndpointError;
     if (attempts >= MAX_ATTEMPTS && !(error instanceof EndpointError)) {
-      // JobMarket has no reason for "the worker failed": releasing the claim lets another worker serve the job.
-      const reason = passing ? "InputUnavailable" : "InputMalformed";
-      log.error({ jobId: job.jobId, err: error, attempts, reason }, "giving the job up; rejecting it");
-      await store.setState(job.jobId, "rejecting", { rejectReason: reason, outcome: (error as Error).message });
+      const reason = error instanceof InputUnreachable ? "InputUnavailable" : "InputMalformed";
+      metrics.refused.inc({ reason });
+      log.error({ jobId: job.jobId, err: error, attempts, reason }, "giving the job up; not claiming");
+      await store.setState(job.jobId, "done", { outcome: `not claimed (${reason}): ${(error as Error).message}` });
       return;
     }
     const delayMs = backoffDelay(attempts, { baseMs: 1_000, maxMs: 60_000 }, 0.5 + Math.random() / 2);
@@ -456,17 +464,20 @@ export class InferenceRole {
     this.notBefore.set(job.jobId, Date.now() + delayMs);
   }
 
-  private async submit(job: StoredJob): Promise<Call | undefined> {
-    const { store, log, metrics, models, chain, account, workerId, options } = this.deps;
+  /** Our signed result for a computed job, the salt derived from the signature, and the commitment they make. */
+  private async seal(
+    job: StoredJob,
+  ): Promise<{ outputHash: Hex; signature: Hex; salt: Hex; commitment: Hex; body: Uint8Array } | undefined> {
+    const { store, models, chain, account, workerId } = this.deps;
     const outputHash = job.outputHash as Hex;
     const output = await store.output(outputHash);
     const model = models.get(job.modelId);
     if (output === undefined || model === undefined) {
       // Cannot happen (the output is saved with the state); recompute rather than stall.
-      await store.setState(job.jobId, "claimed");
+      await store.setState(job.jobId, "seen");
       return undefined;
     }
-    const signature = await signJobResult({
+    const sealed = await sealJobResult({
       key: account,
       chainId: chain.chain.id,
       jobMarket: this.market.address,
@@ -477,56 +488,11 @@ export class InferenceRole {
       workerId,
       deadline: job.deadline,
     });
-    const inline = output.body.length <= MAX_INLINE_OUTPUT ? Buffer.from(output.body).toString("hex") : "";
-    const outputURI = `${options.outputBaseUrl}/outputs/${outputHash}`;
-    return {
-      functionName: "submitResult",
-      args: [job.jobId, workerId, outputHash, outputURI, `0x${inline}`, signature],
-      settle: async (error) => {
-        if (error === undefined) {
-          await store.setState(job.jobId, "submitted");
-          metrics.submitted.inc();
-          log.info({ jobId: job.jobId, outputHash, outputURI }, "result submitted");
-          return;
-        }
-        const reverted = revertName(error);
-        if (reverted === undefined) return; // tried again next round
-        // Sent before a restart, the result may be on-chain already (the job then refuses another: JobNoClaim, or
-        // JobWrongState once the results are all in): that counts as submitted.
-        const claim = await this.ourClaim(job.jobId);
-        if (claim?.state === ClaimState.Submitted && claim.outputHash.toLowerCase() === outputHash.toLowerCase()) {
-          log.info({ jobId: job.jobId, outputHash }, "result already on-chain");
-          return store.setState(job.jobId, "submitted");
-        }
-        log.warn({ jobId: job.jobId, reverted }, "result not accepted");
-        return store.setState(job.jobId, "done", { outcome: `result refused: ${reverted}` });
-      },
-    };
+    return { outputHash, ...sealed, body: output.body };
   }
 
-  private reject(job: StoredJob): Call {
-    const { store, log, metrics } = this.deps;
-    const reason = job.rejectReason ?? "InputMalformed";
-    return {
-      functionName: "rejectJob",
-      args: [job.jobId, RejectReason[reason]],
-      settle: async (error) => {
-        if (error === undefined) {
-          metrics.rejected.inc({ reason });
-          log.info({ jobId: job.jobId, reason }, "job rejected");
-          return store.setState(job.jobId, "done", { outcome: `rejected (${reason}): ${job.outcome}` });
-        }
-        const reverted = revertName(error);
-        if (reverted === undefined) return;
-        log.warn({ jobId: job.jobId, reverted }, "could not reject the job");
-        return store.setState(job.jobId, "done", { outcome: `rejection refused (${reverted}): ${job.outcome}` });
-      },
-    };
-  }
-
-  /** A submitted job: finalized by us once its window is over (if our result is the proposed one), expired if the
-   * others stayed silent past the deadline, done once final. */
-  private async followUp(job: StoredJob, now: bigint): Promise<Call | undefined> {
+  /** A committed job: revealed once the reveals open (the commit phase closed by us at the deadline if need be). */
+  private async reveal(job: StoredJob, now: bigint): Promise<Call | undefined> {
     const { store, log, metrics, options } = this.deps;
     this.notBefore.set(job.jobId, Date.now() + FOLLOW_UP_MS);
     const onChain = await this.deps.chain.publicClient.readContract({
@@ -534,17 +500,75 @@ export class InferenceRole {
       functionName: "job",
       args: [job.jobId],
     });
-    if (onChain.state === JobState.Final || onChain.state === JobState.Refunded) {
-      const outcome = onChain.state === JobState.Final ? "final" : "refunded";
-      await store.setState(job.jobId, "done", { outcome });
+    const claim = await this.ourClaim(job.jobId);
+    if (claim === undefined || claim.state !== ClaimState.Committed) return this.reconcile(job).then(() => undefined);
+    if (onChain.state === JobState.Open) {
+      if (now < BigInt(onChain.deadline)) return undefined;
+      return this.settling(job, "closeCommits", [job.jobId], () =>
+        log.info({ jobId: job.jobId }, "commit phase closed"),
+      );
+    }
+    if (onChain.state !== JobState.Revealing) return undefined;
+    const sealed = await this.seal(job);
+    if (sealed === undefined) return undefined;
+    const { outputHash, salt, signature, body } = sealed;
+    const inline = body.length <= MAX_INLINE_OUTPUT ? Buffer.from(body).toString("hex") : "";
+    const outputURI = `${options.outputBaseUrl}/outputs/${outputHash}`;
+    this.notBefore.delete(job.jobId);
+    return {
+      functionName: "revealResult",
+      args: [job.jobId, claim.entry, outputHash, salt, outputURI, `0x${inline}`, signature],
+      settle: async (error) => {
+        if (error === undefined) {
+          await store.setState(job.jobId, "revealed");
+          metrics.revealed.inc();
+          log.info({ jobId: job.jobId, outputHash, outputURI }, "result revealed");
+          return;
+        }
+        const reverted = revertName(error);
+        if (reverted === undefined) return; // tried again next round
+        // Sent before a restart, the reveal may be on-chain already (the job then refuses another): that counts.
+        const now = await this.ourClaim(job.jobId);
+        if (now?.state === ClaimState.Revealed && now.outputHash.toLowerCase() === outputHash.toLowerCase()) {
+          log.info({ jobId: job.jobId, outputHash }, "result already on-chain");
+          return store.setState(job.jobId, "revealed");
+        }
+        log.warn({ jobId: job.jobId, reverted }, "reveal not accepted");
+        return store.setState(job.jobId, "done", { outcome: `reveal refused: ${reverted}` });
+      },
+    };
+  }
+
+  /** A revealed job: a phase whose time is up is closed, a round drawn, and a proposal of our output finalized once
+   * its window is over; done once the job has ended. */
+  private async followUp(job: StoredJob, now: bigint): Promise<Call | undefined> {
+    const { store, log, metrics, options } = this.deps;
+    this.notBefore.set(job.jobId, Date.now() + FOLLOW_UP_MS);
+    const client = this.deps.chain.publicClient;
+    const onChain = await client.readContract({ ...this.market, functionName: "job", args: [job.jobId] });
+    if (ENDED.includes(onChain.state)) {
+      const outcome = Object.entries(JobState).find(([, value]) => value === onChain.state)?.[0] ?? "ended";
+      await store.setState(job.jobId, "done", { outcome: outcome.toLowerCase() });
       return undefined;
     }
     if (!options.finalize) return undefined;
-    if (onChain.state === JobState.Open && now >= BigInt(onChain.deadline)) {
-      return this.settling(job, "expireJob", [job.jobId], () => log.info({ jobId: job.jobId }, "job expired"));
+    if (onChain.state === JobState.Revealing && now >= BigInt(onChain.windowEnds)) {
+      return this.settling(job, "closeReveals", [job.jobId], () => log.info({ jobId: job.jobId }, "reveals closed"));
+    }
+    if (onChain.state === JobState.Disputed) {
+      const round = await client.readContract({ ...this.market, functionName: "round", args: [job.jobId] });
+      const block = await client.getBlockNumber();
+      if (!round.drawn && now < BigInt(round.commitEnds)) {
+        if (block <= BigInt(round.drawBlock)) return undefined;
+        return this.settling(job, "drawCommittee", [job.jobId], () =>
+          log.info({ jobId: job.jobId }, "committee drawn"),
+        );
+      }
+      // closeReveals refuses (and nothing is sent) until the round's reveals are in or due.
+      return this.settling(job, "closeReveals", [job.jobId], () => log.info({ jobId: job.jobId }, "round closed"));
     }
     if (onChain.state !== JobState.Proposed || now < BigInt(onChain.windowEnds)) return undefined;
-    const chosen = await this.deps.chain.publicClient.readContract({
+    const chosen = await client.readContract({
       ...this.market,
       functionName: "claim",
       args: [job.jobId, BigInt(onChain.proposed - 1)],
@@ -560,7 +584,8 @@ export class InferenceRole {
     });
   }
 
-  /** finalize or expireJob: someone else having done it first is fine (the next follow-up sees the job over). */
+  /** A call anyone may make (finalize, a phase's close, a draw): someone else having made it first is fine (the next
+   * follow-up sees the job moved on). */
   private settling(job: StoredJob, functionName: string, args: readonly unknown[], done: () => void): Call {
     return {
       functionName,

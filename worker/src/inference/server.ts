@@ -14,15 +14,15 @@ export class WorkerMetrics {
     help: "Jobs claimed",
     registers: [this.registry],
   });
-  readonly submitted = new Counter({
-    name: "fourfold_results_submitted_total",
-    help: "Results submitted on-chain",
+  readonly revealed = new Counter({
+    name: "fourfold_results_revealed_total",
+    help: "Results revealed on-chain",
     registers: [this.registry],
   });
-  readonly rejected = new Counter({
-    name: "fourfold_jobs_rejected_total",
-    help: "Jobs rejected on-chain, by reason",
-    labelNames: ["reason"],
+  readonly refused = new Counter({
+    name: "fourfold_jobs_refused_total",
+    help: "Jobs not claimed because their input failed its checks, by reason",
+    labelNames: ["reason"] as const,
     registers: [this.registry],
   });
   readonly finalized = new Counter({
@@ -45,7 +45,7 @@ export class WorkerMetrics {
   });
   readonly inFlight = new Gauge({
     name: "fourfold_jobs_in_flight",
-    help: "Jobs claimed and not yet submitted",
+    help: "Jobs being computed, claimed or committed and not yet revealed",
     registers: [this.registry],
   });
   readonly cursor = new Gauge({

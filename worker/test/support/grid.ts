@@ -12,11 +12,13 @@ import {
   type Hex,
   http,
   parseEther,
+  sha256,
   type TransactionReceipt,
 } from "viem";
 import { type Account, generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { devAccount } from "../../src/dev-accounts.ts";
 import { KeyPurpose, signBindKey } from "../../src/identity.ts";
+import { sealJobResult } from "../../src/inference/job-result.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "../../..");
 
@@ -146,6 +148,46 @@ export async function connectGrid(rpcUrl: string) {
     assert.ok(receipt.contractAddress);
     return { address: receipt.contractAddress, abi: artifact.abi as Abi };
   };
+  /**
+   * A JobMarket result of `worker` for `jobId`, sealed: `claim()` claims the job with its commitment (from the
+   * worker's key), `reveal(from, entry)` reveals it (anyone may send it) once the reveals are open. `output` is the
+   * canonical output's bytes, revealed inline.
+   */
+  const sealedResult = async (
+    worker: { workerId: bigint; key: PrivateKeyAccount },
+    jobId: bigint,
+    output: Hex,
+    job: { modelHash: Hex; inputHash: Hex; deadline: bigint },
+  ) => {
+    const outputHash = sha256(output);
+    const sealed = await sealJobResult({
+      key: worker.key,
+      chainId: 31337,
+      jobMarket: contracts.jobs.address,
+      jobId,
+      modelHash: job.modelHash,
+      inputHash: job.inputHash,
+      outputHash,
+      workerId: worker.workerId,
+      deadline: job.deadline,
+    });
+    return {
+      outputHash,
+      claim: () => call(wallet(worker.key), contracts.jobs, "claimJob", [jobId, sealed.commitment]),
+      commitAsMember: (entry: bigint) =>
+        call(wallet(worker.key), contracts.jobs, "commitResult", [jobId, entry, sealed.commitment]),
+      reveal: (from: Wallet, entry: bigint) =>
+        call(from, contracts.jobs, "revealResult", [
+          jobId,
+          entry,
+          outputHash,
+          sealed.salt,
+          "",
+          output,
+          sealed.signature,
+        ]),
+    };
+  };
   /** Moves the chain's clock forward and mines a block. */
   const advanceTime = async (seconds: number): Promise<void> => {
     await client.request({ method: "evm_increaseTime" as never, params: [seconds] as never });
@@ -164,6 +206,7 @@ export async function connectGrid(rpcUrl: string) {
     fundFold,
     registerWorker,
     deployArtifact,
+    sealedResult,
     advanceTime,
   };
 }
