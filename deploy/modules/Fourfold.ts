@@ -160,6 +160,7 @@ export default buildModule("Fourfold", (m) => {
     leaseMarket,
     farmingRewards,
     dataMarket,
+    jobSettlement,
     jobMarket,
   };
 });

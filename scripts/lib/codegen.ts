@@ -104,7 +104,7 @@ export async function readDeployment(
     if (futureId === undefined) continue;
     if (
       message.type === "DEPLOYMENT_EXECUTION_STATE_INITIALIZE" &&
-      message.futureType?.endsWith("CONTRACT_DEPLOYMENT")
+      (message.futureType?.endsWith("CONTRACT_DEPLOYMENT") || message.futureType?.endsWith("LIBRARY_DEPLOYMENT"))
     ) {
       deploymentFutures.add(futureId);
     }
