@@ -457,7 +457,7 @@ function suite(kind: "pglite" | "postgres") {
     assert.deepEqual(body.output, { ...body.output, finalHash: sha256(honest), votes: 2 });
     assert.deepEqual(
       body.workers.map((w) => [w.worker.handle, w.signer, w.signerIsWorkerKey, w.agreesWithFinal, w.commitment]),
-      workers.slice(0, 3).map((w, i) => [`worker-${i}`, w.key.address, true, i !== 2, null]),
+      workers.slice(0, 3).map((w, i) => [`worker-${i}`, w.key.address, true, i !== 2, sealed[i]?.commitment]),
     );
     const cut = price / 10n;
     // The outvoted worker is neither paid nor slashed: only a round's verdict slashes an output.
@@ -554,6 +554,8 @@ function suite(kind: "pglite" | "postgres") {
     );
     for (const result of pair) await result.claim();
     for (const [entry, result] of pair.entries()) await result.reveal(requester, BigInt(entry));
+    // The committee is drawn from the hash of the block after the round opened: mine it, and one more to draw in.
+    await grid.advanceTime(1);
     await grid.advanceTime(1);
     await call(requester, contracts.jobs, "drawCommittee", [disputed]);
     const seat = await client.readContract({ ...contracts.jobs, functionName: "claim", args: [disputed, 2n] });
@@ -875,7 +877,7 @@ function suite(kind: "pglite" | "postgres") {
         amount: String(e.args.amount),
       })),
     );
-    assert.equal(data.workerModels.items.length, 3);
+    assert.equal(data.workerModels.items.length, 4);
     assert.ok(data.workerModels.items.every((row) => row.serving));
     assert.equal(data.roleChanges.totalCount, 1);
     // FOLD: balances and allowances as the token has them.

@@ -173,6 +173,7 @@ export async function connectGrid(rpcUrl: string) {
     });
     return {
       outputHash,
+      commitment: sealed.commitment,
       claim: () => call(wallet(worker.key), contracts.jobs, "claimJob", [jobId, sealed.commitment]),
       commitAsMember: (entry: bigint) =>
         call(wallet(worker.key), contracts.jobs, "commitResult", [jobId, entry, sealed.commitment]),
