@@ -371,7 +371,7 @@ function suite(kind: "pglite" | "postgres") {
     }
     const requester = grid.wallet(9);
     const requesterId = await grid.register(requester, "requester");
-    await grid.fundFold(requester, parseEther("10"), contracts.jobs.address);
+    await grid.fundFold(requester, parseEther("20"), contracts.jobs.address);
     const inputHash = sha256(toHex("a scanned page"));
     const deadline = (await client.getBlock()).timestamp + 7_200n;
     const jobId = await call<bigint>(requester, contracts.jobs, "requestJob", [
