@@ -128,7 +128,7 @@ describe("AI jobs (browser)", { timeout: 300_000, skip }, () => {
 
     // The requester paid the two workers' price and nothing more.
     const final = await grid.client.readContract({ ...grid.contracts.jobs, functionName: "job", args: [1n] });
-    assert.equal(final.state, 4);
+    assert.equal(final.state, 5); // JobState.Final
     const balance = await grid.client.readContract({
       ...grid.contracts.token,
       functionName: "balanceOf",
