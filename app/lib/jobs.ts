@@ -50,14 +50,3 @@ export function readOutput(hex: string): Record<string, unknown> | string {
     return text;
   }
 }
-
-export const JOB_STATES = [
-  "None",
-  "Open",
-  "Revealing",
-  "Proposed",
-  "Disputed",
-  "Final",
-  "Unresolved",
-  "Refunded",
-] as const;
