@@ -3,13 +3,20 @@
 // window (and any re-execution round, with its committee and verdict), then final (or unresolved, or refunded), with
 // its output once final; and its provenance: the model (by its weights' hash), the input's hash, each worker's
 // commitment and result with its EIP-712 signature and whether the key that made it is one of that worker's Worker
-// keys (the indexer recovers the signer), and where the money went.
+// keys (the indexer recovers the signer), and where the money went. While the window is open, anyone with a wallet
+// can challenge the proposed result with the bond.
+import { foldTokenAbi, jobMarketAbi } from "@fourfold/contracts";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useBlock } from "wagmi";
+import type { FormEvent } from "react";
+import { useBlock, useConfig, useConnection, useReadContract } from "wagmi";
+import { readContract } from "wagmi/actions";
+import { useContracts } from "@/lib/contracts";
 import { duration, fold } from "@/lib/format";
 import { graphql, rest } from "@/lib/indexer";
 import { readOutput } from "@/lib/jobs";
+import { useSend } from "@/lib/use-send";
+import { FormFooter } from "./field";
 
 interface Person {
   id: string;
@@ -159,6 +166,11 @@ export function JobDetail({ id }: { id: string }) {
           </li>
         ))}
       </ol>
+      {job.state === "Proposed" &&
+        round === null &&
+        windowEnds !== undefined &&
+        now !== undefined &&
+        now < windowEnds && <Challenge jobId={BigInt(job.id)} />}
       {round !== null && (
         <section aria-labelledby="round-title">
           <h2 id="round-title">Re-execution round</h2>
@@ -294,5 +306,60 @@ export function JobDetail({ id }: { id: string }) {
         </p>
       </section>
     </article>
+  );
+}
+
+/** Challenges the proposed result from the connected wallet, posting JobMarket's bond (approved first: `challenge`
+ * takes no permit). The bond comes back with a share of the liars' collateral when the committee overturns the
+ * result, and is lost when it upholds it. */
+function Challenge({ jobId }: { jobId: bigint }) {
+  const config = useConfig();
+  const { JobMarket: market, FoldToken: token } = useContracts();
+  const { address, status } = useConnection();
+  const bond = useReadContract({
+    address: market,
+    abi: jobMarketAbi,
+    functionName: "challengeBond",
+    query: { enabled: market !== undefined },
+  });
+  const tx = useSend();
+  if (market === undefined || token === undefined || bond.data === undefined) return null;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (status !== "connected" || address === undefined) {
+      tx.fail("Challenging", "Connect a wallet (at the top of the page) to challenge.");
+      return;
+    }
+    const [balance, allowance] = await Promise.all([
+      readContract(config, { address: token, abi: foldTokenAbi, functionName: "balanceOf", args: [address] }),
+      readContract(config, { address: token, abi: foldTokenAbi, functionName: "allowance", args: [address, market] }),
+    ]);
+    if (balance < bond.data) {
+      tx.fail("Challenging", `The bond is ${fold(bond.data)} FOLD; this wallet holds ${fold(balance)} FOLD.`);
+      return;
+    }
+    if (allowance < bond.data) {
+      const approved = await tx.send("Allowing the market to take the bond", {
+        address: token,
+        abi: foldTokenAbi,
+        functionName: "approve",
+        args: [market, bond.data],
+      });
+      if (!approved) return;
+    }
+    await tx.send("Challenging", { address: market, abi: jobMarketAbi, functionName: "challenge", args: [jobId] });
+  };
+  return (
+    <section aria-labelledby="challenge-title">
+      <h2 id="challenge-title">Challenge</h2>
+      <form className="inline" onSubmit={submit} aria-label={`Challenge job #${jobId}`}>
+        <p className="muted">
+          Think this result is wrong? Challenge it with a bond of {fold(bond.data)} FOLD: a committee of workers drawn
+          at random re-runs the job, and its majority decides. If it overturns the result you get the bond back and a
+          share of the wrong workers' collateral; if it upholds it, the bond goes to those who were right.
+        </p>
+        <FormFooter submit="Challenge" busy={tx.busy} problem={undefined} state={tx.state} />
+      </form>
+    </section>
   );
 }

@@ -1,8 +1,9 @@
 // AI jobs in a real browser (Debian's chromium, driven by playwright-core) against the real local stack: a chain from
 // scripts/start.ts, the indexer (Ponder on PGlite), the built app with its blob store, and two real inference workers
 // (worker/src/main.ts inference, tesseract) staked on the OCR model. A requester uploads a scanned document, pays by
-// permit, and watches the job go from requested through committed and revealed to the challenge window and final, with
-// the text shown and each worker's signature verified. Any console error in the page fails the test.
+// permit, and watches the job go from requested through committed and revealed to the challenge window (where a
+// challenge no committee could answer is refused with the reason) and final, with the text shown and each worker's
+// signature verified. Any console error in the page fails the test.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
@@ -107,6 +108,17 @@ describe("AI jobs (browser)", { timeout: 300_000, skip }, () => {
     assert.match(await textOf(steps), /Committed ✓ 2 of 2 workers/);
     assert.match(await textOf(steps), /Revealed ✓ 2 of 2 results/);
     await page.screenshot({ path: path.join(SCREENSHOTS, "job-proposed.png"), fullPage: true });
+
+    // Anyone may challenge the proposal, with the bond; with only the job's own two workers serving the model no
+    // committee could be drawn, and the page says so before the challenge is sent: nothing changes.
+    const challenge = page.getByRole("region", { name: "Challenge" });
+    await challenge.getByText(/with a bond of 10 FOLD/).waitFor({ timeout: 30_000 });
+    await challenge.getByRole("button", { name: "Challenge" }).click();
+    await challenge
+      .getByText("Too few workers serve this model for a committee (2; at least 3): job 1 cannot be challenged.")
+      .waitFor({ timeout: 30_000 });
+    const unchallenged = await grid.client.readContract({ ...grid.contracts.jobs, functionName: "job", args: [1n] });
+    assert.deepEqual([unchallenged.state, unchallenged.challenged], [3, false]); // JobState.Proposed
 
     // After the window, a worker finalizes it; the page shows the text the model read.
     await grid.advanceTime(3_601);

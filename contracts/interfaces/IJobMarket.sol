@@ -432,8 +432,9 @@ interface IJobMarket {
     function challenge(uint256 jobId) external;
 
     /// @notice Draws the round's committee from `drawBlock`'s hash: `committeeSize` workers serving the model,
-    /// weighted by stake, none of them the job's original workers, the requester's identity or identities of the
-    /// requester's account, each with free stake for the collateral it locks. Anyone may call it. When the block is
+    /// weighted by stake, none of them the job's original workers, the requester's identity, identities of the
+    /// requester's account, the identity whose key challenged or identities of the challenging account, each with
+    /// free stake for the collateral it locks. Anyone may call it. When the block is
     /// too old for its hash to be known, the draw moves to the next block.
     function drawCommittee(uint256 jobId) external;
 

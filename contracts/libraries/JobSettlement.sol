@@ -292,11 +292,14 @@ library JobSettlement {
         uint256[] memory weights = new uint256[](n);
         uint256 total;
         uint256 requesterId = j.requesterId;
+        // The challenger judges nothing in its own challenge: neither the identity whose key challenged nor one the
+        // challenging account owns (checked below) sits on the committee.
+        (address challenger, uint256 challengerId) = _challenger(s, cfg, jobId);
         for (uint256 i; i < n; ++i) {
             uint256 id = list[i];
             ids[i] = id;
             WorkerRecord storage w = s.workers[id];
-            if (w.paused || free(w, cfg.minStake) < cfg.minStake || id == requesterId) continue;
+            if (w.paused || free(w, cfg.minStake) < cfg.minStake || id == requesterId || id == challengerId) continue;
             weights[i] = w.stake;
             total += w.stake;
         }
@@ -314,7 +317,8 @@ library JobSettlement {
             total -= weights[i];
             weights[i] = 0;
             uint256 id = ids[i];
-            if (isOriginal(s, jobId, committed, id) || cfg.identities.ownerOf(id) == requester) continue;
+            address owner = cfg.identities.ownerOf(id);
+            if (isOriginal(s, jobId, committed, id) || owner == requester || owner == challenger) continue;
             drawn[count] = id;
             ++count;
         }
@@ -322,6 +326,19 @@ library JobSettlement {
         assembly ("memory-safe") {
             mstore(drawn, count)
         }
+    }
+
+    /// @dev The round's challenger (zero for reveals without a majority) and the identity whose active key it is
+    /// (zero when it is none).
+    function _challenger(
+        Store storage s,
+        Config calldata cfg,
+        uint256 jobId
+    ) private view returns (address challenger, uint256 identityId) {
+        challenger = s.rounds[jobId].challenger;
+        if (challenger == address(0)) return (challenger, 0);
+        (uint256 keyOf, , bool active) = cfg.identities.keyInfo(challenger);
+        if (active) identityId = keyOf;
     }
 
     /// @dev The round's reveals are due: silent seats are penalized; a strict majority of the seats decides the

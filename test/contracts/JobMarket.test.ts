@@ -1044,6 +1044,26 @@ describe("JobMarket", () => {
       await expect(c.jobs.finalize(1n, HONEST)).to.emit(c.jobs, "PotShared").withArgs(1n, SILENCE, [c.carol.address]);
     });
 
+    it("never seats the challenger on its own committee: not the worker whose key challenged, nor its owner's", async () => {
+      for (const by of ["worker key", "owner"] as const) {
+        const c = await withJob(1);
+        await runJob(c, 1n, [HONEST]);
+        // Worker 4 challenges (by its Worker key, or by the account that owns it); 5 and 6 are paused, so the only
+        // committee of three that leaves the challenger out is 7, 8 and 9.
+        const challenger = by === "owner" ? c.dave : (c.keys[1] as Signer);
+        if (by === "worker key") {
+          await c.token.connect(c.deployer).transfer(await challenger.getAddress(), BOND);
+          await c.token.connect(challenger).approve(c.jobsAddress, BOND);
+        }
+        await c.jobs.connect(c.owners[2] as Signer).setWorkerPaused(5n, true);
+        await c.jobs.connect(c.owners[3] as Signer).setWorkerPaused(6n, true);
+        await c.jobs.connect(challenger).challenge(1n);
+        await networkHelpers.mine(1);
+        const members = await drawn(c, c.jobs.connect(c.stranger).drawCommittee(1n));
+        expect(members.map((m) => m.workerId).sort()).to.deep.equal([7n, 8n, 9n], by);
+      }
+    });
+
     it("refuses committee commitments from others, twice, or late", async () => {
       const c = await withJob(1);
       await runJob(c, 1n, [HONEST]);

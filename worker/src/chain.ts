@@ -124,8 +124,18 @@ export async function sendContract(
     // The whole ABI, not the one function simulateContract keeps, so a revert found at sending names its error.
     hash = await chain.walletFor(account).writeContract({ ...request, abi: contract.abi, gas });
   } catch (error) {
-    if (revertName(error) === undefined && error instanceof BaseError && /ran out of gas/i.test(error.message)) {
-      throw new TransactionFailed(`${label} ran out of gas (limit ${gas})`, { cause: error });
+    // A node that mines at once (the local chain) refuses a transaction that failed in its block. Without a custom
+    // error, it ran out of gas (the state changed since the estimate: a reveal that became the last one runs the
+    // tally too, and a library call out of gas reverts with no reason) or met a revert the simulation now names.
+    if (
+      revertName(error) === undefined &&
+      error instanceof BaseError &&
+      /ran out of gas|out of gas|reverted without a reason/i.test(error.message)
+    ) {
+      await chain.publicClient.simulateContract(call); // throws the call's custom error, if it now has one
+      throw new TransactionFailed(`${label} failed at gas limit ${gas}; the state changed since its estimate`, {
+        cause: error,
+      });
     }
     throw error;
   }

@@ -276,6 +276,9 @@ export const inferenceFileSchema = z.strictObject({
   inputTimeoutMs: z.int().min(100).max(600_000).default(30_000),
   /** Call finalize on our jobs once their challenge window is over (when our result is the proposed one). */
   finalize: z.boolean().default(true),
+  /** Challenge a proposal that contradicts the output this worker computed, posting the bond from the Worker key's
+   * FOLD (which it then needs, beside gas): a lying majority loses its collateral to the challenger. */
+  challenge: z.boolean().default(true),
   /** Jobs with less time than this left before their deadline are not claimed. */
   minTimeLeftSeconds: z.int().min(0).max(86_400).default(60),
   pollIntervalMs: z.int().min(50).max(60_000).default(1_000),

@@ -100,3 +100,15 @@ export function byPosition(a: Log, b: Log): number {
   const block = Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n));
   return block !== 0 ? block : (a.logIndex ?? 0) - (b.logIndex ?? 0);
 }
+
+/** A signal that aborts on the first SIGINT or SIGTERM. */
+export function stopOnSignals(log: Logger): AbortSignal {
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, "stopping");
+      stop.abort();
+    });
+  }
+  return stop.signal;
+}

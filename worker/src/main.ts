@@ -2,16 +2,14 @@
 // to grantees for a data owner), inference (a staked JobMarket worker running models).
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type Logger, pino } from "pino";
+import { pino } from "pino";
 import { connect, defaultConfirmations } from "./chain.ts";
-import { ConfigError, loadInferenceConfig, loadKeysConfig, loadNodeConfig } from "./config.ts";
+import { ConfigError, loadKeysConfig, loadNodeConfig } from "./config.ts";
 import { loadOrCreateKeyPair } from "./crypto/key-file.ts";
-import { JobStore } from "./inference/job-store.ts";
-import { type InferenceModel, loadModel } from "./inference/models/index.ts";
-import { InferenceRole, resolveWorker, WorkerSetupError } from "./inference/role.ts";
-import { startServer, WorkerMetrics } from "./inference/server.ts";
+import { runInference } from "./inference/run.ts";
 import { DatasetKeyStore } from "./keys/key-store.ts";
 import { initialKeysState, KeysRole, type KeysState, keysStateSchema } from "./keys/role.ts";
+import { stopOnSignals } from "./loop.ts";
 import { initialNodeState, NodeAgent, type NodeState, nodeStateSchema } from "./node/agent.ts";
 import { ProcessDriver } from "./node/process-driver.ts";
 import { JsonStore } from "./store.ts";
@@ -99,101 +97,11 @@ async function runKeys(argv: readonly string[]): Promise<void> {
   await role.run(stopOnSignals(log));
 }
 
-async function runInference(argv: readonly string[]): Promise<void> {
-  const config = await loadInferenceConfig(argv, process.env);
-  const { file } = config;
-  const log = pino({ level: config.logLevel, base: { role: "inference", key: config.account.address } });
-  const stop = stopOnSignals(log);
-  await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
-  await mkdir(path.join(config.stateDir, "inputs"), { recursive: true });
-  const chain = await connect(config.rpcUrl, Math.min(file.pollIntervalMs, 1_000));
-  const market = chain.deployment("JobMarket");
-  const loaded: InferenceModel[] = [];
-  const cleanups: (() => Promise<void>)[] = [];
-  try {
-    for (const spec of file.models) {
-      const model = await loadModel(spec, { concurrency: file.concurrency, env: config.env });
-      cleanups.unshift(() => model.close());
-      loaded.push(model);
-      log.info({ backend: model.backend, modelHash: model.modelHash, runtime: model.runtime }, "model loaded");
-    }
-    const { workerId, models, unmatched } = await resolveWorker(chain, config.account.address, loaded);
-    for (const model of unmatched) {
-      log.warn(
-        { backend: model.backend, modelHash: model.modelHash },
-        "no registered model this worker serves has these weights' hash: not serving it",
-      );
-    }
-    const { store, reset } = await JobStore.open(path.join(config.stateDir, "jobs"), {
-      chainId: chain.chain.id,
-      jobMarket: market.address,
-      startBlock: market.startBlock,
-    });
-    cleanups.unshift(() => store.close());
-    if (reset) log.warn("the job store belonged to another deployment (a restarted local chain?); starting afresh");
-    const metrics = new WorkerMetrics();
-    let role: InferenceRole | undefined;
-    const server = await startServer({
-      host: file.host,
-      port: file.port,
-      store,
-      metrics,
-      health: () => role?.health() ?? { ok: false, starting: true },
-    }).catch((error: Error) => {
-      throw new ConfigError(error.message);
-    });
-    cleanups.unshift(() => server.close());
-    log.info({ url: server.url }, "serving outputs, /healthz and /metrics");
-    role = new InferenceRole({
-      chain,
-      account: config.account,
-      workerId,
-      models,
-      store,
-      log,
-      metrics,
-      options: {
-        concurrency: file.concurrency,
-        pollIntervalMs: file.pollIntervalMs,
-        confirmations: BigInt(config.confirmations ?? defaultConfirmations(chain.chain.id)),
-        finalize: file.finalize,
-        minTimeLeftSeconds: file.minTimeLeftSeconds,
-        input: {
-          inputDirs: file.inputDirs,
-          allowedHosts: file.allowedHosts,
-          maxBytes: file.maxInputBytes,
-          timeoutMs: file.inputTimeoutMs,
-        },
-        outputBaseUrl: (file.publicUrl ?? server.url).replace(/\/+$/, ""),
-        drainTimeoutMs: 60_000,
-      },
-    });
-    await role.run(stop);
-  } catch (error) {
-    if (error instanceof WorkerSetupError) throw new ConfigError(error.message);
-    throw error;
-  } finally {
-    for (const cleanup of cleanups) await cleanup().catch((error) => log.error({ err: error }, "cleanup failed"));
-  }
-}
-
-/** A signal that aborts on the first SIGINT or SIGTERM. */
-function stopOnSignals(log: Logger): AbortSignal {
-  const stop = new AbortController();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      log.info({ signal }, "stopping");
-      stop.abort();
-    });
-  }
-  return stop.signal;
-}
-
 async function main(): Promise<void> {
   const [role, ...rest] = process.argv.slice(2);
   if (role === "node") return runNode(rest);
   if (role === "keys") return runKeys(rest);
-  if (role === "inference") return runInference(rest);
+  if (role === "inference") return runInference(rest, process.env);
   throw new ConfigError(
     `unknown role ${role ?? "(none)"}: one of ${ROLES.join(", ")}\nusage: npm run worker -- <role> [options]`,
   );

@@ -2,9 +2,10 @@
 // identity, a farm and a node whose key the CLI makes; the node's status reads back; a tenant opens, tops up and
 // closes a lease; a data owner registers an encrypted dataset, approves a grant (the key sealed to the grantee) and
 // revokes it; bad arguments are refused before anything is sent; refused transactions print the contract's custom
-// error and change nothing. (An inference job
+// error and change nothing; a proposed job result is challenged with the bond. (An inference job
 // through the CLI runs in scripts/test/start.test.ts, against `npm start`'s demo workers.)
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -499,6 +500,76 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
       true,
     );
     assert.equal(await grid.client.getBalance({ address: key.address }), parseEther("0.5"));
+  });
+
+  it("challenges a proposed result with the bond and shows the round; refuses what cannot be challenged", async () => {
+    const { call, contracts, client } = grid;
+    // A model, two staked workers (a committee needs one beside the job's own), and a job the first one answers.
+    const owner = grid.wallet(8);
+    const ownerId = await grid.register(owner, "cli-dispute-models");
+    const modelHash = `0x${"ab".repeat(32)}` as const;
+    const modelId = await call<bigint>(owner, contracts.jobs, "registerModel", [ownerId, modelHash, "m", "npm:m", 0n]);
+    const minStake = await client.readContract({ ...contracts.jobs, functionName: "minStake" });
+    const worker = await grid.registerWorker(owner, "cli-dispute-w1", [modelId], parseEther("1"), minStake);
+    await grid.registerWorker(grid.wallet(9), "cli-dispute-w2", [modelId], parseEther("1"), minStake);
+    const requester = grid.wallet(10);
+    const requesterId = await grid.register(requester, "cli-dispute-requester");
+    await grid.fundFold(requester, parseEther("2"), contracts.jobs.address);
+    const input = "0x68656c6c6f" as const;
+    const inputHash = `0x${createHash("sha256").update(hexToBytes(input)).digest("hex")}` as const;
+    const deadline = (await client.getBlock()).timestamp + 3_600n;
+    const jobId = await call<bigint>(requester, contracts.jobs, "requestJob", [
+      {
+        requesterId,
+        modelId,
+        input,
+        inputHash,
+        inputURI: "",
+        grantIds: [],
+        redundancy: 1,
+        maxFeePerWorker: parseEther("2"),
+        deadline: Number(deadline),
+        callback: "0x0000000000000000000000000000000000000000",
+        callbackGasLimit: 0,
+      },
+    ]);
+    const result = await grid.sealedResult(worker, jobId, "0x7b7d", { modelHash, inputHash, deadline });
+    await result.claim();
+    await result.reveal(requester, 0n);
+
+    const challengerKey = path.join(dir, "challenger.key");
+    await writeFile(challengerKey, devPrivateKey(11), { mode: 0o600 });
+    const challenger = privateKeyToAccount(devPrivateKey(11)).address;
+    const bond = await client.readContract({ ...contracts.jobs, functionName: "challengeBond" });
+    const balance = () => client.readContract({ ...contracts.token, functionName: "balanceOf", args: [challenger] });
+    // Without FOLD for the bond: refused, nothing sent.
+    const poor = await fourfold(challengerKey, "job", "challenge", String(jobId));
+    assert.equal(poor.code, 1);
+    assert.match(poor.output, new RegExp(`^fourfold: the challenge bond is [\\d.]+ FOLD; ${challenger} holds 0$`, "m"));
+    await call(grid.deployer, contracts.token, "transfer", [challenger, bond]);
+    const done = await fourfold(challengerKey, "--json", "job", "challenge", String(jobId));
+    assert.equal(done.code, 0, done.output);
+    assert.equal(BigInt(done.json.bond), bond);
+    assert.equal(await balance(), 0n, "the bond is in JobMarket");
+    const round = await client.readContract({ ...contracts.jobs, functionName: "round", args: [jobId] });
+    assert.equal(round.challenger, challenger);
+    assert.equal(BigInt(done.json.drawBlock), BigInt(round.drawBlock));
+    const status = await fourfold(undefined, "job", "status", String(jobId));
+    assert.match(
+      status.output,
+      new RegExp(
+        `^Job ${jobId}: Disputed, 1 of 1 committed, 1 revealed; challenged by ${challenger}; committee drawn from block ${round.drawBlock}$`,
+        "m",
+      ),
+    );
+    // Twice, or a job that does not exist: refused with the reason.
+    const again = await fourfold(challengerKey, "job", "challenge", String(jobId));
+    assert.match(
+      again.output,
+      new RegExp(`^fourfold: job #${jobId} is Disputed: only a proposed result can be challenged$`, "m"),
+    );
+    const none = await fourfold(challengerKey, "job", "challenge", "999");
+    assert.match(none.output, /^fourfold: there is no job #999$/m);
   });
 
   it("moves the local chain's clock forward", async () => {

@@ -6,10 +6,15 @@
 // completes the job exactly once after a restart; an RPC endpoint down for 20 s is ridden out without a crash;
 // malformed input and input that fails its hash check are never claimed (the job is refunded when its commit phase
 // closes). And batching: a worker with concurrency 2 claims two jobs in one multicall, and waits for stake it lacks.
+// Then disputes, settled by re-running the job: a lying worker (./support/lying-worker.ts, the real role with forged
+// outputs) outvoted 2 to 1 challenges, and loses its collateral and bond when a committee drawn from two more workers
+// re-runs the OCR; an honest worker that found a job's place taken by the liar challenges its proposal and wins. A
+// committee member killed (SIGKILL) while its commitment is in flight, or just after its reveal was mined, does its
+// part exactly once after a restart.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -27,7 +32,8 @@ import {
 } from "./support/ocr-market.ts";
 import { type HeldRequest, type RpcProxy, startRpcProxy } from "./support/rpc-proxy.ts";
 
-const JobState = { Open: 1, Revealing: 2, Proposed: 3, Final: 5, Refunded: 7 } as const;
+const JobState = { Open: 1, Revealing: 2, Proposed: 3, Disputed: 4, Final: 5, Refunded: 7 } as const;
+const ClaimState = { Drawn: 1, Slashed: 5 } as const;
 const CaseState = { Verified: 2 } as const;
 
 const sha256 = (bytes: Uint8Array | string): Hex => `0x${createHash("sha256").update(bytes).digest("hex")}`;
@@ -81,7 +87,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
   async function startWorker(
     name: string,
     keyFile: string,
-    options: { rpc?: string; concurrency?: number } = {},
+    options: { rpc?: string; concurrency?: number; lying?: boolean } = {},
   ): Promise<Running> {
     const worker = await spawnInferenceWorker({
       stateDir: path.join(dir, name),
@@ -89,6 +95,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
       rpcUrl: options.rpc ?? rpcUrl,
       concurrency: options.concurrency,
       logLevel: "debug",
+      lying: options.lying,
     });
     workers.push(worker);
     await worker.until(/inference role running/, 60_000);
@@ -123,10 +130,34 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
 
   const jobOf = (jobId: bigint) =>
     grid.client.readContract({ ...grid.contracts.jobs, functionName: "job", args: [jobId] });
-  const events = (eventName: "JobClaimed" | "ResultRevealed", jobId: bigint) =>
-    grid.client.getContractEvents({ ...grid.contracts.jobs, eventName, args: { jobId }, fromBlock: 0n });
-  const count = async (eventName: "JobClaimed" | "ResultRevealed", jobId: bigint) =>
-    (await events(eventName, jobId)).length;
+  type JobEvent = "JobClaimed" | "ResultRevealed" | "MemberCommitted" | "JobDisputed" | "CommitteeDrawn";
+  const events = <E extends JobEvent>(eventName: E, jobId: bigint) =>
+    grid.client.getContractEvents({
+      ...grid.contracts.jobs,
+      eventName,
+      args: { jobId } as never,
+      fromBlock: 0n,
+    });
+  const count = async (eventName: JobEvent, jobId: bigint) => (await events(eventName, jobId)).length;
+  /** The first `eventName` event of the job, once there is one. */
+  const firstEvent = <E extends JobEvent | "RoundDecided" | "PotShared" | "WorkerSlashed" | "BondForfeited">(
+    eventName: E,
+    jobId: bigint,
+    timeoutMs = 60_000,
+  ) =>
+    eventually(
+      `${eventName} for job ${jobId}`,
+      async () =>
+        (
+          await grid.client.getContractEvents({
+            ...grid.contracts.jobs,
+            eventName,
+            args: { jobId } as never,
+            fromBlock: 0n,
+          })
+        )[0],
+      timeoutMs,
+    );
   const inState = (jobId: bigint, state: number, timeoutMs = 60_000) =>
     eventually(
       `job ${jobId} in state ${state}`,
@@ -134,8 +165,15 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
       timeoutMs,
     );
   const revealSelector = toFunctionSelector("revealResult(uint256,uint256,bytes32,bytes32,string,bytes,bytes)");
-  const isReveal = (method: string, params: unknown[]) =>
-    method === "eth_sendRawTransaction" && (parseTransaction(params[0] as Hex).data ?? "0x").startsWith(revealSelector);
+  const multicallSelector = toFunctionSelector("multicall(bytes[])");
+  /** Whether a request sends a transaction calling `selector` (alone, or in a multicall). */
+  const sends = (selector: Hex) => (method: string, params: unknown[]) => {
+    if (method !== "eth_sendRawTransaction") return false;
+    const data = parseTransaction(params[0] as Hex).data ?? "0x";
+    return data.startsWith(selector) || (data.startsWith(multicallSelector) && data.includes(selector.slice(2)));
+  };
+  const isReveal = sends(revealSelector);
+  const isMemberCommit = sends(toFunctionSelector("commitResult(uint256,uint256,bytes32)"));
 
   it("OCR end to end: two workers agree bit for bit, finalize pays them and the consumer acts on the text", async () => {
     const { contracts, call, client } = grid;
@@ -432,5 +470,259 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
     }
     worker.child.kill("SIGINT");
     assert.deepEqual(await worker.exited, { code: 0, signal: null }, worker.output());
+  });
+
+  /** Three more workers (carol, whose program lies; dave and erin, honest), registered once for the dispute tests. */
+  let more: Promise<{ c: Extra; d: Extra; e: Extra; bond: bigint }> | undefined;
+  type Extra = { workerId: bigint; keyFile: string; key: Hex & string; address: Hex; owner: Hex };
+  const moreWorkers = () => {
+    more ??= (async () => {
+      const stake = 3n * setup.minStake;
+      const made: Extra[] = [];
+      for (const [i, name] of [
+        [5, "carol"],
+        [6, "dave"],
+        [7, "erin"],
+      ] as const) {
+        const owner = grid.wallet(i);
+        const w = await grid.registerWorker(owner, `worker-${name}`, [setup.modelId], PRICE, stake);
+        const keyFile = path.join(dir, `${name}.key`);
+        await writeFile(keyFile, w.key.key, { mode: 0o600 });
+        made.push({
+          workerId: w.workerId,
+          keyFile,
+          key: w.key.key,
+          address: w.key.address,
+          owner: owner.account.address,
+        });
+      }
+      const bond = await grid.client.readContract({ ...grid.contracts.jobs, functionName: "challengeBond" });
+      const [c, d, e] = made as [Extra, Extra, Extra];
+      return { c, d, e, bond };
+    })();
+    return more;
+  };
+  const read = {
+    claim: (jobId: bigint, entry: bigint) =>
+      grid.client.readContract({ ...grid.contracts.jobs, functionName: "claim", args: [jobId, entry] }),
+    worker: (workerId: bigint) =>
+      grid.client.readContract({ ...grid.contracts.jobs, functionName: "worker", args: [workerId] }),
+    earned: (account: Hex) =>
+      grid.client.readContract({ ...grid.contracts.jobs, functionName: "earned", args: [account] }),
+  };
+  /** The local chain mines only on transactions: the committee is drawn from the block after the challenge's. */
+  const mineBlocks = async (n: number) => {
+    for (let i = 0; i < n; i++) await grid.client.request({ method: "evm_mine" as never, params: [] as never });
+  };
+  /** Kills what an earlier test left running when it failed. */
+  const killLeftovers = async () => {
+    for (const worker of workers) {
+      if (worker.child.exitCode !== null || worker.child.signalCode !== null) continue;
+      worker.child.kill("SIGKILL");
+      await worker.exited;
+    }
+  };
+  const stop = async (...running: Running[]) => {
+    for (const worker of running) {
+      if (worker.child.exitCode !== null || worker.child.signalCode !== null) continue;
+      worker.child.kill("SIGINT");
+      assert.deepEqual(await worker.exited, { code: 0, signal: null }, worker.output());
+    }
+  };
+  /** dave and erin, each behind its own RPC proxy (to hold or watch its transactions). */
+  async function startCommittee(d: Extra, e: Extra) {
+    const proxies = {
+      dave: await startRpcProxy(rpcUrl, await freePort()),
+      erin: await startRpcProxy(rpcUrl, await freePort()),
+    };
+    const running = {
+      dave: await startWorker("dave", d.keyFile, { rpc: proxies.dave.url }),
+      erin: await startWorker("erin", e.keyFile, { rpc: proxies.erin.url }),
+    };
+    return { proxies, running };
+  }
+
+  it("a liar outvoted 2 to 1 challenges; a committee drawn from two more workers re-runs the OCR and slashes it", async () => {
+    await killLeftovers();
+    const { c, d, e, bond } = await moreWorkers();
+    const { minStake, a, b } = setup;
+    // Every earlier job's window is over, so the liar finds nothing else to challenge; its key holds one bond.
+    await grid.advanceTime(7_201);
+    await grid.call(grid.deployer, grid.contracts.token, "transfer", [c.address, bond]);
+    const alice = await startWorker("alice", setup.keyFiles[0]);
+    const bob = await startWorker("bob", setup.keyFiles[1]);
+    const carol = await startWorker("carol", c.keyFile, { lying: true });
+    const png = renderDocument(["RECEIPT 5531", "Amount: 420.00 FOLD"]);
+    documents.set("/receipt.png", png);
+    const jobId = await requestOcr({ uri: `${filesUrl}/receipt.png`, hash: sha256(png), redundancy: 3 });
+
+    // The three reveal; two agree and are proposed; the liar, believing its output, challenges with its bond.
+    const disputed = await firstEvent("JobDisputed", jobId, 120_000).catch(async (error: Error) => {
+      const job = await jobOf(jobId);
+      const problems = [alice, bob, carol].map((w) =>
+        w
+          .output()
+          .split("\n")
+          .filter((line) => /"level":[456]0|failed/.test(line))
+          .map((line) => line.slice(0, 600))
+          .join("\n"),
+      );
+      throw new Error(
+        `${error.message}: job ${job.state} ${job.committed}/${job.revealed}\n${problems.join("\n--\n")}`,
+      );
+    });
+    assert.equal(disputed.args.challenger, c.address);
+    assert.equal(disputed.args.bond, bond);
+    const reveals = await events("ResultRevealed", jobId);
+    assert.equal(reveals.length, 3);
+    const byWorker = new Map(reveals.map((r) => [r.args.workerId, r.args.outputHash]));
+    const honest = byWorker.get(a.workerId);
+    assert.equal(byWorker.get(b.workerId), honest);
+    assert.notEqual(byWorker.get(c.workerId), honest, "the liar revealed another output");
+    assert.match(
+      await carol.until(/"msg":"challenged: a re-execution round is open"/, 5_000).then((m) => m[0]),
+      /challenged/,
+    );
+
+    // dave and erin start; whichever is drawn is killed while its commitment is held, then restarted.
+    const { proxies, running } = await startCommittee(d, e);
+    let held: { name: "dave" | "erin"; drop(): void } | undefined;
+    for (const name of ["dave", "erin"] as const) {
+      proxies[name].hold = isMemberCommit;
+      proxies[name].onHold = (request) => {
+        held = { name, drop: request.drop };
+      };
+    }
+    await mineBlocks(2);
+    const drawn = await firstEvent("CommitteeDrawn", jobId, 30_000);
+    const memberId = drawn.args.workerIds?.[0];
+    const entry = drawn.args.firstEntry as bigint;
+    assert.equal(entry, 3n, "the seat follows the three claims");
+    assert.ok(memberId === d.workerId || memberId === e.workerId, "drawn from the two workers that are not the job's");
+    const name = memberId === d.workerId ? "dave" : "erin";
+    const holding = await eventually("the member's commitment held", async () => held);
+    assert.equal(holding.name, name);
+    running[name].child.kill("SIGKILL");
+    await running[name].exited;
+    holding.drop();
+    proxies[name].hold = undefined;
+    assert.equal((await read.claim(jobId, entry)).state, ClaimState.Drawn, "nothing reached the chain");
+    running[name] = await startWorker(name, name === "dave" ? d.keyFile : e.keyFile, { rpc: proxies[name].url });
+
+    // The member re-runs the OCR, commits, reveals: the proposal stands, the liar loses its collateral and bond.
+    const decided = await firstEvent("RoundDecided", jobId, 60_000);
+    assert.deepEqual([decided.args.outputHash, decided.args.votes, decided.args.upheld], [honest, 1n, false]);
+    assert.equal(await count("MemberCommitted", jobId), 1, "committed once");
+    const memberReveals = (await events("ResultRevealed", jobId)).filter((r) => r.args.entry === entry);
+    assert.equal(memberReveals.length, 1, "revealed once");
+    assert.equal(memberReveals[0]?.args.outputHash, honest);
+    const slashed = await firstEvent("WorkerSlashed", jobId);
+    assert.deepEqual([slashed.args.workerId, slashed.args.amount, slashed.args.silent], [c.workerId, minStake, false]);
+    const forfeited = await firstEvent("BondForfeited", jobId);
+    assert.deepEqual([forfeited.args.challenger, forfeited.args.amount], [c.address, bond]);
+    const shared = await firstEvent("PotShared", jobId);
+    const member = name === "dave" ? d : e;
+    assert.equal(shared.args.amount, bond + minStake);
+    // Those who matched the verdict: the two original workers (in the order they claimed), then the member.
+    const [first, second, third] = shared.args.parties ?? [];
+    assert.deepEqual(new Set([first, second]), new Set([setup.alice.account.address, setup.bob.account.address]));
+    assert.equal(third, member.owner);
+    await inState(jobId, JobState.Final, 30_000);
+    const liarsClaim = (await events("JobClaimed", jobId)).find((claim) => claim.args.workerId === c.workerId);
+    assert.equal((await read.claim(jobId, liarsClaim?.args.entry ?? 99n)).state, ClaimState.Slashed);
+    assert.deepEqual(
+      [(await read.worker(c.workerId)).stake, (await read.worker(c.workerId)).locked],
+      [2n * minStake, 0n],
+      "the liar lost one collateral; nothing is left locked",
+    );
+    assert.equal((await read.worker(member.workerId)).locked, 0n, "the seat is released");
+    const metrics = await (await fetch(`${healthUrl(running[name])}/metrics`)).text();
+    assert.match(metrics, /^fourfold_committee_seats_total 1$/m);
+    await stop(alice, bob, carol, running.dave, running.erin);
+    await proxies.dave.close();
+    await proxies.erin.close();
+  });
+
+  it("an honest worker whose place the liar took challenges the lie and wins; the requester is refunded whole", async () => {
+    await killLeftovers();
+    const { c, d, e, bond } = await moreWorkers();
+    const { minStake, a, b } = setup;
+    // bob is paused (it neither claims nor sits on committees); alice starts once the liar's result is proposed.
+    await grid.call(setup.bob, grid.contracts.jobs, "setWorkerPaused", [b.workerId, true]);
+    const carol = await startWorker("carol", c.keyFile, { lying: true });
+    const png = renderDocument(["DELIVERY NOTE 88", "3 pallets"]);
+    documents.set("/delivery.png", png);
+    const jobId = await requestOcr({ uri: `${filesUrl}/delivery.png`, hash: sha256(png) });
+    await inState(jobId, JobState.Proposed, 60_000);
+    const [claim] = await events("JobClaimed", jobId);
+    assert.equal(claim?.args.workerId, c.workerId, "the liar took the only place");
+
+    // alice computes the job, finds it taken and the proposal contradicting her output, and challenges.
+    await grid.call(grid.deployer, grid.contracts.token, "transfer", [a.key.address, bond]);
+    const alice = await startWorker("alice", setup.keyFiles[0]);
+    const disputed = await firstEvent("JobDisputed", jobId, 60_000);
+    assert.equal(disputed.args.challenger, a.key.address);
+
+    // The committee: not the liar (the job's worker), not alice (the challenger), not bob (paused). Its member is
+    // killed just after its reveal was mined, and restarted: nothing is sent twice.
+    const { proxies, running } = await startCommittee(d, e);
+    const killed: Partial<Record<"dave" | "erin", Promise<unknown>>> = {};
+    for (const name of ["dave", "erin"] as const) {
+      proxies[name].onForwarded = (method, params) => {
+        if (killed[name] === undefined && isReveal(method, params)) {
+          running[name].child.kill("SIGKILL");
+          killed[name] = running[name].exited;
+        }
+      };
+    }
+    await mineBlocks(2);
+    const drawn = await firstEvent("CommitteeDrawn", jobId, 30_000);
+    const memberId = drawn.args.workerIds?.[0];
+    assert.ok(memberId === d.workerId || memberId === e.workerId);
+    const name = memberId === d.workerId ? "dave" : "erin";
+    const member = name === "dave" ? d : e;
+    await eventually("the member killed after revealing", async () => killed[name]);
+    await killed[name];
+    proxies[name].onForwarded = undefined;
+    running[name] = await startWorker(name, member.keyFile, { rpc: proxies[name].url });
+
+    // The verdict overturns the lie: the liar is slashed, alice has her bond back and shares the slash with the
+    // member, and the requester (whose only worker was wrong) gets its whole escrow back.
+    const decided = await firstEvent("RoundDecided", jobId, 60_000);
+    assert.equal(decided.args.upheld, true);
+    assert.notEqual(decided.args.outputHash, (await read.claim(jobId, 0n)).outputHash);
+    const slashed = await firstEvent("WorkerSlashed", jobId);
+    assert.deepEqual([slashed.args.workerId, slashed.args.amount, slashed.args.silent], [c.workerId, minStake, false]);
+    const shared = await firstEvent("PotShared", jobId);
+    assert.equal(shared.args.amount, minStake);
+    assert.deepEqual(shared.args.parties, [member.owner, a.key.address]);
+    await inState(jobId, JobState.Refunded, 30_000);
+    assert.equal(await read.earned(a.key.address), bond + minStake / 2n, "the bond back and half the slash");
+    const [refunded] = await grid.client.getContractEvents({
+      ...grid.contracts.jobs,
+      eventName: "JobRefunded",
+      args: { jobId },
+      fromBlock: 0n,
+    });
+    assert.equal(refunded?.args.refund, MAX_FEE, "the escrow refunded whole");
+    const transfers = await grid.client.getContractEvents({
+      ...grid.contracts.token,
+      eventName: "Transfer",
+      args: { to: setup.requester.account.address },
+      blockHash: refunded?.blockHash,
+    });
+    assert.deepEqual(
+      transfers.map((t) => t.args.value),
+      [MAX_FEE],
+      "to the requester, in the verdict's transaction",
+    );
+    assert.equal(await count("MemberCommitted", jobId), 1, "committed once");
+    assert.equal((await events("ResultRevealed", jobId)).filter((r) => r.args.entry === 1n).length, 1, "revealed once");
+    const metrics = await (await fetch(`${healthUrl(alice)}/metrics`)).text();
+    assert.match(metrics, /^fourfold_jobs_challenged_total 1$/m);
+    await grid.call(setup.bob, grid.contracts.jobs, "setWorkerPaused", [b.workerId, false]);
+    await stop(alice, carol, running.dave, running.erin);
+    await proxies.dave.close();
+    await proxies.erin.close();
   });
 });

@@ -1,8 +1,8 @@
 // Inference jobs from the requester's side: a request (its input inline on-chain when small, else named by URI and
 // sha256), paid from FOLD approved here, and the wait for its final result, read from the winning workers' results
-// and checked against the hash the chain recorded.
+// and checked against the hash the chain recorded; and from anyone's, a challenge of a proposed result.
 import { createHash } from "node:crypto";
-import { type Hex, hexToBytes, toHex, zeroAddress } from "viem";
+import { formatUnits, type Hex, hexToBytes, toHex, zeroAddress } from "viem";
 import { type ActionContext, contractOf, type Signer, send } from "./context.ts";
 import { signPermit } from "./permit.ts";
 
@@ -76,6 +76,23 @@ export interface JobStatus {
   /** While Revealing, when reveals are due; while Proposed, when the challenge window ends (chain seconds); or 0. */
   readonly windowEnds: number;
   readonly deadline: number;
+  /** Its re-execution round, once one was opened (by a challenge, or reveals without a majority). */
+  readonly round?: RoundStatus;
+}
+
+export interface RoundStatus {
+  /** Who challenged (and posted the bond), or the zero address for reveals without a majority. */
+  readonly challenger: Hex;
+  /** The block whose hash draws the committee. */
+  readonly drawBlock: number;
+  readonly drawn: boolean;
+  /** Seats drawn, committed and revealed. */
+  readonly size: number;
+  readonly committed: number;
+  readonly revealed: number;
+  /** When the committee must be drawn and committed, and (once open) when its reveals are due (chain seconds). */
+  readonly commitEnds: number;
+  readonly revealEnds: number;
 }
 
 /** The job's state as the chain has it. */
@@ -86,7 +103,7 @@ export async function jobStatus(ctx: ActionContext, jobId: bigint): Promise<JobS
     args: [jobId],
   });
   if (job.state === 0) throw new Error(`there is no job #${jobId}`);
-  return {
+  const status = {
     jobId,
     state: JOB_STATES[job.state] ?? "None",
     redundancy: job.redundancy,
@@ -95,6 +112,62 @@ export async function jobStatus(ctx: ActionContext, jobId: bigint): Promise<JobS
     windowEnds: Number(job.windowEnds),
     deadline: Number(job.deadline),
   };
+  if (!job.challenged) return status;
+  const round = await ctx.chain.publicClient.readContract({
+    ...contractOf(ctx, "JobMarket"),
+    functionName: "round",
+    args: [jobId],
+  });
+  return {
+    ...status,
+    round: {
+      challenger: round.challenger,
+      drawBlock: Number(round.drawBlock),
+      drawn: round.drawn,
+      size: round.size,
+      committed: round.committed,
+      revealed: round.revealed,
+      commitEnds: Number(round.commitEnds),
+      revealEnds: Number(round.revealEnds),
+    },
+  };
+}
+
+/** Challenges job `jobId`'s proposed result from `challenger`, posting JobMarket's `challengeBond` (approved here:
+ * `challenge` takes no permit): a re-execution round opens, whose committee re-runs the job. The bond comes back,
+ * with a share of the liars' collateral, when the committee's verdict overturns the proposal; it is lost when the
+ * verdict upholds it. Refused, with nothing sent, when the job cannot be challenged or the key holds too little FOLD.
+ * Returns the bond and the block that draws the committee. */
+export async function challengeJob(
+  ctx: ActionContext,
+  challenger: Signer,
+  jobId: bigint,
+): Promise<{ bond: bigint; drawBlock: bigint }> {
+  const jobs = contractOf(ctx, "JobMarket");
+  const token = contractOf(ctx, "FoldToken");
+  const client = ctx.chain.publicClient;
+  const [job, bond, balance, now] = await Promise.all([
+    client.readContract({ ...jobs, functionName: "job", args: [jobId] }),
+    client.readContract({ ...jobs, functionName: "challengeBond" }),
+    client.readContract({ ...token, functionName: "balanceOf", args: [challenger.address] }),
+    client.getBlock().then((block) => block.timestamp),
+  ]);
+  if (job.state === 0) throw new Error(`there is no job #${jobId}`);
+  const state = JOB_STATES[job.state] ?? "None";
+  if (state !== "Proposed") throw new Error(`job #${jobId} is ${state}: only a proposed result can be challenged`);
+  if (job.challenged) throw new Error(`job #${jobId} had its re-execution round already: its result is final`);
+  if (now >= job.windowEnds) {
+    throw new Error(`job #${jobId}'s challenge window ended at ${new Date(job.windowEnds * 1_000).toISOString()}`);
+  }
+  if (balance < bond) {
+    throw new Error(
+      `the challenge bond is ${formatUnits(bond, 18)} FOLD; ${challenger.address} holds ${formatUnits(balance, 18)}`,
+    );
+  }
+  await send(ctx, challenger, "FoldToken", "approve", [jobs.address, bond]);
+  await send(ctx, challenger, "JobMarket", "challenge", [jobId]);
+  const round = await client.readContract({ ...jobs, functionName: "round", args: [jobId] });
+  return { bond, drawBlock: BigInt(round.drawBlock) };
 }
 
 /** A final job's output: the bytes whose sha256 the chain recorded, from a worker's result that has them (inline, or

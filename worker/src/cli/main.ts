@@ -13,7 +13,7 @@ import { type ActionContext, contractOf } from "../actions/context.ts";
 import { approveGrant, grantStatus, PurposeBit, registerDataset, revokeGrant } from "../actions/data.ts";
 import { createFarm, nodeStatus, registerNode } from "../actions/farm.ts";
 import { ensureIdentity } from "../actions/identity.ts";
-import { jobOutput, jobStatus, MAX_INLINE_INPUT, requestJob } from "../actions/jobs.ts";
+import { challengeJob, type JobStatus, jobOutput, jobStatus, MAX_INLINE_INPUT, requestJob } from "../actions/jobs.ts";
 import { closeLease, leaseStatus, openLease, quoteLease, topUpLease } from "../actions/leases.ts";
 import { registerModel, registerWorker } from "../actions/models.ts";
 import { connect, revertName } from "../chain.ts";
@@ -465,7 +465,7 @@ async function waitForJob(ctx: ActionContext, options: GlobalOptions, jobId: big
   let last = "";
   for (;;) {
     const status = await jobStatus(ctx, jobId);
-    const line = `job ${jobId}: ${status.state}, ${status.committed} of ${status.redundancy} committed, ${status.revealed} revealed`;
+    const line = `job ${jobId}: ${statusLine(status)}`;
     if (line !== last) {
       const until = new Date(status.windowEnds * 1_000).toISOString();
       progress(
@@ -488,6 +488,18 @@ async function waitForJob(ctx: ActionContext, options: GlobalOptions, jobId: big
     if (Date.now() > deadline) throw new CliError(`job ${jobId} is still ${status.state} after ${timeoutSeconds} s`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
+}
+
+/** A job's state, its workers' progress and its round's, in a line. */
+function statusLine(s: JobStatus): string {
+  const line = `${s.state}, ${s.committed} of ${s.redundancy} committed, ${s.revealed} revealed`;
+  const round = s.round;
+  if (round === undefined) return line;
+  const who = /^0x0{40}$/.test(round.challenger) ? "no majority" : `challenged by ${round.challenger}`;
+  const committee = round.drawn
+    ? `committee ${round.committed} of ${round.size} committed, ${round.revealed} revealed`
+    : `committee drawn from block ${round.drawBlock}`;
+  return `${line}; ${who}; ${committee}`;
 }
 
 const printJob = (r: Awaited<ReturnType<typeof waitForJob>>) =>
@@ -569,8 +581,20 @@ job
   .argument("<id>", "the job", id)
   .action(async (jobId: bigint, _: unknown, command: Command) => {
     const options = globals(command);
-    print(options, await jobStatus(await context(options), jobId), (s) => [
-      `Job ${s.jobId}: ${s.state}, ${s.committed} of ${s.redundancy} committed, ${s.revealed} revealed`,
+    print(options, await jobStatus(await context(options), jobId), (s) => [`Job ${s.jobId}: ${statusLine(s)}`]);
+  });
+
+job
+  .command("challenge")
+  .description("challenge a job's proposed result, posting the bond: a committee of workers re-runs the job")
+  .argument("<id>", "the job", id)
+  .action(async (jobId: bigint, _: unknown, command: Command) => {
+    const options = globals(command);
+    const ctx = await context(options);
+    const result = await challengeJob(ctx, await signer(options), jobId);
+    print(options, { jobId, ...result }, (r) => [
+      `Challenged job ${r.jobId} with a bond of ${fold(r.bond)}. A committee is drawn from block ${r.drawBlock} and re-runs it;`,
+      `the bond comes back with a share of the liars' collateral if its verdict overturns the result. Follow it: fourfold job wait ${r.jobId}`,
     ]);
   });
 

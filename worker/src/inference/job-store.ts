@@ -7,17 +7,21 @@ import type { Hex } from "viem";
 
 /**
  * Where a job stands for this worker (results are sealed: the model runs before the claim, which carries a
- * commitment to the output):
- * - seen: requested for a model we serve; its model has not run yet;
- * - computed: the output is stored; claimJob with our commitment to it is next;
- * - claiming: claimJob sent (or about to be): whether it landed is read from the chain on restart;
- * - committed: our claim and commitment are on-chain; we reveal once the reveals open;
- * - revealed: our result is on-chain; we finalize (or close a phase whose time is up) as the job goes on;
+ * commitment to the output). Our part is an original claim, or (`member`) a seat on the committee of the job's
+ * re-execution round, which follows the same steps with commitResult for claimJob:
+ * - seen: requested for a model we serve (or a seat drawn for us); its model has not run yet;
+ * - computed: the output is stored; claimJob (a seat: commitResult) with our commitment to it is next;
+ * - claiming: that transaction sent (or about to be): whether it landed is read from the chain on restart;
+ * - committed: our commitment is on-chain; we reveal once the reveals open;
+ * - revealed: our result is on-chain; we finalize (or close a phase whose time is up, or challenge a proposal that
+ *   contradicts our output) as the job goes on;
+ * - watching: we computed the output but the job was not ours to claim (others took its places): we follow it to
+ *   challenge a proposal that contradicts our output;
  * - done: nothing more to do (`outcome` says why).
  * The salt that opens a commitment is not stored: it is derived from the worker key's (deterministic) signature over
  * the result, so a restarted worker recomputes exactly the commitment it sent.
  */
-export type JobState = "seen" | "computed" | "claiming" | "committed" | "revealed" | "done";
+export type JobState = "seen" | "computed" | "claiming" | "committed" | "revealed" | "watching" | "done";
 
 /** States in which the job holds one of the worker's concurrency slots (as does a job whose model is running). */
 export const IN_FLIGHT: readonly JobState[] = ["computed", "claiming", "committed"];
@@ -35,6 +39,10 @@ export interface StoredJob {
   readonly outcome: string | null;
   /** Failed attempts at the current step. */
   readonly attempts: number;
+  /** Whether our part is a committee seat (at `entry`, to commit before `commitEnds`) rather than a claim. */
+  readonly member: boolean;
+  readonly entry: bigint | null;
+  readonly commitEnds: bigint | null;
 }
 
 export interface StoredOutput {
@@ -62,6 +70,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   attempts integer NOT NULL DEFAULT 0,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS member boolean NOT NULL DEFAULT false;
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS entry integer;
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS commit_ends bigint;
 CREATE INDEX IF NOT EXISTS jobs_open ON jobs (state) WHERE state <> 'done';
 CREATE TABLE IF NOT EXISTS outputs (
   output_hash text PRIMARY KEY,
@@ -81,6 +92,9 @@ interface JobRow {
   output_hash: Hex | null;
   outcome: string | null;
   attempts: number;
+  member: boolean;
+  entry: number | null;
+  commit_ends: string | null;
 }
 
 function toJob(row: JobRow): StoredJob {
@@ -95,6 +109,9 @@ function toJob(row: JobRow): StoredJob {
     outputHash: row.output_hash,
     outcome: row.outcome,
     attempts: row.attempts,
+    member: row.member,
+    entry: row.entry === null ? null : BigInt(row.entry),
+    commitEnds: row.commit_ends === null ? null : BigInt(row.commit_ends),
   };
 }
 
@@ -182,7 +199,7 @@ export class JobStore {
     const { rows } = await this.db.query<{ state: JobState; n: number }>(
       "SELECT state, count(*)::int AS n FROM jobs GROUP BY state",
     );
-    const counts = { seen: 0, computed: 0, claiming: 0, committed: 0, revealed: 0, done: 0 };
+    const counts = { seen: 0, computed: 0, claiming: 0, committed: 0, revealed: 0, watching: 0, done: 0 };
     for (const row of rows) counts[row.state] = row.n;
     return counts;
   }
@@ -195,6 +212,21 @@ export class JobStore {
        WHERE job_id = $1`,
       [jobId.toString(), state, fields.outputHash ?? null, fields.outcome ?? null],
     );
+  }
+
+  /** Records the committee seat drawn for us at `entry` of a job we know (once: a seat recorded before keeps its
+   * progress). Its output, when we computed one already, serves; otherwise the model runs. Returns whether the job is
+   * known (a job of a model we do not serve is not). */
+  async seat(jobId: bigint, entry: bigint, commitEnds: bigint): Promise<boolean> {
+    const { rows } = await this.db.query<{ member: boolean }>(
+      `UPDATE jobs SET member = true, entry = $2, commit_ends = $3, updated_at = now(),
+         state = CASE WHEN member THEN state WHEN output_hash IS NULL THEN 'seen' ELSE 'computed' END,
+         attempts = CASE WHEN member THEN attempts ELSE 0 END,
+         outcome = CASE WHEN member THEN outcome ELSE NULL END
+       WHERE job_id = $1 RETURNING member`,
+      [jobId.toString(), Number(entry), commitEnds.toString()],
+    );
+    return rows.length > 0;
   }
 
   /** Counts a failed attempt at the job's current step; returns the new count. */

@@ -4,7 +4,10 @@
 // are sealed: nobody sees an output before every commitment is in). Once the job's reveals open it reveals the result
 // (EIP-712 JobResult, with the salt that opens the commitment); an input that fails its checks is not claimed at all.
 // As the job goes on it closes phases whose time is up (the commit phase at the deadline, the reveals at theirs), draws
-// and closes a re-execution round, and finalizes a proposal it is part of once the challenge window is over.
+// and closes a re-execution round, and finalizes a proposal it is part of once the challenge window is over. A
+// proposal that contradicts the output it computed (whether it claimed the job or found its places taken) it
+// challenges, posting the bond from its key's FOLD. Drawn for a round's committee (CommitteeDrawn names it), it
+// re-runs the job, commits and reveals at its seat the same way.
 //
 // Durable and idempotent: each job's step is in the job store (./job-store.ts) before the transaction that ends it is
 // sent, and a job found mid-step after a restart is reconciled with the chain (a claim or reveal already on-chain
@@ -15,7 +18,15 @@
 // finishes the ones in flight (up to a drain timeout), then stops.
 import type { Logger } from "pino";
 import type { Account, Address, Hex } from "viem";
-import { type BatchCall, type Chainlink, contractAbi, isTransient, revertName, sendBatch } from "../chain.ts";
+import {
+  type BatchCall,
+  type Chainlink,
+  contractAbi,
+  isTransient,
+  revertName,
+  sendBatch,
+  sendContract,
+} from "../chain.ts";
 import { byPosition, Nudge, runLoop, sweepConfirmed } from "../loop.ts";
 import { backoffDelay } from "../retry.ts";
 import { fetchInput, type InputPolicy, InputUnreachable } from "./input.ts";
@@ -32,6 +43,8 @@ const ClaimState = { Drawn: 1, Committed: 2, Revealed: 3, Silent: 4, Slashed: 5 
 const ENDED: readonly number[] = [JobState.Final, JobState.Unresolved, JobState.Refunded];
 /** Reverts of claimJob that mean the job is not for us (any more). */
 const NOT_CLAIMABLE = new Set(["JobWrongState", "JobDeadline", "JobNotEligible"]);
+/** Reverts of commitResult that mean the seat can no longer be taken (its commit time is over, or the round ended). */
+const SEAT_MISSED = new Set(["JobWindow", "JobWrongState", "JobNoClaim"]);
 /** A step failing this many times for a reason that is not transient gives the job up. */
 const MAX_ATTEMPTS = 3;
 /** How long a job waits when our free stake cannot back another claim. */
@@ -60,6 +73,8 @@ export interface InferenceRoleOptions {
   readonly pollIntervalMs: number;
   readonly confirmations: bigint;
   readonly finalize: boolean;
+  /** Challenge a proposal that contradicts the output we computed (the bond comes from the key's FOLD). */
+  readonly challenge: boolean;
   readonly minTimeLeftSeconds: number;
   readonly input: InputPolicy;
   /** The base URL output URIs start with (the worker's HTTP server). */
@@ -139,6 +154,8 @@ export class InferenceRole {
   private readonly running = new Set<bigint>();
   /** When a job's next attempt (or follow-up) is due, in ms since the epoch. */
   private readonly notBefore = new Map<bigint, number>();
+  /** Jobs whose challenge the market refused (no committee could be drawn, say): not tried again. */
+  private readonly refusedChallenges = new Set<bigint>();
   private draining = false;
   private lastTickMs = 0;
   private lastError: string | undefined;
@@ -223,8 +240,12 @@ export class InferenceRole {
       for (const job of jobs) {
         if (this.running.has(job.jobId) || Date.now() < (this.notBefore.get(job.jobId) ?? 0)) continue;
         if (job.state === "seen") {
-          if (this.draining || inFlight >= options.concurrency) continue;
+          // A committee seat is owed (silence is penalized): it runs whatever the concurrency, even while draining.
+          if (!job.member && (this.draining || inFlight >= options.concurrency)) continue;
           if (await this.start(job, now)) inFlight += 1;
+        } else if (job.state === "watching") {
+          const challenge = await this.watch(job, now);
+          if (challenge !== undefined) steps.push(challenge);
         } else if (job.state === "computed") {
           const claim = await this.claim(job, now);
           if (claim !== undefined) claims.push(claim);
@@ -250,19 +271,23 @@ export class InferenceRole {
     return IN_FLIGHT.reduce((sum, state) => sum + counts[state], 0) + this.running.size;
   }
 
-  /** Records the requests for our models in a range of confirmed blocks. */
+  /** Records the requests for our models, and the committee seats drawn for us, in a range of confirmed blocks. */
   private async collect(fromBlock: bigint, toBlock: bigint): Promise<void> {
-    const { chain, store, models } = this.deps;
+    const { chain, store, models, log, workerId } = this.deps;
     if (models.size === 0) return;
-    const logs = await chain.publicClient.getContractEvents({
-      ...this.market,
-      eventName: "JobRequested",
-      args: { modelId: [...models.keys()] },
-      fromBlock,
-      toBlock,
-    });
-    for (const log of logs.sort(byPosition)) {
-      const { jobId, modelId, request } = log.args;
+    const client = chain.publicClient;
+    const [logs, draws] = await Promise.all([
+      client.getContractEvents({
+        ...this.market,
+        eventName: "JobRequested",
+        args: { modelId: [...models.keys()] },
+        fromBlock,
+        toBlock,
+      }),
+      client.getContractEvents({ ...this.market, eventName: "CommitteeDrawn", fromBlock, toBlock }),
+    ]);
+    for (const event of logs.sort(byPosition)) {
+      const { jobId, modelId, request } = event.args;
       if (jobId === undefined || modelId === undefined || request === undefined || !models.has(modelId)) continue;
       await store.addJob({
         jobId,
@@ -273,12 +298,30 @@ export class InferenceRole {
         deadline: BigInt(request.deadline),
       });
     }
+    for (const event of draws.sort(byPosition)) {
+      const { jobId, workerIds, firstEntry } = event.args;
+      const seat = workerIds?.indexOf(workerId) ?? -1;
+      if (jobId === undefined || firstEntry === undefined || seat < 0) continue;
+      const entry = firstEntry + BigInt(seat);
+      const round = await client.readContract({ ...this.market, functionName: "round", args: [jobId] });
+      if (await store.seat(jobId, entry, BigInt(round.commitEnds))) {
+        log.info({ jobId, entry, commitEnds: round.commitEnds }, "drawn for the committee of a re-execution round");
+      } else {
+        // The draw picks workers serving the model on-chain: this one serves it without its weights loaded.
+        log.error({ jobId, entry }, "drawn for a job of a model not loaded here: the seat will be penalized as silent");
+      }
+    }
   }
 
   /** Starts a job we saw requested: its model runs beside the loop. Returns whether it did (a job too close to its
    * deadline is given up). */
   private async start(job: StoredJob, now: bigint): Promise<boolean> {
-    if (job.deadline - now < BigInt(this.deps.options.minTimeLeftSeconds)) {
+    if (job.member) {
+      if (now >= (job.commitEnds ?? 0n)) {
+        await this.deps.store.setState(job.jobId, "done", { outcome: "seat missed: its commit time is over" });
+        return false;
+      }
+    } else if (job.deadline - now < BigInt(this.deps.options.minTimeLeftSeconds)) {
       await this.deps.store.setState(job.jobId, "done", {
         outcome: "not claimed: too little time before the deadline",
       });
@@ -288,23 +331,28 @@ export class InferenceRole {
     return true;
   }
 
-  /** Claims a computed job with our commitment to its result. */
+  /** Claims a computed job with our commitment to its result (at a committee seat: commits it there). */
   private async claim(job: StoredJob, now: bigint): Promise<Call | undefined> {
     const { store, log, metrics } = this.deps;
-    if (now >= job.deadline) {
+    if (!job.member && now >= job.deadline) {
       await store.setState(job.jobId, "done", { outcome: "not claimed: the deadline passed while the model ran" });
       return undefined;
     }
     const sealed = await this.seal(job);
     if (sealed === undefined) return undefined;
-    const args = [job.jobId, sealed.commitment] as const;
+    const { account, chain } = this.deps;
+    const seat = job.member ? ([job.jobId, job.entry ?? 0n, sealed.commitment] as const) : undefined;
+    const claim = [job.jobId, sealed.commitment] as const;
+    const functionName = seat === undefined ? "claimJob" : "commitResult";
+    const args = seat ?? claim;
     // A job that is not ours to claim (over, full, or beyond our free stake) takes no place in the round.
-    const refused = await this.deps.chain.publicClient
-      .simulateContract({ ...this.market, functionName: "claimJob", args, account: this.deps.account })
-      .then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+    const refused = await (seat === undefined
+      ? chain.publicClient.simulateContract({ ...this.market, functionName: "claimJob", args: claim, account })
+      : chain.publicClient.simulateContract({ ...this.market, functionName: "commitResult", args: seat, account })
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     if (refused !== undefined) {
       if (revertName(refused) === undefined) throw refused;
       await this.claimRefused(job, refused);
@@ -312,13 +360,19 @@ export class InferenceRole {
     }
     await store.setState(job.jobId, "claiming");
     return {
-      functionName: "claimJob",
+      functionName,
       args,
       settle: async (error) => {
         if (error !== undefined) return this.claimRefused(job, error);
         await store.setState(job.jobId, "committed");
-        metrics.claimed.inc();
-        log.info({ jobId: job.jobId, modelId: job.modelId, commitment: sealed.commitment }, "job claimed");
+        const { jobId, modelId } = job;
+        if (job.member) {
+          metrics.seats.inc();
+          log.info({ jobId, entry: job.entry, commitment: sealed.commitment }, "committee seat committed");
+        } else {
+          metrics.claimed.inc();
+          log.info({ jobId, modelId, commitment: sealed.commitment }, "job claimed");
+        }
       },
     };
   }
@@ -328,6 +382,13 @@ export class InferenceRole {
     const { store, log } = this.deps;
     const reverted = revertName(error);
     if (reverted === undefined) return; // not sent, or not known to be mined: `claiming` is reconciled with the chain
+    if (job.member && SEAT_MISSED.has(reverted)) {
+      // Committed before a restart, the seat refuses another commitment: what the chain has decides.
+      const seat = await this.ourClaim(job);
+      if (seat?.state === ClaimState.Committed || seat?.state === ClaimState.Revealed) return this.reconcile(job);
+      log.warn({ jobId: job.jobId, entry: job.entry, reverted }, "committee seat missed");
+      return store.setState(job.jobId, "done", { outcome: `seat missed: ${reverted}` });
+    }
     if (reverted === "JobNotWorker") {
       throw new WorkerSetupError(`${this.deps.account.address} is no longer an active Worker key of a worker`);
     }
@@ -340,7 +401,9 @@ export class InferenceRole {
     }
     if (NOT_CLAIMABLE.has(reverted)) {
       log.debug({ jobId: job.jobId, reverted }, "job not claimable");
-      return store.setState(job.jobId, "done", { outcome: `not claimed: ${reverted}` });
+      // We have its output all the same: a proposal that contradicts it is worth challenging.
+      const state = this.deps.options.challenge && reverted !== "JobDeadline" ? "watching" : "done";
+      return store.setState(job.jobId, state, { outcome: `not claimed: ${reverted}` });
     }
     throw error;
   }
@@ -361,9 +424,9 @@ export class InferenceRole {
 
   /** Sets a job found mid-claim after a restart to what the chain says. */
   private async reconcile(job: StoredJob): Promise<void> {
-    const claim = await this.ourClaim(job.jobId);
+    const claim = await this.ourClaim(job);
     const { store } = this.deps;
-    if (claim === undefined) return store.setState(job.jobId, "computed");
+    if (claim === undefined || claim.state === ClaimState.Drawn) return store.setState(job.jobId, "computed");
     if (claim.state === ClaimState.Committed) return store.setState(job.jobId, "committed");
     if (claim.state === ClaimState.Revealed) return store.setState(job.jobId, "revealed");
     return store.setState(job.jobId, "done", {
@@ -381,9 +444,14 @@ export class InferenceRole {
     return BigInt(worker.stake) - BigInt(worker.locked) < minStake;
   }
 
-  /** Our original claim on the job, if any. */
-  private async ourClaim(jobId: bigint): Promise<OurClaim | undefined> {
+  /** Our part in the job: our original claim, if any, or our committee seat. */
+  private async ourClaim(stored: StoredJob): Promise<OurClaim | undefined> {
     const client = this.deps.chain.publicClient;
+    const { jobId } = stored;
+    if (stored.member && stored.entry !== null) {
+      const seat = await client.readContract({ ...this.market, functionName: "claim", args: [jobId, stored.entry] });
+      return { entry: stored.entry, state: seat.state, outputHash: seat.outputHash };
+    }
     const job = await client.readContract({ ...this.market, functionName: "job", args: [jobId] });
     for (let entry = 0n; entry < BigInt(job.committed); entry++) {
       const claim = await client.readContract({ ...this.market, functionName: "claim", args: [jobId, entry] });
@@ -500,15 +568,23 @@ export class InferenceRole {
       functionName: "job",
       args: [job.jobId],
     });
-    const claim = await this.ourClaim(job.jobId);
+    const claim = await this.ourClaim(job);
     if (claim === undefined || claim.state !== ClaimState.Committed) return this.reconcile(job).then(() => undefined);
-    if (onChain.state === JobState.Open) {
+    if (job.member) {
+      // A seat reveals once every seat committed, or the round's commit time is up.
+      if (onChain.state !== JobState.Disputed) return undefined;
+      const round = await this.deps.chain.publicClient.readContract({
+        ...this.market,
+        functionName: "round",
+        args: [job.jobId],
+      });
+      if (round.revealEnds === 0 || now >= BigInt(round.revealEnds)) return undefined;
+    } else if (onChain.state === JobState.Open) {
       if (now < BigInt(onChain.deadline)) return undefined;
       return this.settling(job, "closeCommits", [job.jobId], () =>
         log.info({ jobId: job.jobId }, "commit phase closed"),
       );
-    }
-    if (onChain.state !== JobState.Revealing) return undefined;
+    } else if (onChain.state !== JobState.Revealing) return undefined;
     const sealed = await this.seal(job);
     if (sealed === undefined) return undefined;
     const { outputHash, salt, signature, body } = sealed;
@@ -528,7 +604,7 @@ export class InferenceRole {
         const reverted = revertName(error);
         if (reverted === undefined) return; // tried again next round
         // Sent before a restart, the reveal may be on-chain already (the job then refuses another): that counts.
-        const now = await this.ourClaim(job.jobId);
+        const now = await this.ourClaim(job);
         if (now?.state === ClaimState.Revealed && now.outputHash.toLowerCase() === outputHash.toLowerCase()) {
           log.info({ jobId: job.jobId, outputHash }, "result already on-chain");
           return store.setState(job.jobId, "revealed");
@@ -567,13 +643,15 @@ export class InferenceRole {
       // closeReveals refuses (and nothing is sent) until the round's reveals are in or due.
       return this.settling(job, "closeReveals", [job.jobId], () => log.info({ jobId: job.jobId }, "round closed"));
     }
-    if (onChain.state !== JobState.Proposed || now < BigInt(onChain.windowEnds)) return undefined;
+    if (onChain.state !== JobState.Proposed) return undefined;
     const chosen = await client.readContract({
       ...this.market,
       functionName: "claim",
       args: [job.jobId, BigInt(onChain.proposed - 1)],
     });
-    if (chosen.outputHash.toLowerCase() !== job.outputHash?.toLowerCase()) return undefined; // not ours to deliver
+    const ours = chosen.outputHash.toLowerCase() === job.outputHash?.toLowerCase();
+    if (now < BigInt(onChain.windowEnds)) return ours ? undefined : this.challenge(job, onChain.challenged);
+    if (!ours) return undefined; // not ours to deliver
     const output = await store.output(chosen.outputHash);
     if (output === undefined) return undefined;
     const inline = chosen.inlineOutput ? Buffer.from(output.body).toString("hex") : "";
@@ -582,6 +660,74 @@ export class InferenceRole {
       log.info({ jobId: job.jobId }, "job finalized");
       this.notBefore.delete(job.jobId);
     });
+  }
+
+  /** A job whose places others took while our model ran: followed until a proposal's window is over, and a proposal
+   * contradicting our output challenged. A round (ours or another's) or the job's end ends our interest, unless the
+   * round draws us for its committee. */
+  private async watch(job: StoredJob, now: bigint): Promise<Call | undefined> {
+    this.notBefore.set(job.jobId, Date.now() + FOLLOW_UP_MS);
+    const client = this.deps.chain.publicClient;
+    const onChain = await client.readContract({ ...this.market, functionName: "job", args: [job.jobId] });
+    const over =
+      ENDED.includes(onChain.state) ||
+      onChain.state === JobState.Disputed ||
+      (onChain.state === JobState.Proposed && (onChain.challenged || now >= BigInt(onChain.windowEnds)));
+    if (over) {
+      await this.deps.store.setState(job.jobId, "done", { outcome: job.outcome ?? "watched" });
+      return undefined;
+    }
+    if (onChain.state !== JobState.Proposed) return undefined;
+    const chosen = await client.readContract({
+      ...this.market,
+      functionName: "claim",
+      args: [job.jobId, BigInt(onChain.proposed - 1)],
+    });
+    if (chosen.outputHash.toLowerCase() === job.outputHash?.toLowerCase()) return undefined;
+    return this.challenge(job, onChain.challenged);
+  }
+
+  /** A challenge of the job's proposal, which contradicts the output we computed: the bond is approved from our key's
+   * FOLD first (a transaction of its own), and nothing is sent when the key holds too little. */
+  private async challenge(job: StoredJob, challenged: boolean): Promise<Call | undefined> {
+    const { chain, account, log, metrics, options } = this.deps;
+    if (!options.challenge || challenged || this.refusedChallenges.has(job.jobId)) return undefined;
+    const client = chain.publicClient;
+    const token = { address: chain.deployment("FoldToken").address, abi: contractAbi("FoldToken") } as const;
+    const [bond, balance, allowance] = await Promise.all([
+      client.readContract({ ...this.market, functionName: "challengeBond" }),
+      client.readContract({ ...token, functionName: "balanceOf", args: [account.address] }),
+      client.readContract({ ...token, functionName: "allowance", args: [account.address, this.market.address] }),
+    ]);
+    if (balance < bond) {
+      log.warn(
+        { jobId: job.jobId, bond, balance },
+        "the proposal contradicts our output, but the key holds too little FOLD for the challenge bond",
+      );
+      return undefined;
+    }
+    if (allowance < bond) {
+      await sendContract(chain, log, account, "approve the challenge bond", { ...token, functionName: "approve" }, [
+        this.market.address,
+        bond,
+      ]);
+    }
+    log.warn({ jobId: job.jobId, ours: job.outputHash }, "the proposal contradicts our output: challenging");
+    return {
+      functionName: "challenge",
+      args: [job.jobId],
+      settle: async (error) => {
+        if (error === undefined) {
+          metrics.challenged.inc();
+          log.info({ jobId: job.jobId, bond }, "challenged: a re-execution round is open");
+          return;
+        }
+        const reverted = revertName(error);
+        if (reverted === undefined) return; // tried again next round
+        log.warn({ jobId: job.jobId, reverted }, "challenge not accepted");
+        this.refusedChallenges.add(job.jobId);
+      },
+    };
   }
 
   /** A call anyone may make (finalize, a phase's close, a draw): someone else having made it first is fine (the next

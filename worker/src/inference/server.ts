@@ -19,6 +19,16 @@ export class WorkerMetrics {
     help: "Results revealed on-chain",
     registers: [this.registry],
   });
+  readonly seats = new Counter({
+    name: "fourfold_committee_seats_total",
+    help: "Committee seats of re-execution rounds committed",
+    registers: [this.registry],
+  });
+  readonly challenged = new Counter({
+    name: "fourfold_jobs_challenged_total",
+    help: "Proposals challenged because they contradicted this worker's output",
+    registers: [this.registry],
+  });
   readonly refused = new Counter({
     name: "fourfold_jobs_refused_total",
     help: "Jobs not claimed because their input failed its checks, by reason",

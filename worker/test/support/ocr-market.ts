@@ -77,6 +77,8 @@ export async function spawnInferenceWorker(options: {
   concurrency?: number;
   pollIntervalMs?: number;
   logLevel?: string;
+  /** Run the lying worker (./lying-worker.ts: the real role with forged outputs) instead of the worker program. */
+  lying?: boolean;
 }): Promise<Running> {
   const { stateDir } = options;
   await mkdir(stateDir, { recursive: true });
@@ -99,7 +101,10 @@ export async function spawnInferenceWorker(options: {
     "--rpc-url",
     options.rpcUrl,
   ];
-  return runNode([path.join(ROOT, "worker", "src", "main.ts"), "inference", ...args], {
+  const program = options.lying
+    ? [path.join(import.meta.dirname, "lying-worker.ts")]
+    : [path.join(ROOT, "worker", "src", "main.ts"), "inference"];
+  return runNode([...program, ...args], {
     cwd: ROOT,
     env: { LOG_LEVEL: options.logLevel ?? "info" },
   });
