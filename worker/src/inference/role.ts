@@ -51,6 +51,9 @@ const MAX_ATTEMPTS = 3;
 const STAKE_RETRY_MS = 15_000;
 /** How often a committed or revealed job's state is read (to reveal, close a phase, finalize, or learn it is over). */
 const FOLLOW_UP_MS = 5_000;
+/** How long a computed job's claim waits for jobs whose models started in the same tick and still run, so that jobs
+ * computed together are claimed in one transaction. */
+const COHORT_WAIT_MS = 2_000;
 
 /** A transaction a job's step wants sent, and what follows from its fate: `error` is undefined once it is mined, else
  * its revert or what stopped the send (the round then fails with it, and the step is tried again). */
@@ -154,6 +157,10 @@ export class InferenceRole {
   private readonly running = new Set<bigint>();
   /** When a job's next attempt (or follow-up) is due, in ms since the epoch. */
   private readonly notBefore = new Map<bigint, number>();
+  /** The tick each running or computed job's model was started in (its cohort), and when its model finished. */
+  private readonly cohort = new Map<bigint, number>();
+  private readonly computedAt = new Map<bigint, number>();
+  private ticks = 0;
   /** Jobs whose challenge the market refused (no committee could be drawn, say): not tried again. */
   private readonly refusedChallenges = new Set<bigint>();
   private draining = false;
@@ -236,17 +243,22 @@ export class InferenceRole {
     let inFlight = jobs.filter((job) => IN_FLIGHT.includes(job.state)).length + this.running.size;
     const steps: Call[] = [];
     const claims: Call[] = [];
+    const tickNo = ++this.ticks;
     try {
       for (const job of jobs) {
         if (this.running.has(job.jobId) || Date.now() < (this.notBefore.get(job.jobId) ?? 0)) continue;
         if (job.state === "seen") {
           // A committee seat is owed (silence is penalized): it runs whatever the concurrency, even while draining.
           if (!job.member && (this.draining || inFlight >= options.concurrency)) continue;
-          if (await this.start(job, now)) inFlight += 1;
+          if (await this.start(job, now)) {
+            inFlight += 1;
+            this.cohort.set(job.jobId, tickNo);
+          }
         } else if (job.state === "watching") {
           const challenge = await this.watch(job, now);
           if (challenge !== undefined) steps.push(challenge);
         } else if (job.state === "computed") {
+          if (this.waitsForCohort(job.jobId)) continue;
           const claim = await this.claim(job, now);
           if (claim !== undefined) claims.push(claim);
         } else {
@@ -259,11 +271,34 @@ export class InferenceRole {
       for (const call of [...steps, ...claims]) await call.settle(error).catch(() => {});
       throw error;
     }
+    // Forget the cohorts of jobs that neither run nor wait to be claimed (given up, or claimed) any more.
+    const waiting = new Set(jobs.filter((job) => job.state === "computed").map((job) => job.jobId));
+    for (const [jobId] of this.cohort) {
+      const since = Date.now() - (this.computedAt.get(jobId) ?? Date.now());
+      if (this.running.has(jobId) || waiting.has(jobId) || since < COHORT_WAIT_MS) continue;
+      this.cohort.delete(jobId);
+      this.computedAt.delete(jobId);
+    }
     // Settling calls first: a finalization unlocks stake a claim in the same batch may need.
     await this.send([...steps, ...claims]);
     metrics.inFlight.set(await this.inFlight());
     this.lastTickMs = Date.now();
     this.lastError = undefined;
+  }
+
+  /** Whether a computed job's claim waits (briefly) for jobs started with it whose models still run. */
+  private waitsForCohort(jobId: bigint): boolean {
+    const cohort = this.cohort.get(jobId);
+    const computedAt = this.computedAt.get(jobId);
+    if (cohort === undefined || computedAt === undefined || Date.now() - computedAt >= COHORT_WAIT_MS) {
+      this.cohort.delete(jobId);
+      this.computedAt.delete(jobId);
+      return false;
+    }
+    for (const running of this.running) if (this.cohort.get(running) === cohort) return true;
+    this.cohort.delete(jobId);
+    this.computedAt.delete(jobId);
+    return false;
   }
 
   private async inFlight(): Promise<number> {
@@ -469,6 +504,7 @@ export class InferenceRole {
       .catch((error: unknown) => this.deps.log.error({ jobId: job.jobId, err: error }, "could not record a result"))
       .finally(() => {
         this.running.delete(job.jobId);
+        this.computedAt.set(job.jobId, Date.now());
         this.nudge.wake();
       });
   }
