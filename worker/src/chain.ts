@@ -130,7 +130,7 @@ export async function sendContract(
     if (
       revertName(error) === undefined &&
       error instanceof BaseError &&
-      /ran out of gas|out of gas|reverted without a reason/i.test(error.message)
+      /out of gas|reverted without a reason/i.test(error.message)
     ) {
       await chain.publicClient.simulateContract(call); // throws the call's custom error, if it now has one
       throw new TransactionFailed(`${label} failed at gas limit ${gas}; the state changed since its estimate`, {

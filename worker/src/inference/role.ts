@@ -708,7 +708,9 @@ export class InferenceRole {
     const over =
       ENDED.includes(onChain.state) ||
       onChain.state === JobState.Disputed ||
-      (onChain.state === JobState.Proposed && (onChain.challenged || now >= BigInt(onChain.windowEnds)));
+      (onChain.state === JobState.Proposed && (onChain.challenged || now >= BigInt(onChain.windowEnds))) ||
+      // Past its deadline with nobody committed, it can only be refunded: nothing will be proposed.
+      (onChain.state === JobState.Open && onChain.committed === 0 && now >= BigInt(onChain.deadline));
     if (over) {
       await this.deps.store.setState(job.jobId, "done", { outcome: job.outcome ?? "watched" });
       return undefined;
