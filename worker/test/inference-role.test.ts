@@ -474,7 +474,7 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
 
   /** Three more workers (carol, whose program lies; dave and erin, honest), registered once for the dispute tests. */
   let more: Promise<{ c: Extra; d: Extra; e: Extra; bond: bigint }> | undefined;
-  type Extra = { workerId: bigint; keyFile: string; key: Hex & string; address: Hex; owner: Hex };
+  type Extra = { workerId: bigint; keyFile: string; address: Hex; owner: Hex };
   const moreWorkers = () => {
     more ??= (async () => {
       const stake = 3n * setup.minStake;
@@ -491,7 +491,6 @@ describe("inference role (integration)", { timeout: 600_000 }, () => {
         made.push({
           workerId: w.workerId,
           keyFile,
-          key: w.key.key,
           address: w.key.address,
           owner: owner.account.address,
         });
