@@ -475,7 +475,7 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
   await record("JobMarket.challenge", jobMarket.connect(newHolder).challenge(2n));
   await networkHelpers.mine(1);
   // Not recorded: the weighted draw walks the candidates up to a random point, so its gas varies with the draw (about
-  // 248,000 to 250,000 here).
+  // 273,000 here, reading each candidate's checkpointed weight).
   await jobMarket.connect(newHolder).drawCommittee(2n);
   // The draw orders the seats at random: the figures are recorded for one member, whatever seat it holds, committing
   // and revealing first, so that they do not depend on the draw (its calldata and signature are the same in every

@@ -174,6 +174,7 @@ contract JobMarket is EIP712, Multicall, IJobMarket {
         w.registered = true;
         w.stake = uint96(stake);
         w.pricePerJob = uint80(pricePerJob);
+        JobSettlement.reweigh(_s, workerId, _minStake);
         _setModels(workerId, modelIds, true);
         _token.safeTransferFrom(msg.sender, address(this), stake);
         emit WorkerRegistered(workerId, pricePerJob, stake);
@@ -197,6 +198,7 @@ contract JobMarket is EIP712, Multicall, IJobMarket {
     function setWorkerPaused(uint256 workerId, bool paused) external {
         JobSettlement.WorkerRecord storage w = _requireWorkerController(workerId);
         w.paused = paused;
+        JobSettlement.reweigh(_s, workerId, _minStake);
         emit WorkerPausedSet(workerId, paused);
     }
 
@@ -206,6 +208,7 @@ contract JobMarket is EIP712, Multicall, IJobMarket {
         uint256 stake = w.stake + amount;
         if (amount == 0 || stake > type(uint96).max) revert JobInvalidStake(amount, 1);
         w.stake = uint96(stake);
+        JobSettlement.reweigh(_s, workerId, _minStake);
         _token.safeTransferFrom(msg.sender, address(this), amount);
         emit StakeAdded(workerId, amount, stake);
     }
@@ -220,6 +223,7 @@ contract JobMarket is EIP712, Multicall, IJobMarket {
         w.stake -= uint96(amount);
         w.unstaking += uint96(amount);
         w.unstakeAt = uint40(unstakeAt);
+        JobSettlement.reweigh(_s, workerId, _minStake);
         emit UnstakeRequested(workerId, amount, unstakeAt);
     }
 
@@ -368,7 +372,7 @@ contract JobMarket is EIP712, Multicall, IJobMarket {
         uint256 serving = _s.modelWorkers[j.modelId].length;
         uint256 needed = _committeeSize + j.committed;
         if (serving < needed) revert JobCommitteeUnavailable(jobId, serving, needed);
-        JobSettlement.openRound(_config(), jobId, j, _s.rounds[jobId], msg.sender);
+        JobSettlement.openRound(_s, _config(), jobId, j, _s.rounds[jobId], msg.sender);
         _token.safeTransferFrom(msg.sender, address(this), _challengeBond);
     }
 
@@ -790,12 +794,14 @@ contract JobMarket is EIP712, Multicall, IJobMarket {
     }
 
     /// @dev Adds or removes the worker from each model's list (serving a model it serves already, or leaving one it
-    /// does not, changes nothing).
+    /// does not, changes nothing). A list whose model has a round awaiting its draw does not change: the draw follows
+    /// its order.
     function _setModels(uint256 workerId, uint256[] calldata modelIds, bool serving) private {
         for (uint256 i; i < modelIds.length; ++i) {
             uint256 modelId = modelIds[i];
             uint256 place = _s.listed[modelId][workerId];
             uint64[] storage list = _s.modelWorkers[modelId];
+            if ((place == 0) == serving && _s.undrawn[modelId] != 0) revert JobDrawPending(modelId);
             if (serving) {
                 _requireModel(modelId);
                 if (place != 0) continue;

@@ -330,23 +330,17 @@ function Challenge({ jobId }: { jobId: bigint }) {
       tx.fail("Challenging", "Connect a wallet (at the top of the page) to challenge.");
       return;
     }
-    const [balance, allowance] = await Promise.all([
-      readContract(config, { address: token, abi: foldTokenAbi, functionName: "balanceOf", args: [address] }),
-      readContract(config, { address: token, abi: foldTokenAbi, functionName: "allowance", args: [address, market] }),
-    ]);
+    const balance = await readContract(config, {
+      address: token,
+      abi: foldTokenAbi,
+      functionName: "balanceOf",
+      args: [address],
+    });
     if (balance < bond.data) {
       tx.fail("Challenging", `The bond is ${fold(bond.data)} FOLD; this wallet holds ${fold(balance)} FOLD.`);
       return;
     }
-    if (allowance < bond.data) {
-      const approved = await tx.send("Allowing the market to take the bond", {
-        address: token,
-        abi: foldTokenAbi,
-        functionName: "approve",
-        args: [market, bond.data],
-      });
-      if (!approved) return;
-    }
+    if (!(await tx.allow("Allowing the market to take the bond", token, address, market, bond.data))) return;
     await tx.send("Challenging", { address: market, abi: jobMarketAbi, functionName: "challenge", args: [jobId] });
   };
   return (

@@ -70,12 +70,13 @@ interface IJobMarket {
 
     /// @notice A worker.
     /// @param stake What it has staked and not asked back: at risk for its claims.
-    /// @param locked The part of `stake` locked as collateral by its open claims and committee seats (`minStake`
-    /// each).
+    /// @param locked The collateral locked by its open claims and committee seats (`minStake` each): within `stake`
+    /// when it claims; a committee seat may take it beyond (a seat is backed by what is left of the stake).
     /// @param pricePerJob What it charges a job; it claims only jobs that pay at least this.
     /// @param unstaking What it asked back, withdrawable from `unstakeAt`.
     /// @param unstakeAt When `unstaking` can be withdrawn.
-    /// @param paused Whether it is paused by its controller (it claims nothing and is drawn for no committee).
+    /// @param paused Whether it is paused by its controller (it claims nothing and is drawn for no committee opened
+    /// after its pause).
     /// @param registered Whether it was registered.
     struct Worker {
         uint96 stake;
@@ -264,6 +265,9 @@ interface IJobMarket {
     error JobCommitteeUnavailable(uint256 jobId, uint256 serving, uint256 needed);
     /// @notice The committee is drawn from the hash of a block after the round opened: wait for it.
     error JobDrawTooEarly(uint256 jobId, uint256 drawBlock);
+    /// @notice A committee of the model is about to be drawn, and the draw follows its list of workers: nobody joins
+    /// or leaves it until the committee is drawn (anyone may draw it, from the block after the round opened).
+    error JobDrawPending(uint256 modelId);
     /// @notice `finalize` must be given the final output's inline bytes (its sha256 is the output hash).
     error JobInlineOutputRequired(uint256 jobId);
     /// @notice Too little gas left to give the callback its gas limit.
@@ -367,7 +371,8 @@ interface IJobMarket {
     /// its keys bound with purpose Worker.
     function registerWorker(uint256 workerId, uint256[] calldata modelIds, uint256 pricePerJob, uint256 stake) external;
 
-    /// @notice Starts or stops serving models (at most `MAX_MODEL_WORKERS` workers serve a model). The worker's
+    /// @notice Starts or stops serving models (at most `MAX_MODEL_WORKERS` workers serve a model), except a model with
+    /// a round awaiting its committee's draw (`JobDrawPending`; registering is refused likewise). The worker's
     /// controller only.
     function setWorkerModels(uint256 workerId, uint256[] calldata modelIds, bool serving) external;
 
@@ -432,10 +437,11 @@ interface IJobMarket {
     function challenge(uint256 jobId) external;
 
     /// @notice Draws the round's committee from `drawBlock`'s hash: `committeeSize` workers serving the model,
-    /// weighted by stake, none of them the job's original workers, the requester's identity, identities of the
-    /// requester's account, the identity whose key challenged or identities of the challenging account, each with
-    /// free stake for the collateral it locks. Anyone may call it. When the block is
-    /// too old for its hash to be known, the draw moves to the next block.
+    /// weighted by their stakes as they stood in the block before `drawBlock` (unpaused and holding at least
+    /// `minStake`), none of them the job's original workers, the requester's identity, identities of the requester's
+    /// account, the identity whose key challenged or identities of the challenging account. Each seat locks
+    /// `minStake` of its member's stake, or what is left of it. Anyone may call it. When the block is too old for its
+    /// hash to be known, the draw moves to the next block.
     function drawCommittee(uint256 jobId) external;
 
     /// @notice Commits a committee member's result at `entry`, by the member's Worker key, before the round's

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {IDataMarket} from "../interfaces/IDataMarket.sol";
 import {IIdentityRegistry} from "../interfaces/IIdentityRegistry.sol";
 import {IJobConsumer, IJobMarket} from "../interfaces/IJobMarket.sol";
@@ -15,6 +16,7 @@ import {IReputationRegistry} from "../interfaces/IReputationRegistry.sol";
 /// after it has checked the caller, the job's state and its clock.
 library JobSettlement {
     using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace208;
 
     /// @notice Where a pot nobody earned goes: an address without a key, so the tokens leave circulation.
     address internal constant BURN_ADDRESS = 0x000000000000000000000000000000000000dEaD;
@@ -63,7 +65,8 @@ library JobSettlement {
     }
 
     /// @notice A worker as stored: what a claim reads and writes, in one slot. Its locked collateral is `seats` x
-    /// `minStake`.
+    /// `minStake`: within its stake when it claims, possibly beyond it once drawn for committees (a draw does not look
+    /// at seats, see `_draw`).
     struct WorkerRecord {
         uint96 stake;
         uint80 pricePerJob;
@@ -113,6 +116,12 @@ library JobSettlement {
         mapping(uint256 jobId => uint64[]) grants;
         mapping(uint256 grantId => uint256) reserved;
         mapping(address account => uint256) earned;
+        /// @dev Each worker's chances in a draw, by block: its stake while it is unpaused and holds at least
+        /// `minStake`, 0 otherwise (see `reweigh`).
+        mapping(uint256 workerId => Checkpoints.Trace208) weights;
+        /// @dev Rounds of each model opened and not drawn yet: while there are any, no worker joins or leaves the
+        /// model's list (whose order the draw follows).
+        mapping(uint256 modelId => uint256) undrawn;
     }
 
     // ----------------------------------------------------------------------------------------------------------------
@@ -122,6 +131,12 @@ library JobSettlement {
     /// @notice Tallies a job whose reveals are in or due (see `_tally`).
     function tally(Store storage s, Config calldata cfg, uint256 jobId) external {
         _tally(s, cfg, jobId, s.jobs[jobId]);
+    }
+
+    /// @notice Records the worker's chances in draws from this block on (see `_reweigh`). Called on every change of
+    /// its stake or pause.
+    function reweigh(Store storage s, uint256 workerId, uint256 minStake) external {
+        _reweigh(s, workerId, minStake);
     }
 
     /// @notice Refunds a job nobody claimed.
@@ -134,6 +149,7 @@ library JobSettlement {
     function draw(Store storage s, Config calldata cfg, uint256 jobId, bytes32 seed) external {
         JobRecord storage j = s.jobs[jobId];
         RoundRecord storage r = s.rounds[jobId];
+        --s.undrawn[j.modelId];
         uint256[] memory drawn = _draw(s, cfg, jobId, j, seed);
         if (drawn.length < cfg.committeeSize) {
             _fail(s, cfg, jobId, j, r, IJobMarket.RoundFailure.NoCommittee);
@@ -164,6 +180,7 @@ library JobSettlement {
 
     /// @notice Fails a round that was never drawn.
     function fail(Store storage s, Config calldata cfg, uint256 jobId) external {
+        --s.undrawn[s.jobs[jobId].modelId];
         _fail(s, cfg, jobId, s.jobs[jobId], s.rounds[jobId], IJobMarket.RoundFailure.NoCommittee);
     }
 
@@ -185,6 +202,7 @@ library JobSettlement {
     /// @notice Opens a re-execution round: its committee is drawn from the next block's hash, and has
     /// `committeeWindow` to be drawn and commit.
     function openRound(
+        Store storage s,
         Config memory cfg,
         uint256 jobId,
         JobRecord storage j,
@@ -198,6 +216,7 @@ library JobSettlement {
         r.commitEnds = uint40(commitEnds);
         j.challenged = true;
         j.state = IJobMarket.JobState.Disputed;
+        ++s.undrawn[j.modelId];
         emit IJobMarket.JobDisputed(
             jobId,
             challenger,
@@ -218,14 +237,24 @@ library JobSettlement {
         return false;
     }
 
-    /// @notice A worker's stake not locked by its seats.
+    /// @notice A worker's stake not locked by its seats (0 when they lock all of it, or more).
     function free(WorkerRecord storage w, uint256 minStake) internal view returns (uint256) {
-        return w.stake - uint256(w.seats) * minStake;
+        (uint256 stake, uint256 locked) = (w.stake, uint256(w.seats) * minStake);
+        return stake > locked ? stake - locked : 0;
     }
 
     // ----------------------------------------------------------------------------------------------------------------
     // Internals
     // ----------------------------------------------------------------------------------------------------------------
+
+    /// @dev A worker's chances in draws from this block on: its stake while it is unpaused and holds at least
+    /// `minStake`, 0 otherwise.
+    function _reweigh(Store storage s, uint256 workerId, uint256 minStake) private {
+        WorkerRecord storage w = s.workers[workerId];
+        uint256 stake = w.stake;
+        uint256 weight = w.paused || stake < minStake ? 0 : stake;
+        s.weights[workerId].push(uint48(block.number), uint208(weight));
+    }
 
     /// @dev The reveals are in (or due): silent claims are penalized; a strict majority of k is proposed and its
     /// window starts; without one, a round opens (or, too few workers serving the model for a committee, the job is
@@ -248,7 +277,7 @@ library JobSettlement {
         } else if (s.modelWorkers[j.modelId].length < cfg.committeeSize + committed) {
             _unresolved(s, cfg, jobId, j);
         } else {
-            openRound(cfg, jobId, j, s.rounds[jobId], address(0));
+            openRound(s, cfg, jobId, j, s.rounds[jobId], address(0));
         }
     }
 
@@ -276,9 +305,15 @@ library JobSettlement {
         }
     }
 
-    /// @dev Up to `committeeSize` distinct eligible workers serving the job's model, drawn without replacement with
-    /// chances proportional to their stake: not paused, with free stake for a seat, not one of the job's original
-    /// workers, not the requester's identity, and not an identity owned by the requester's account.
+    /// @dev Up to `committeeSize` distinct workers serving the job's model, drawn without replacement with chances
+    /// proportional to their weights as they stood in the block before the draw block (see `reweigh`), passing over
+    /// the job's original workers, the requester's identity and identities of the requester's account, the identity
+    /// whose key challenged and identities of the challenging account.
+    /// Nobody can steer it once the seed is known: the candidates, in order, follow from the seed and the weights alone
+    /// (a candidate passed over leaves the draw as a seated one does), and nobody may join or leave the model's list
+    /// until it is drawn. Passing over depends on what the draw reads now, but only a candidate's owner (or the
+    /// challenger, of its own identities) can change whether it is passed over, and passing over one's own candidate
+    /// seats the next one in its place, which never gives its owner more seats.
     function _draw(
         Store storage s,
         Config calldata cfg,
@@ -286,27 +321,10 @@ library JobSettlement {
         JobRecord storage j,
         bytes32 seed
     ) private view returns (uint256[] memory drawn) {
-        uint64[] storage list = s.modelWorkers[j.modelId];
-        uint256 n = list.length;
-        uint256[] memory ids = new uint256[](n);
-        uint256[] memory weights = new uint256[](n);
-        uint256 total;
-        uint256 requesterId = j.requesterId;
-        // The challenger judges nothing in its own challenge: neither the identity whose key challenged nor one the
-        // challenging account owns (checked below) sits on the committee.
-        (address challenger, uint256 challengerId) = _challenger(s, cfg, jobId);
-        for (uint256 i; i < n; ++i) {
-            uint256 id = list[i];
-            ids[i] = id;
-            WorkerRecord storage w = s.workers[id];
-            if (w.paused || free(w, cfg.minStake) < cfg.minStake || id == requesterId || id == challengerId) continue;
-            weights[i] = w.stake;
-            total += w.stake;
-        }
+        (uint256[] memory ids, uint256[] memory weights, uint256 total) = _weights(s, j.modelId, s.rounds[jobId]);
+        Conflicts memory conflicts = _conflicts(s, cfg, jobId, j);
         drawn = new uint256[](cfg.committeeSize);
         uint256 count;
-        address requester = j.requester;
-        uint256 committed = j.committed;
         for (uint256 nonce; count < drawn.length && total != 0; ++nonce) {
             uint256 point = uint256(keccak256(abi.encode(seed, nonce))) % total;
             uint256 i;
@@ -316,16 +334,70 @@ library JobSettlement {
             }
             total -= weights[i];
             weights[i] = 0;
-            uint256 id = ids[i];
-            address owner = cfg.identities.ownerOf(id);
-            if (isOriginal(s, jobId, committed, id) || owner == requester || owner == challenger) continue;
-            drawn[count] = id;
+            if (_passedOver(s, cfg, jobId, conflicts, ids[i])) continue;
+            drawn[count] = ids[i];
             ++count;
         }
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(drawn, count)
         }
+    }
+
+    /// @dev The model's workers in list order, their weights in the block before the round's draw block, and the sum.
+    function _weights(
+        Store storage s,
+        uint256 modelId,
+        RoundRecord storage r
+    ) private view returns (uint256[] memory ids, uint256[] memory weights, uint256 total) {
+        uint64[] storage list = s.modelWorkers[modelId];
+        uint256 n = list.length;
+        ids = new uint256[](n);
+        weights = new uint256[](n);
+        uint48 asOf = uint48(r.drawBlock - 1);
+        for (uint256 i; i < n; ++i) {
+            uint256 id = list[i];
+            ids[i] = id;
+            uint256 weight = s.weights[id].upperLookupRecent(asOf);
+            weights[i] = weight;
+            total += weight;
+        }
+    }
+
+    /// @dev Who may not sit on a job's committee (see `_passedOver`).
+    struct Conflicts {
+        address requester;
+        uint256 requesterId;
+        address challenger;
+        uint256 challengerId;
+        uint256 committed;
+    }
+
+    function _conflicts(
+        Store storage s,
+        Config calldata cfg,
+        uint256 jobId,
+        JobRecord storage j
+    ) private view returns (Conflicts memory conflicts) {
+        (conflicts.challenger, conflicts.challengerId) = _challenger(s, cfg, jobId);
+        conflicts.requester = j.requester;
+        conflicts.requesterId = j.requesterId;
+        conflicts.committed = j.committed;
+    }
+
+    /// @dev Whether a drawn candidate may not sit on the job's committee: one of its original workers, the requester's
+    /// identity or one of its account's, or the challenger's (nobody judges its own challenge).
+    function _passedOver(
+        Store storage s,
+        Config calldata cfg,
+        uint256 jobId,
+        Conflicts memory conflicts,
+        uint256 id
+    ) private view returns (bool) {
+        if (id == conflicts.requesterId || id == conflicts.challengerId) return true;
+        if (isOriginal(s, jobId, conflicts.committed, id)) return true;
+        address owner = cfg.identities.ownerOf(id);
+        return owner == conflicts.requester || owner == conflicts.challenger;
     }
 
     /// @dev The round's challenger (zero for reveals without a majority) and the identity whose active key it is
@@ -540,8 +612,11 @@ library JobSettlement {
         uint256 workerId = c.workerId;
         uint256 amount = silent ? (cfg.minStake * cfg.silenceSlashBps) / BPS : cfg.minStake;
         WorkerRecord storage w = s.workers[workerId];
+        // A seat drawn beyond the worker's free stake is backed by what is left of it.
+        if (amount > w.stake) amount = w.stake;
         w.stake -= uint96(amount);
         --w.seats;
+        _reweigh(s, workerId, cfg.minStake);
         c.state = silent ? IJobMarket.ClaimState.Silent : IJobMarket.ClaimState.Slashed;
         s.rounds[jobId].pot += uint96(amount);
         emit IJobMarket.WorkerSlashed(jobId, workerId, amount, silent);

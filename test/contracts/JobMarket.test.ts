@@ -192,6 +192,12 @@ async function runCommittee(c: Ctx, jobId: bigint, outs: readonly (Uint8Array | 
   return { members, txs };
 }
 
+/** A worker's stake and the collateral its claims and seats lock. */
+async function stakeAndLocked(c: Ctx, workerId: bigint) {
+  const w = await c.jobs.worker(workerId);
+  return [w.stake, w.locked];
+}
+
 async function withJob(redundancy = 1, change: Record<string, unknown> = {}) {
   const c = await withWorkers();
   await c.jobs.connect(c.bob).requestJob(await request({ redundancy, ...change }));
@@ -984,11 +990,11 @@ describe("JobMarket", () => {
         .to.be.revertedWithCustomError(c.jobs, "JobCommitteeUnavailable")
         .withArgs(1n, 1n, COMMITTEE_SIZE + 1n);
       for (const i of [1, 2, 3]) await c.jobs.connect(c.owners[i] as Signer).setWorkerModels(BigInt(i + 3), [1n], true);
+      // Three candidates serve the model, but one is paused when the round opens: no committee of three.
+      await c.jobs.connect(c.dave).setWorkerPaused(4n, true);
       await c.jobs.connect(c.stranger).challenge(1n);
       await expect(c.jobs.drawCommittee(1n)).to.be.revertedWithCustomError(c.jobs, "JobDrawTooEarly");
       await networkHelpers.mine(1);
-      // Three candidates serve the model, but one is paused: no committee of three.
-      await c.jobs.connect(c.dave).setWorkerPaused(4n, true);
       const draw = c.jobs.drawCommittee(1n);
       await expect(draw).to.emit(c.jobs, "RoundFailed").withArgs(1n, RoundFailure.NoCommittee);
       await expect(draw).to.emit(c.jobs, "BondForfeited").withArgs(1n, c.stranger.address, BOND);
@@ -1042,6 +1048,76 @@ describe("JobMarket", () => {
       await expect(last).to.emit(c.jobs, "RoundFailed").withArgs(1n, RoundFailure.NoMajority);
       expect(await c.jobs.earned(c.stranger.address)).to.equal(BOND);
       await expect(c.jobs.finalize(1n, HONEST)).to.emit(c.jobs, "PotShared").withArgs(1n, SILENCE, [c.carol.address]);
+    });
+
+    it("draws from the stakes as they stood when the round opened: nothing done once the seed is known changes it", async () => {
+      const c = await withJob(1);
+      await runJob(c, 1n, [HONEST]);
+      await c.jobs.connect(c.stranger).challenge(1n);
+      // Until the committee is drawn, nobody joins or leaves the model's list, whose order the draw follows.
+      await expect(c.jobs.connect(c.dave).setWorkerModels(4n, [1n], false))
+        .to.be.revertedWithCustomError(c.jobs, "JobDrawPending")
+        .withArgs(1n);
+      await networkHelpers.mine(1);
+      // The draw block is mined: its hash, the seed, is known to everyone from here on.
+      const seedKnown = await networkHelpers.takeSnapshot();
+      const untouched = (await drawn(c, c.jobs.drawCommittee(1n))).map((m) => m.workerId);
+      await seedKnown.restore();
+      // Everything that moves a worker's chances, done by whoever would profit: members pause and unstake, a stranger
+      // stakes 900 FOLD on a worker left out (nine times the others' weight).
+      const out = [4n, 5n, 6n, 7n, 8n, 9n].find((id) => !untouched.includes(id)) as bigint;
+      for (const id of untouched) {
+        const owner = c.owners[indexOf(id)] as Signer;
+        await c.jobs.connect(owner).requestUnstake(id, MIN_STAKE);
+        await c.jobs.connect(owner).setWorkerPaused(id, true);
+      }
+      await c.token.connect(c.stranger).approve(c.jobsAddress, 900n * ONE);
+      await c.jobs.connect(c.stranger).addStake(out, 900n * ONE);
+      const steered = (await drawn(c, c.jobs.drawCommittee(1n))).map((m) => m.workerId);
+      expect(steered).to.deep.equal(untouched);
+      // The members' seats lock their collateral even though they unstaked down to it; the list is open again.
+      for (const id of untouched) expect((await c.jobs.worker(id)).locked).to.equal(MIN_STAKE);
+      await expect(c.jobs.connect(c.dave).setWorkerModels(4n, [1n], false))
+        .to.emit(c.jobs, "WorkerModelsSet")
+        .withArgs(4n, [1n], false);
+    });
+
+    it("seats a drawn worker whose claims lock its stake: each seat is backed by what is left of it", async () => {
+      const c = await withJob(1);
+      await runJob(c, 1n, [HONEST]);
+      // Worker 4 (stake 200 FOLD) claims jobs 2 and 3, which lock all of its stake; 7, 8 and 9 are paused, so job 1's
+      // committee is 4, 5 and 6.
+      for (const jobId of [2n, 3n]) {
+        await c.jobs.connect(c.bob).requestJob(await request());
+        await claimWith(c, jobId, 1, LIE);
+        await revealAt(c, jobId, 0, 1, LIE);
+      }
+      for (const id of [7n, 8n, 9n]) await c.jobs.connect(c.owners[indexOf(id)] as Signer).setWorkerPaused(id, true);
+      expect((await c.jobs.worker(4n)).locked).to.equal(2n * MIN_STAKE);
+      await c.jobs.connect(c.stranger).challenge(1n);
+      await networkHelpers.mine(1);
+      const members = await drawn(c, c.jobs.drawCommittee(1n));
+      expect(members.map((m) => m.workerId)).to.have.members([4n, 5n, 6n]);
+      expect(await stakeAndLocked(c, 4n)).to.deep.equal([2n * MIN_STAKE, 3n * MIN_STAKE]);
+      // 4 lies on the committee too: it loses a seat's collateral, and its claims are left with what remains.
+      const out = (id: bigint) => (id === 4n ? LIE : HONEST);
+      for (const m of members) {
+        const salt = saltOf(1n, m.workerId);
+        await c.jobs
+          .connect(c.keys[indexOf(m.workerId)] as Signer)
+          .commitResult(1n, m.entry, commitment(1n, m.workerId, sha256(out(m.workerId)), salt));
+      }
+      for (const m of members) await revealAt(c, 1n, m.entry, indexOf(m.workerId), out(m.workerId));
+      await expect(c.jobs.closeReveals(1n)).to.emit(c.jobs, "WorkerSlashed").withArgs(1n, 4n, MIN_STAKE, false);
+      expect(await stakeAndLocked(c, 4n)).to.deep.equal([MIN_STAKE, 2n * MIN_STAKE]);
+      // Its two lies are challenged: the first takes the last 100 FOLD, the second finds nothing left to take.
+      await c.jobs.connect(c.stranger).challenge(2n);
+      await runCommittee(c, 2n, [HONEST, HONEST, HONEST]);
+      expect(await stakeAndLocked(c, 4n)).to.deep.equal([0n, MIN_STAKE]);
+      await c.jobs.connect(c.stranger).challenge(3n);
+      const close = (await runCommittee(c, 3n, [HONEST, HONEST, HONEST])).txs.at(-1);
+      await expect(close).to.emit(c.jobs, "WorkerSlashed").withArgs(3n, 4n, 0n, false);
+      expect(await stakeAndLocked(c, 4n)).to.deep.equal([0n, 0n]);
     });
 
     it("never seats the challenger on its own committee: not the worker whose key challenged, nor its owner's", async () => {

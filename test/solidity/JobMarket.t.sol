@@ -17,18 +17,25 @@ import {NodeKeys} from "./utils/NodeKeys.sol";
 ///   hoping for a refund that skips paying the honest worker, or for a slash of honest work;
 /// - the liar, a worker of its own owner that always reveals a wrong output, and as a committee member votes wrong;
 /// - a copier, which tries to reveal another worker's output with its own commitment;
-/// - the challenger, who challenges proposals right and wrong, with a bond;
+/// - the challenger, who challenges proposals right and wrong, with a bond, and owns an (honest) worker of its own,
+///   which may never judge its challenges;
 /// - anyone, who calls the permissionless steps (closes, draws, finalizations) at the worst moment, after time jumps
-///   that let windows lapse.
+///   that let windows lapse;
+/// - whoever would profit from a committee of its choosing: once a draw's seed is known, workers pause, unstake or
+///   try to leave the model and anyone stakes on a worker, and the committee drawn must be the one drawn without
+///   any of it.
 /// Honest workers (four, of four owners) always reveal the honest output when asked; the committee (three seats) is
-/// drawn from whoever is eligible, so it may hold the liar and Sybils never sit on the requester's own jobs.
+/// drawn from whoever is eligible, so it may hold the liar and Sybils never sit on the requester's own jobs. Stakes
+/// differ (one to three times `minStake`), so that seats drawn beyond a worker's free stake, and slashes of more
+/// than is left, happen.
 contract JobMarketHandler is NodeKeys {
     uint256 public constant MIN_STAKE = 100 ether;
     uint256 public constant BOND = 10 ether;
     uint256 public constant OWNER_FEE_BPS = 1_500;
-    uint256 public constant WORKERS = 7;
-    /// @dev Worker kinds by index: 0-3 honest, 4 the liar, 5-6 the requester's Sybils.
+    uint256 public constant WORKERS = 8;
+    /// @dev Worker kinds by index: 0-3 honest, 4 the liar, 5-6 the requester's Sybils, 7 the challenger's own.
     uint256 public constant LIAR = 4;
+    uint256 public constant CHALLENGERS = 7;
     bytes32 public constant HONEST = sha256("honest");
     bytes32 public constant LIE = sha256("lie");
     bytes32 public constant OTHER = sha256("other");
@@ -62,7 +69,12 @@ contract JobMarketHandler is NodeKeys {
         vm.prank(requester);
         requesterId = identities.register("requester", "");
         for (uint256 i; i < WORKERS; ++i) {
-            address who = i >= 5 ? requester : makeAddr(string.concat("worker owner ", vm.toString(i)));
+            address who =
+                _isSybil(i)
+                    ? requester
+                    : i == CHALLENGERS
+                        ? challenger
+                        : makeAddr(string.concat("worker owner ", vm.toString(i)));
             workerOwners[i] = who;
             vm.prank(who);
             workerIds[i] = identities.register(string.concat("worker-", vm.toString(i)), "");
@@ -84,7 +96,7 @@ contract JobMarketHandler is NodeKeys {
         for (uint256 i; i < WORKERS; ++i) {
             vm.startPrank(workerOwners[i]);
             token.approve(address(market), type(uint256).max);
-            market.registerWorker(workerIds[i], models, 0.05 ether + i * 0.01 ether, 4 * MIN_STAKE);
+            market.registerWorker(workerIds[i], models, 0.05 ether + i * 0.01 ether, (1 + (i % 3)) * MIN_STAKE);
             vm.stopPrank();
         }
         requesterBase = token.balanceOf(requester);
@@ -120,7 +132,8 @@ contract JobMarketHandler is NodeKeys {
         IJobMarket.Job memory j = market.job(jobId);
         if (block.timestamp >= j.deadline || _entryOf(jobId, j.committed, workerIds[w]) != 0) return;
         IJobMarket.Worker memory worker = market.worker(workerIds[w]);
-        if (worker.stake - worker.locked < MIN_STAKE) return;
+        if (worker.paused || worker.stake < uint256(worker.locked) + MIN_STAKE) return;
+        if (worker.pricePerJob > j.maxFeePerWorker) return;
         bytes32 output = _outputOf(w, choice);
         committedTo[jobId][workerIds[w]] = output;
         bytes32 commitment = _commitment(jobId, w, output); // before the prank, which the next call takes
@@ -143,7 +156,7 @@ contract JobMarketHandler is NodeKeys {
         IJobMarket.Claim memory c = market.claim(jobId, entry);
         if (c.state != IJobMarket.ClaimState.Committed || !_revealOpen(jobId, j)) return;
         uint256 w = _indexOf(c.workerId);
-        if (w >= 5 && choice % 2 == 0) return;
+        if (_isSybil(w) && choice % 2 == 0) return;
         bytes32 output = committedTo[jobId][c.workerId];
         if (w == LIAR) _tryCopy(jobId, entry, c.workerId, output == HONEST ? LIE : HONEST);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keys[w], market.resultDigest(jobId, output, c.workerId));
@@ -169,7 +182,7 @@ contract JobMarketHandler is NodeKeys {
         uint256 jobId = _scan(jobSeed, 1 << uint8(IJobMarket.JobState.Disputed));
         if (jobId == 0) return;
         uint256 at = _indexOfJob(jobId);
-        this.draw(at, hashSeed);
+        this.draw(at, hashSeed, choice);
         IJobMarket.Round memory r = market.round(jobId);
         if (!r.drawn) return;
         for (uint256 seat; seat < r.size; ++seat) this.memberCommit(at, seat, choice >> seat);
@@ -185,7 +198,8 @@ contract JobMarketHandler is NodeKeys {
     }
 
     /// @dev Closes a reveal phase or a round when the market allows it (a refusal is the market's to make: the call
-    /// is tried, and a refusal changes nothing).
+    /// is tried, and a refusal changes nothing). A refusal must be one of the market's errors: a panic (an overflow, a
+    /// slash of more than is staked) would leave the job stuck for good.
     function closeReveals(uint256 jobSeed) external {
         uint256 jobId = _scan(
             jobSeed,
@@ -194,7 +208,9 @@ contract JobMarketHandler is NodeKeys {
         if (jobId == 0) return;
         try market.closeReveals(jobId) {
             _roundEnded(jobId);
-        } catch {} // solhint-disable-line no-empty-blocks
+        } catch (bytes memory reason) {
+            require(bytes4(reason) != bytes4(keccak256("Panic(uint256)")), "closing a job panicked");
+        }
     }
 
     function challenge(uint256 jobSeed) external {
@@ -208,16 +224,40 @@ contract JobMarketHandler is NodeKeys {
     }
 
     /// @dev Draws a round's committee from a draw block whose hash `hashSeed` picks (the test chain keeps no block
-    /// hashes of its own): any hash at all must give a committee within the rules.
-    function draw(uint256 jobSeed, uint256 hashSeed) external {
+    /// hashes of its own): any hash at all must give a committee within the rules. With the seed known, whoever would
+    /// profit first tries to steer the draw (`_steer`); the committee then drawn must be the one drawn, from the same
+    /// state, without any of it.
+    function draw(uint256 jobSeed, uint256 hashSeed, uint256 steer) external {
         uint256 jobId = _scan(jobSeed, 1 << uint8(IJobMarket.JobState.Disputed));
         if (jobId == 0) return;
         IJobMarket.Round memory r = market.round(jobId);
         if (r.drawn || block.timestamp >= r.commitEnds) return;
         if (block.number <= r.drawBlock) vm.roll(r.drawBlock + 1);
         vm.setBlockhash(r.drawBlock, keccak256(abi.encode(hashSeed)));
+        uint256 seedKnown = vm.snapshotState();
+        _steer(steer);
         market.drawCommittee(jobId);
+        uint256[] memory steered = _members(jobId);
+        vm.revertToState(seedKnown);
+        market.drawCommittee(jobId);
+        require(keccak256(abi.encode(_members(jobId))) == keccak256(abi.encode(steered)), "the draw was steered");
         _roundEnded(jobId);
+    }
+
+    /// @dev Pauses and resumes a worker, by its owner, outside any draw (the claims of a paused worker are skipped).
+    function pause(uint256 workerSeed, bool paused) external {
+        uint256 w = workerSeed % WORKERS;
+        vm.prank(workerOwners[w]);
+        market.setWorkerPaused(workerIds[w], paused);
+    }
+
+    /// @dev A worker's owner adds to its stake, outside any draw.
+    function addStake(uint256 workerSeed, uint256 amount) external {
+        uint256 w = workerSeed % WORKERS;
+        uint256 balance = token.balanceOf(workerOwners[w]);
+        if (balance == 0 || workerOwners[w] == requester) return;
+        vm.prank(workerOwners[w]);
+        market.addStake(workerIds[w], bound(amount, 1, balance));
     }
 
     /// @dev A drawn member commits: honest members to the honest output, the liar to a lie, a Sybil by `choice`.
@@ -276,8 +316,8 @@ contract JobMarketHandler is NodeKeys {
         uint256 w = workerSeed % WORKERS;
         if (workerOwners[w] == requester) return;
         IJobMarket.Worker memory worker = market.worker(workerIds[w]);
+        if (worker.stake <= worker.locked) return;
         uint256 free = worker.stake - worker.locked;
-        if (free == 0) return;
         vm.prank(workerOwners[w]);
         market.requestUnstake(workerIds[w], bound(amount, 1, free));
     }
@@ -297,9 +337,48 @@ contract JobMarketHandler is NodeKeys {
     }
 
     function _accounts() private view returns (address[9] memory list) {
+        // The challenger's worker (7) is the challenger's: list[8].
         for (uint256 w; w < 7; ++w) list[w] = workerOwners[w];
         list[7] = modelOwner;
         list[8] = challenger;
+    }
+
+    /// @dev What those who would profit from a committee of their choosing do once its seed is known, by the bits of
+    /// `steer`: each worker pauses or resumes, unstakes what it can or stakes more, and tries to leave the model (which
+    /// must be refused); the challenger stakes on a worker of `steer`'s choosing.
+    function _steer(uint256 steer) private {
+        uint256[] memory models = new uint256[](1);
+        models[0] = 1;
+        for (uint256 w; w < WORKERS; ++w) {
+            uint256 bits = steer >> (4 * w);
+            uint256 id = workerIds[w];
+            IJobMarket.Worker memory worker = market.worker(id);
+            vm.startPrank(workerOwners[w]);
+            if (bits & 1 == 1) market.setWorkerPaused(id, !worker.paused);
+            if (bits & 2 == 2 && worker.stake > worker.locked) market.requestUnstake(id, worker.stake - worker.locked);
+            if (bits & 4 == 4 && token.balanceOf(workerOwners[w]) > 0) market.addStake(id, 1);
+            if (bits & 8 == 8) {
+                try market.setWorkerModels(id, models, false) {
+                    revert("a worker left a model awaiting its draw");
+                } catch {} // solhint-disable-line no-empty-blocks
+            }
+            vm.stopPrank();
+        }
+        uint256 amount = token.balanceOf(challenger);
+        if (amount == 0) return;
+        vm.prank(challenger);
+        market.addStake(workerIds[(steer >> 250) % WORKERS], amount);
+    }
+
+    /// @dev The workers holding a round's seats, in order.
+    function _members(uint256 jobId) private view returns (uint256[] memory ids) {
+        IJobMarket.Job memory j = market.job(jobId);
+        ids = new uint256[](j.entries - j.committed);
+        for (uint256 e = j.committed; e < j.entries; ++e) ids[e - j.committed] = market.claim(jobId, e).workerId;
+    }
+
+    function _isSybil(uint256 w) private pure returns (bool) {
+        return w == 5 || w == 6;
     }
 
     function _roundEnded(uint256 jobId) private {
@@ -320,7 +399,7 @@ contract JobMarketHandler is NodeKeys {
     }
 
     function _outputOf(uint256 w, uint256 choice) private pure returns (bytes32) {
-        if (w < LIAR) return HONEST;
+        if (w < LIAR || w == CHALLENGERS) return HONEST;
         if (w == LIAR) return LIE;
         uint256 pick = choice % 3;
         return
@@ -370,6 +449,7 @@ contract JobMarketInvariantTest is Test {
     JobMarket internal market;
     FoldToken internal token;
     JobMarketHandler internal handler;
+    uint256 internal constant LIAR_INDEX = 4;
 
     function setUp() public {
         vm.warp(1_700_000_000);
@@ -414,7 +494,7 @@ contract JobMarketInvariantTest is Test {
         handler.claim(4, 1, 0); // the liar
         handler.reveal(1, 0, 1);
         handler.challenge(1);
-        handler.draw(1, 7);
+        handler.draw(1, 7, 0);
         for (uint256 s; s < 3; ++s) handler.memberCommit(1, s, 0);
         for (uint256 e = 1; e < 4; ++e) handler.reveal(1, e, 1);
         handler.closeReveals(1);
@@ -426,6 +506,19 @@ contract JobMarketInvariantTest is Test {
         handler.warp(1 hours);
         handler.closeReveals(2);
         assertEq(uint8(market.job(handler.jobs(2)).state), uint8(IJobMarket.JobState.Refunded), "silent");
+    }
+
+    /// @notice Whatever the seed, and whatever those who would profit do once it is known (see the handler's `_steer`),
+    /// the committee is the one drawn without any of it, and holds neither the requester's Sybils nor the challenger's
+    /// worker: the liar's lie is challenged, four honest workers are eligible, three are drawn.
+    function testFuzz_drawCannotBeSteered(uint256 hashSeed, uint256 steer) public {
+        handler.request(1, 0.5 ether);
+        handler.claim(LIAR_INDEX, 0, 0);
+        handler.reveal(0, 0, 1);
+        handler.challenge(0);
+        handler.draw(0, hashSeed, steer);
+        assertEq(market.round(handler.jobs(0)).size, 3, "committee");
+        invariant_noSeatForTheRequesterOrTheChallenger();
     }
 
     /// @notice The market holds exactly the running jobs' escrows, the bonds of undecided rounds, the pots, the stakes
@@ -462,8 +555,8 @@ contract JobMarketInvariantTest is Test {
         assertEq(market.earned(handler.modelOwner()) + handler.ownerWithdrawn(), share, "model owner");
     }
 
-    /// @notice Each worker's locked collateral is `minStake` for each claim or seat it holds on a running job, within
-    /// its stake.
+    /// @notice Each worker's locked collateral is `minStake` for each claim or seat it holds on a running job (a seat
+    /// may take it beyond the stake: it is backed by what is left).
     function invariant_lockedIsCollateralOfHeldSeats() public view {
         for (uint256 w; w < handler.WORKERS(); ++w) {
             uint256 workerId = handler.workerIds(w);
@@ -471,7 +564,21 @@ contract JobMarketInvariantTest is Test {
             for (uint256 i; i < handler.jobCount(); ++i) held += _seatsOf(handler.jobs(i), workerId);
             IJobMarket.Worker memory worker = market.worker(workerId);
             assertEq(worker.locked, held * handler.MIN_STAKE(), "locked");
-            assertLe(worker.locked, worker.stake, "locked within stake");
+        }
+    }
+
+    /// @notice No committee seat ever goes to the requester's Sybils (the requester's account owns them), nor to the
+    /// challenger's worker in a round it challenged.
+    function invariant_noSeatForTheRequesterOrTheChallenger() public view {
+        for (uint256 i; i < handler.jobCount(); ++i) {
+            uint256 jobId = handler.jobs(i);
+            IJobMarket.Job memory j = market.job(jobId);
+            bool challenged = market.round(jobId).challenger == handler.challenger();
+            for (uint256 e = j.committed; e < j.entries; ++e) {
+                uint256 id = market.claim(jobId, e).workerId;
+                assertTrue(id != handler.workerIds(5) && id != handler.workerIds(6), "a Sybil judged its owner's job");
+                assertTrue(!challenged || id != handler.workerIds(7), "the challenger judged its own challenge");
+            }
         }
     }
 
