@@ -333,6 +333,14 @@ function suite(kind: "pglite" | "postgres") {
     for (const [query, named] of [
       ["minCpu=-1", "minCpu"],
       ["minCpu=1.5", "minCpu"],
+      // Beyond what the chain can hold (a node's cores and GPUs are uint16, its memory and disks uint32): once a 500
+      // (Postgres: integer out of range).
+      ["minCpu=2147483648", "minCpu"],
+      ["minCpu=12345678901234567890123456789012345678901234", "minCpu"],
+      ["minGpus=2147483648", "minGpus"],
+      ["minMemoryMiB=4294967296", "minMemoryMiB"],
+      ["minSsdGiB=4294967296", "minSsdGiB"],
+      ["minHddGiB=4294967296", "minHddGiB"],
       ["sort=cheapest", "sort"],
       ["limit=0", "limit"],
       ["limit=1000", "limit"],

@@ -5,7 +5,7 @@ import { db } from "ponder:api";
 import { node } from "ponder:schema";
 import { and, asc, count, desc, eq, gte, sql } from "ponder";
 import { z } from "zod";
-import { uint } from "./query.ts";
+import { uint, uintOf } from "./query.ts";
 
 type SQL = ReturnType<typeof sql>;
 
@@ -19,11 +19,12 @@ interface Wanted {
 
 export const nodesQuery = z
   .strictObject({
-    minCpu: uint.optional(),
-    minMemoryMiB: uint.optional(),
-    minSsdGiB: uint.optional(),
-    minHddGiB: uint.optional(),
-    minGpus: uint.optional(),
+    // Bounded as NodeRegistry's Capacity stores them.
+    minCpu: uintOf(16).optional(),
+    minMemoryMiB: uintOf(32).optional(),
+    minSsdGiB: uintOf(32).optional(),
+    minHddGiB: uintOf(32).optional(),
+    minGpus: uintOf(16).optional(),
     region: z.string().min(1).max(64).optional(),
     country: z
       .string()

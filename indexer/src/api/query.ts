@@ -8,6 +8,12 @@ export const uint = z
   .regex(/^\d{1,78}$/, "must be a non-negative whole number")
   .transform((value) => BigInt(value));
 
+/** A `uint` of at most `bits` bits (as the contract stores it): anything larger can match nothing, and is refused. */
+export const uintOf = (bits: number) => {
+  const max = (1n << BigInt(bits)) - 1n;
+  return uint.refine((value) => value <= max, `must be at most ${max} (a uint${bits} on-chain)`);
+};
+
 /** A positive id given in decimal. */
 export const id = z
   .string()
