@@ -32,6 +32,10 @@ contract LeaseMarket is ILeaseMarket {
     uint256 public constant MAX_GRACE_PERIOD = 72 hours;
     /// @notice The largest sealed manifest, in bytes.
     uint256 public constant MAX_MANIFEST_BYTES = 16_384;
+    /// @notice The fewest CPU cores a lease holds: a workload needs a core to run on.
+    uint16 public constant MIN_CPU = 1;
+    /// @notice The least memory a lease holds, in MiB.
+    uint32 public constant MIN_MEMORY_MIB = 64;
 
     uint256 private constant MIN_WINDOW = 1 minutes;
     uint256 private constant MAX_ACK_WINDOW = 1 days;
@@ -161,13 +165,9 @@ contract LeaseMarket is ILeaseMarket {
         bytes32 deploymentHash
     ) private returns (uint256 leaseId) {
         _requireTenantIdentity(tenantId);
-        if (
-            resources.cpu == 0 &&
-            resources.memoryMiB == 0 &&
-            resources.ssdGiB == 0 &&
-            resources.hddGiB == 0 &&
-            resources.gpus == 0
-        ) revert LeaseEmptyResources();
+        if (resources.cpu < MIN_CPU || resources.memoryMiB < MIN_MEMORY_MIB) {
+            revert LeaseTooSmall(resources.cpu, resources.memoryMiB);
+        }
         if (deposit > type(uint96).max) revert LeaseEscrowTooLarge();
         uint256 rate = _scaledRate(resources, _reserveWithin(nodeId, resources, maxPrices));
         if (rate > type(uint96).max) revert LeaseRateTooHigh();

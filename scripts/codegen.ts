@@ -9,6 +9,7 @@ try {
     artifactsDir: path.join(root, "artifacts"),
     deploymentsDir: path.join(root, "deploy", "deployments"),
     outDir: path.join(root, "generated", "src"),
+    sourcesRoot: root,
   });
   const chains = Object.keys(deployments);
   console.log(

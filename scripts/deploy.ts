@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     artifactsDir: path.join(ROOT, "artifacts"),
     deploymentsDir: path.join(ROOT, "deploy", "deployments"),
     outDir: path.join(ROOT, "generated", "src"),
+    sourcesRoot: ROOT,
   });
   const chainId = config.networks?.[network]?.chainId;
   const deployed = chainId === undefined ? undefined : deployments[chainId];

@@ -3,8 +3,10 @@
 // farms, nodes, datasets, models, workers, users) and starts its processes (a node agent per node, two inference
 // workers, the data owner's keys role), starts the indexer (Ponder on PGlite in .fourfold/indexer/), builds the dApp
 // if its sources changed and serves it, waits until the indexer sees every demo node online, prints the URLs and
-// accounts, and keeps running until Ctrl-C, when it stops everything it started. The chain is new each time, so the
-// demo's and the indexer's state is replaced each time. Each process logs to .fourfold/logs/.
+// accounts, and keeps running until Ctrl-C, when it stops everything it started. Every process but the chain is
+// supervised: one that dies (a crash, kill -9) is restarted with capped backoff (1 s, 2 s, 4 s ... 30 s) and picks up
+// from its state directory, and only the chain's death stops the grid. The chain is new each time, so the demo's and
+// the indexer's state is replaced each time. Each process logs to .fourfold/logs/ (a restart adds to its log).
 //
 // Settings (environment):
 //   FOURFOLD_RPC_PORT       the chain's JSON-RPC port on 127.0.0.1 (default 8545)
@@ -22,7 +24,17 @@ import path from "node:path";
 import { appBuildIsCurrent, nextBuild, nextStart, stampAppBuild } from "./lib/app-build.ts";
 import { CodegenError, codegen } from "./lib/codegen.ts";
 import type { Demo } from "./lib/demo.ts";
-import { assertPortFree, rpcChainId, type Service, startService, tail, waitFor } from "./lib/processes.ts";
+import {
+  assertPortFree,
+  rpcChainId,
+  type Service,
+  type ServiceOptions,
+  type Supervised,
+  startService,
+  supervise,
+  tail,
+  waitFor,
+} from "./lib/processes.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const HARDHAT = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
@@ -120,17 +132,28 @@ async function buildApp(): Promise<void> {
   await stampAppBuild();
 }
 
-/** Starts `npm run worker -- <args>` as the service `name`. */
-async function startWorker(name: string, args: string[]): Promise<Service> {
-  const service = await startService({
+/** Starts a service that is restarted whenever it dies, saying so each time. */
+async function startSupervised(options: ServiceOptions): Promise<Supervised> {
+  const service = await supervise(options, (code, restartInMs, restarts) => {
+    if (stopping) return;
+    console.error(
+      `the ${options.name} stopped by itself (${code}); restarting it in ${restartInMs / 1000} s ` +
+        `(restart ${restarts}; its log: ${path.relative(process.cwd(), options.logFile)})`,
+    );
+  });
+  services.push(service);
+  return service;
+}
+
+/** Starts `npm run worker -- <args>` as the supervised service `name`. */
+function startWorker(name: string, args: string[]): Promise<Supervised> {
+  return startSupervised({
     name,
     command: process.execPath,
     args: [WORKER, ...args],
     cwd: ROOT,
     logFile: path.join(LOGS, `${name}.log`),
   });
-  services.push(service);
-  return service;
 }
 
 async function shutdown(signal: string): Promise<void> {
@@ -204,6 +227,7 @@ async function main(): Promise<void> {
     artifactsDir: path.join(ROOT, "artifacts"),
     deploymentsDir: path.join(ROOT, "deploy", "deployments"),
     outDir: path.join(ROOT, "generated", "src"),
+    sourcesRoot: ROOT,
   });
   const local = deployments[LOCAL_CHAIN_ID];
   if (local === undefined) throw new StartError("the deployment left no record for the local chain");
@@ -222,6 +246,7 @@ async function main(): Promise<void> {
 
   let seeded: Demo | undefined;
   const workerUrls: string[] = [];
+  const inferenceWorkers: Supervised[] = [];
   if (demo && appPort !== undefined && workerPort !== undefined) {
     step("seeding the demo: 3 farms, 12 nodes, 2 datasets, 2 models, 2 workers, 2 users");
     await rm(DEMO, { recursive: true, force: true });
@@ -255,18 +280,20 @@ async function main(): Promise<void> {
     }
     for (const [i, worker] of seeded.workers.entries()) {
       const port = workerPort + i;
-      await startWorker(worker.handle, [
-        "inference",
-        ...common,
-        "--key-file",
-        worker.keyFile,
-        "--models",
-        "tesseract,fasttext",
-        "--port",
-        String(port),
-        "--state-dir",
-        worker.stateDir,
-      ]);
+      inferenceWorkers.push(
+        await startWorker(worker.handle, [
+          "inference",
+          ...common,
+          "--key-file",
+          worker.keyFile,
+          "--models",
+          "tesseract,fasttext",
+          "--port",
+          String(port),
+          "--state-dir",
+          worker.stateDir,
+        ]),
+      );
       workerUrls.push(`http://127.0.0.1:${port}`);
     }
     await startWorker("keys", [
@@ -286,7 +313,7 @@ async function main(): Promise<void> {
     step("starting the indexer (Ponder on PGlite)");
     // A new chain each time: the indexer's data describes the chain that is gone.
     await rm(INDEXER_DATA, { recursive: true, force: true });
-    const indexer = await startService({
+    const indexer = await startSupervised({
       name: "indexer",
       command: process.execPath,
       args: [PONDER, "start", "--schema", "fourfold", "--port", String(indexerPort), "--hostname", "127.0.0.1"],
@@ -299,11 +326,10 @@ async function main(): Promise<void> {
       },
       logFile: path.join(LOGS, "indexer.log"),
     });
-    services.push(indexer);
     indexerUrl = `http://127.0.0.1:${indexerPort}`;
     await waitFor("the indexer", () => answers(`${indexerUrl}/ready`), {
       timeoutMs: 120_000,
-      abort: indexer.exited,
+      abort: indexer.crashed,
     }).catch(async (error: Error) => {
       throw new StartError(`${error.message}; the end of ${indexer.logFile}:\n${await tail(indexer.logFile)}`);
     });
@@ -316,7 +342,7 @@ async function main(): Promise<void> {
       await appBuild;
     }
     step("starting the dApp");
-    const app = await startService({
+    const app = await startSupervised({
       name: "app",
       ...nextStart(appPort),
       env: {
@@ -330,9 +356,8 @@ async function main(): Promise<void> {
       logFile: path.join(LOGS, "app.log"),
       group: true,
     });
-    services.push(app);
     appUrl = `http://127.0.0.1:${appPort}`;
-    await waitFor("the dApp", () => answers(`${appUrl}/`), { timeoutMs: 60_000, abort: app.exited }).catch(
+    await waitFor("the dApp", () => answers(`${appUrl}/`), { timeoutMs: 60_000, abort: app.crashed }).catch(
       async (error: Error) => {
         throw new StartError(`${error.message}; the end of ${app.logFile}:\n${await tail(app.logFile)}`);
       },
@@ -354,10 +379,10 @@ async function main(): Promise<void> {
       throw new StartError(`${error.message}; the node agents log to ${path.relative(process.cwd(), LOGS)}/node-*.log`);
     });
     for (const [i, url] of workerUrls.entries()) {
-      const worker = services.find((s) => s.name === seeded?.workers[i]?.handle);
+      const worker = inferenceWorkers[i];
       await waitFor(`the inference worker at ${url}`, () => answers(`${url}/healthz`), {
         timeoutMs: 120_000,
-        abort: worker?.exited,
+        abort: worker?.crashed,
       }).catch(async (error: Error) => {
         throw new StartError(`${error.message}; the end of ${worker?.logFile}:\n${await tail(worker?.logFile ?? "")}`);
       });
@@ -385,11 +410,12 @@ async function main(): Promise<void> {
       `Logs: ${path.relative(process.cwd(), LOGS)}/. Press Ctrl-C to stop.`,
   );
 
-  // Whichever service stops by itself stops the grid.
-  const [stopped, code] = await Promise.race(services.map((s) => s.exited.then((c) => [s, c] as const)));
+  // The others are restarted when they die; the chain's death ends the grid (its state is gone with it).
+  const code = await chain.exited;
   if (!stopping) {
     console.error(
-      `\nthe ${stopped.name} stopped by itself (${code}); the end of ${stopped.logFile}:\n${await tail(stopped.logFile)}`,
+      `\nthe chain stopped by itself (${code}), and every process of the grid with it; the end of ${chain.logFile}:\n` +
+        (await tail(chain.logFile)),
     );
     await stopAll();
     process.exit(1);

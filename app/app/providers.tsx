@@ -43,8 +43,18 @@ export function Providers({
   children: ReactNode;
 }) {
   const [config] = useState(() => wagmiConfig(chain));
+  // A query that failed (the indexer unreachable, say) is asked again every 5 s, so a page recovers by itself.
   const [queries] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, refetchOnWindowFocus: false } } }),
+    () =>
+      new QueryClient({
+        defaultOptions: {
+          queries: {
+            staleTime: 5_000,
+            refetchOnWindowFocus: false,
+            refetchInterval: (query) => (query.state.status === "error" ? 5_000 : false),
+          },
+        },
+      }),
   );
   return (
     <WagmiProvider config={config}>

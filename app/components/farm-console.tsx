@@ -33,8 +33,8 @@ interface Farmer {
 }
 
 const FARMER = `query Farmer($owner: String!) {
-  identitys(where: { owner: $owner }, orderBy: "id") {
-    items { id handle farms { items { id name payout nodes { items { id region country status heartbeats onlineSeconds } } } } }
+  identitys(where: { owner: $owner }, orderBy: "id", limit: 20) {
+    items { id handle farms(limit: 10) { items { id name payout nodes(limit: 100) { items { id region country status heartbeats onlineSeconds } } } } }
   }
 }`;
 

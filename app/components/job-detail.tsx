@@ -124,7 +124,13 @@ export function JobDetail({ id }: { id: string }) {
     {
       label: "Committed",
       done: job.state !== "Open",
-      detail: `${committed} of ${job.redundancy} workers, results sealed until all are in (or the deadline)`,
+      detail: `${committed} of ${job.redundancy} workers, results sealed until all are in (or the deadline${
+        job.state === "Open" && now !== undefined
+          ? Number(job.deadline) > now
+            ? `, in ${duration(Number(job.deadline) - now)}`
+            : `, passed ${duration(now - Number(job.deadline))} ago`
+          : ""
+      })`,
     },
     {
       label: "Revealed",
@@ -166,6 +172,9 @@ export function JobDetail({ id }: { id: string }) {
           </li>
         ))}
       </ol>
+      {job.state === "Open" && now !== undefined && (
+        <Deadline jobId={BigInt(job.id)} deadline={Number(job.deadline)} now={now} committed={committed} />
+      )}
       {job.state === "Proposed" &&
         round === null &&
         windowEnds !== undefined &&
@@ -312,6 +321,60 @@ export function JobDetail({ id }: { id: string }) {
 /** Challenges the proposed result from the connected wallet, posting JobMarket's bond (approved first: `challenge`
  * takes no permit). The bond comes back with a share of the liars' collateral when the committee overturns the
  * result, and is lost when it upholds it. */
+/** An Open job's deadline: a warning while nobody has claimed it, and once it has passed, the call that closes it
+ * (JobMarket.closeCommits: a job nobody claimed is refunded in full; otherwise the committed workers reveal). */
+function Deadline({
+  jobId,
+  deadline,
+  now,
+  committed,
+}: {
+  jobId: bigint;
+  deadline: number;
+  now: number;
+  committed: number;
+}) {
+  const { JobMarket: market } = useContracts();
+  const tx = useSend();
+  if (market === undefined) return null;
+  if (now <= deadline) {
+    return committed > 0 ? null : (
+      <p role="status" className="card">
+        No worker has claimed this job yet. If none does within {duration(deadline - now)} (its deadline), it can be
+        closed here for a full refund.
+      </p>
+    );
+  }
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await tx.send(committed === 0 ? "Closing the job for a refund" : "Closing the commit phase", {
+      address: market,
+      abi: jobMarketAbi,
+      functionName: "closeCommits",
+      args: [jobId],
+    });
+  };
+  return (
+    <section aria-labelledby="deadline-title">
+      <h2 id="deadline-title">Deadline passed</h2>
+      <form className="inline" onSubmit={submit} aria-label={`Close job #${jobId}`}>
+        <p>
+          {committed === 0
+            ? "No worker claimed this job before its deadline. Close it, and the whole escrow goes back to the requester."
+            : `${committed} worker${committed === 1 ? "" : "s"} committed before the deadline: close the commit phase, and they reveal.`}{" "}
+          Anyone may do it.
+        </p>
+        <FormFooter
+          submit={committed === 0 ? "Close and refund" : "Close the commit phase"}
+          busy={tx.busy}
+          problem={undefined}
+          state={tx.state}
+        />
+      </form>
+    </section>
+  );
+}
+
 function Challenge({ jobId }: { jobId: bigint }) {
   const config = useConfig();
   const { JobMarket: market, FoldToken: token } = useContracts();

@@ -5,6 +5,7 @@
 // challenge window the job is final and paid. Small inputs go on-chain; larger ones go to the app's blob store, and
 // the job names them by URI and sha256 (workers check it before running the model).
 import { foldTokenAbi, jobMarketAbi } from "@fourfold/contracts";
+import { mayClaim } from "@fourfold/worker/eligibility";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -125,12 +126,32 @@ function RequestJob({ requester, requesterId }: { requester: Address; requesterI
     if (!checked.ok || !input.ok || !market || !token) return;
     const { modelId, redundancy, maxFeePerWorker, hours } = checked.value;
     const escrow = BigInt(redundancy) * maxFeePerWorker;
-    const [balance, allowance] = await Promise.all([
+    const [balance, allowance, minStake, workerIds] = await Promise.all([
       readContract(config, { address: token, abi: foldTokenAbi, functionName: "balanceOf", args: [requester] }),
       readContract(config, { address: token, abi: foldTokenAbi, functionName: "allowance", args: [requester, market] }),
+      readContract(config, { address: market, abi: jobMarketAbi, functionName: "minStake" }),
+      readContract(config, {
+        address: market,
+        abi: jobMarketAbi,
+        functionName: "modelWorkers",
+        args: [BigInt(modelId)],
+      }),
     ]);
-    if (escrow > balance) {
-      setProblem(`Escrow: ${fold(escrow)} FOLD is more than your ${fold(balance)} FOLD`);
+    // The chain's claim rule, now: a job too few workers could take would sit until its deadline.
+    const workers = await Promise.all(
+      workerIds.map((id) =>
+        readContract(config, { address: market, abi: jobMarketAbi, functionName: "worker", args: [id] }),
+      ),
+    );
+    const able = workers.filter((w) => mayClaim(w, maxFeePerWorker, minStake)).length;
+    const short =
+      able >= redundancy
+        ? undefined
+        : able === 0
+          ? `Most per worker: no worker of this model takes ${fold(maxFeePerWorker)} FOLD or less with stake free to claim now: raise it, or wait`
+          : `Workers that must agree: only ${able} of this model's workers can claim at ${fold(maxFeePerWorker)} FOLD now: ask for ${able} or fewer, or raise the fee`;
+    if (short !== undefined || escrow > balance) {
+      setProblem(short ?? `Escrow: ${fold(escrow)} FOLD is more than your ${fold(balance)} FOLD`);
       return;
     }
     const placed = placeInput(input.bytes);

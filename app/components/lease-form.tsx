@@ -114,6 +114,21 @@ export function LeaseForm({ nodeId }: { nodeId: string }) {
   );
 }
 
+type Resources = ReturnType<typeof resourcesOf>;
+
+/** The first resource the lease asks more of than the node has free, by its field's label; undefined if none. */
+function shortOf(lease: Resources, [total, reserved]: readonly [Resources, Resources]): string | undefined {
+  const labels: [keyof Resources, string][] = [
+    ["cpu", "CPU cores"],
+    ["memoryMiB", "Memory"],
+    ["ssdGiB", "SSD"],
+    ["hddGiB", "HDD"],
+    ["gpus", "GPUs"],
+  ];
+  const found = labels.find(([name]) => BigInt(lease[name]) > BigInt(total[name]) - BigInt(reserved[name]));
+  return found?.[1];
+}
+
 function OpenLease({
   nodeId,
   farmIdentity,
@@ -168,37 +183,54 @@ function OpenLease({
     const { template, params } = workload.value;
     const lease = resourcesOf(terms.value);
     const read = <T,>(call: Parameters<typeof readContract>[1]) => readContract(config, call) as Promise<T>;
-    const [[scaledRate, minDeposit], prices, sealTo, allowance, balance] = await Promise.all([
-      read<readonly [bigint, bigint]>({
-        address: market,
-        abi: leaseMarketAbi,
-        functionName: "quote",
-        args: [nodeId, lease],
-      }),
-      read<{ cpu: bigint; memoryGiB: bigint; ssdGiB: bigint; hddGiB: bigint; gpu: bigint }>({
-        address: NodeRegistry,
-        abi: nodeRegistryAbi,
-        functionName: "prices",
-        args: [nodeId],
-      }),
-      read<`0x${string}`>({
-        address: IdentityRegistry,
-        abi: identityRegistryAbi,
-        functionName: "encryptionKeyOf",
-        args: [farmIdentity],
-      }),
-      read<bigint>({ address: FoldToken, abi: foldTokenAbi, functionName: "allowance", args: [tenant, market] }),
-      read<bigint>({ address: FoldToken, abi: foldTokenAbi, functionName: "balanceOf", args: [tenant] }),
-    ]);
+    const [[scaledRate, minDeposit], prices, sealTo, allowance, balance, minCpu, minMemoryMiB, capacity, online] =
+      await Promise.all([
+        read<readonly [bigint, bigint]>({
+          address: market,
+          abi: leaseMarketAbi,
+          functionName: "quote",
+          args: [nodeId, lease],
+        }),
+        read<{ cpu: bigint; memoryGiB: bigint; ssdGiB: bigint; hddGiB: bigint; gpu: bigint }>({
+          address: NodeRegistry,
+          abi: nodeRegistryAbi,
+          functionName: "prices",
+          args: [nodeId],
+        }),
+        read<`0x${string}`>({
+          address: IdentityRegistry,
+          abi: identityRegistryAbi,
+          functionName: "encryptionKeyOf",
+          args: [farmIdentity],
+        }),
+        read<bigint>({ address: FoldToken, abi: foldTokenAbi, functionName: "allowance", args: [tenant, market] }),
+        read<bigint>({ address: FoldToken, abi: foldTokenAbi, functionName: "balanceOf", args: [tenant] }),
+        read<number>({ address: market, abi: leaseMarketAbi, functionName: "MIN_CPU" }),
+        read<number>({ address: market, abi: leaseMarketAbi, functionName: "MIN_MEMORY_MIB" }),
+        read<readonly [Resources, Resources]>({
+          address: NodeRegistry,
+          abi: nodeRegistryAbi,
+          functionName: "capacity",
+          args: [nodeId],
+        }),
+        read<boolean>({ address: NodeRegistry, abi: nodeRegistryAbi, functionName: "isOnline", args: [nodeId] }),
+      ]);
     const deposit = costOf(scaledRate, hours);
+    const short = shortOf(lease, capacity);
     const refusal =
-      deposit < minDeposit
-        ? `Prepaid hours: at least ${duration(gracePeriod.data ?? 0n)} (the grace reserve, ${fold(minDeposit)} FOLD)`
-        : deposit > balance
-          ? `Deposit: ${fold(deposit)} FOLD is more than your ${fold(balance)} FOLD`
-          : BigInt(sealTo) === 0n
-            ? "The node's farm has published no encryption key, so it could not read your manifest: ask the farmer to set one"
-            : undefined;
+      lease.cpu < minCpu || lease.memoryMiB < minMemoryMiB
+        ? `Resources: a lease holds at least ${minCpu} CPU core and ${memory(BigInt(minMemoryMiB))} of memory`
+        : short !== undefined
+          ? `${short}: more than the node has free`
+          : !online
+            ? "This node is offline (no heartbeat lately): it takes no new leases until it is back"
+            : deposit < minDeposit
+              ? `Prepaid hours: at least ${duration(gracePeriod.data ?? 0n)} (the grace reserve, ${fold(minDeposit)} FOLD)`
+              : deposit > balance
+                ? `Deposit: ${fold(deposit)} FOLD is more than your ${fold(balance)} FOLD`
+                : BigInt(sealTo) === 0n
+                  ? "The node's farm has published no encryption key, so it could not read your manifest: ask the farmer to set one"
+                  : undefined;
     setProblem(refusal);
     if (refusal) return;
 

@@ -1,9 +1,11 @@
-// A failed call or transaction in words: the contract's custom error decoded (its name and arguments, and for the
-// ones people meet most, what to do), a rejection in the wallet, or a lack of ETH for gas.
+// A failed call or transaction in words: the contract's custom error decoded, whichever contract raised it (for the
+// ones people meet most, in this page's words, with what to do; for the rest, its NatSpec), a rejection in the
+// wallet, or a lack of ETH for gas.
 
 import { GRANT_STATES, JOB_STATES, LEASE_STATES } from "@fourfold/indexer/enums";
+import { decodeRevert, revertCall, revertWords } from "@fourfold/worker/revert";
 import { BaseError, ContractFunctionRevertedError, InsufficientFundsError, UserRejectedRequestError } from "viem";
-import { fold } from "./format";
+import { fold } from "./format.ts";
 
 const WORDS: Record<string, (args: readonly unknown[]) => string> = {
   IdentityHandleTaken: (a) => `The handle “${a[0]}” is taken (identity ${a[1]}): choose another.`,
@@ -38,7 +40,8 @@ const WORDS: Record<string, (args: readonly unknown[]) => string> = {
   ERC20InsufficientAllowance: (a) =>
     `The contract may take only ${fold(a[1] as bigint)} of your FOLD; it needs ${fold(a[2] as bigint)}.`,
   LeaseNotTenantIdentity: (a) => `You neither own identity ${a[0]} nor hold one of its Operator or Agent keys.`,
-  LeaseEmptyResources: () => "A lease must hold some capacity.",
+  LeaseTooSmall: (a) =>
+    `A lease holds at least 1 CPU core and 64 MiB of memory, not ${a[0]} cores and ${a[1]} MiB: nothing runs on less.`,
   LeasePriceAboveMax: (a) => `Node ${a[0]}'s prices went up since you looked: check the new cost and try again.`,
   LeaseDepositTooLow: (a) =>
     `The deposit, ${fold(a[0] as bigint)} FOLD, does not cover the grace period: the least is ${fold(a[1] as bigint)} FOLD.`,
@@ -85,13 +88,14 @@ export function explain(error: unknown): string {
   if (!(error instanceof BaseError)) return error instanceof Error ? error.message : String(error);
   if (error.walk((e) => e instanceof UserRejectedRequestError)) return "You rejected the request in your wallet.";
   if (error.walk((e) => e instanceof InsufficientFundsError)) return "Not enough ETH to pay for gas.";
-  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
-    const { errorName, args = [] } = reverted.data;
-    const words = WORDS[errorName]?.(args);
-    const call = `${errorName}(${args.map((a) => String(a)).join(", ")})`;
-    return words ? `${words} (${call})` : `The contract refused: ${call}.`;
+  // Decoded against every Fourfold error, so one raised beneath the contract called (NodeRegistry's under
+  // LeaseMarket's) is told too; in this page's words where it has some, else in the error's NatSpec.
+  const revert = decodeRevert(error);
+  if (revert !== undefined) {
+    const words = WORDS[revert.name]?.(revert.args);
+    return words ? `${words} (${revertCall(revert)})` : `The contract refused: ${revertWords(revert)}`;
   }
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
   if (reverted instanceof ContractFunctionRevertedError && reverted.reason) {
     return `The contract refused: ${reverted.reason}.`;
   }

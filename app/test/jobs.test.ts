@@ -93,6 +93,25 @@ describe("AI jobs (browser)", { timeout: 300_000, skip }, () => {
       .getByLabel("Image (for OCR)")
       .setInputFiles({ name: "invoice.png", mimeType: "image/png", buffer: scan });
     await form.getByText(`File: invoice.png, ${scan.length.toLocaleString("en")} bytes.`).waitFor();
+    // What the chain knows is checked too: more workers than could claim it, or a fee under every worker's price, is
+    // refused in words (once, such a job was sent and sat until its deadline).
+    await form.getByLabel("Workers that must agree").fill("3");
+    await form.getByRole("button", { name: "Request job" }).click();
+    await form
+      .getByRole("alert")
+      .getByText(
+        "Workers that must agree: only 2 of this model's workers can claim at 2 FOLD now: ask for 2 or fewer, or raise the fee",
+      )
+      .waitFor({ timeout: 10_000 });
+    await form.getByLabel("Workers that must agree").fill("2");
+    await form.getByLabel("Most per worker (FOLD)").fill("1.5");
+    await form.getByRole("button", { name: "Request job" }).click();
+    await form
+      .getByRole("alert")
+      .getByText(/^Most per worker: no worker of this model takes 1\.5 FOLD or less with stake free to claim now/)
+      .waitFor({ timeout: 10_000 });
+    assert.equal(await grid.client.readContract({ ...grid.contracts.jobs, functionName: "jobCount" }), 0n);
+    await form.getByLabel("Most per worker (FOLD)").fill("2");
     await form.getByText("Escrowed now: 4 FOLD (2 × 2)").waitFor();
     assert.deepEqual(await usabilityProblems(page, SCREENSHOTS, "jobs"), []);
     await form.getByRole("button", { name: "Request job" }).click();
@@ -155,6 +174,64 @@ describe("AI jobs (browser)", { timeout: 300_000, skip }, () => {
       .getByText(/Job #1 · tesseract eng · Final · 2\/2 results/)
       .waitFor();
     assert.equal(market.modelId, 1n);
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it("warns about a job nobody claims, and after its deadline closes it for a full refund", async () => {
+    // Sent by another client at a fee under both workers' price: nobody may claim it.
+    const { call, contracts, client } = grid;
+    const requester = grid.wallet(8);
+    const requesterId = await grid.register(requester, "stuck-requester");
+    const fee = PRICE / 2n;
+    await grid.fundFold(requester, 2n * fee, contracts.jobs.address);
+    const before = await client.readContract({
+      ...contracts.token,
+      functionName: "balanceOf",
+      args: [requester.account.address],
+    });
+    const input = new TextEncoder().encode("nobody reads this");
+    const deadline = (await client.getBlock()).timestamp + 3_600n;
+    const jobId = await call<bigint>(requester, contracts.jobs, "requestJob", [
+      {
+        requesterId,
+        modelId: market.modelId,
+        input: `0x${Buffer.from(input).toString("hex")}`,
+        inputHash: `0x${createHash("sha256").update(input).digest("hex")}`,
+        inputURI: "",
+        grantIds: [],
+        redundancy: 2,
+        maxFeePerWorker: fee,
+        deadline: Number(deadline),
+        callback: "0x0000000000000000000000000000000000000000",
+        callbackGasLimit: 0,
+      },
+    ]);
+    await page.goto(`${appUrl}/jobs/${jobId}`);
+    await page.getByRole("heading", { name: new RegExp(`Job #${jobId}\\s+Open`) }).waitFor({ timeout: 30_000 });
+    await page
+      .getByRole("status")
+      .getByText(/^No worker has claimed this job yet\. If none does within \d+ (min|h)/)
+      .waitFor();
+    await page.getByText(/results sealed until all are in \(or the deadline, in \d+ (min|h)/).waitFor();
+
+    await grid.advanceTime(3_601);
+    const close = page.getByRole("region", { name: "Deadline passed" });
+    await close.waitFor({ timeout: 30_000 });
+    assert.match(
+      await textOf(close),
+      /No worker claimed this job before its deadline\. Close it, and the whole escrow goes back/,
+    );
+    await close.getByRole("button", { name: "Close and refund" }).click();
+    // Once refunded, the page moves on (the close section goes with the Open state).
+    await page.getByRole("heading", { name: new RegExp(`Job #${jobId}\\s+Refunded`) }).waitFor({ timeout: 30_000 });
+    const refunded = await client.readContract({ ...contracts.jobs, functionName: "job", args: [jobId] });
+    assert.equal(refunded.state, 7); // JobState.Refunded
+    const after = await client.readContract({
+      ...contracts.token,
+      functionName: "balanceOf",
+      args: [requester.account.address],
+    });
+    assert.equal(after, before, "the whole escrow came back");
     assert.deepEqual(consoleErrors, []);
   });
 

@@ -152,6 +152,24 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
     await form.getByLabel("Parameters (name=value per line)").fill("message=hello from the browser");
     await form.getByRole("button", { name: "Open lease" }).click();
     assert.match(await textOf(form.getByRole("alert")), /^Memory: a whole number of MiB/);
+    // What the chain knows is checked before sending: LeaseMarket's minimum (once, a lease of memory alone was
+    // accepted, and the process driver ran it on every core) and the node's free capacity (once, the transaction was
+    // sent and NodeRegistry's refusal shown as a bare selector).
+    for (const [cpu, memoryGiB, refusal] of [
+      ["0", "0.25", "Resources: a lease holds at least 1 CPU core and 64 MiB of memory"],
+      ["1", "0", "Resources: a lease holds at least 1 CPU core and 64 MiB of memory"],
+      ["5", "0.25", "CPU cores: more than the node has free"],
+      ["1", "5", "Memory: more than the node has free"],
+    ]) {
+      await form.getByLabel("CPU cores").fill(cpu as string);
+      await form.getByLabel("Memory GiB").fill(memoryGiB as string);
+      await form.getByRole("button", { name: "Open lease" }).click();
+      await form
+        .getByRole("alert")
+        .getByText(refusal as string)
+        .waitFor({ timeout: 10_000 });
+    }
+    await form.getByLabel("CPU cores").fill("1");
     assert.equal(await grid.client.readContract({ ...grid.contracts.leases, functionName: "leaseCount" }), 0n);
 
     await form.getByLabel("Memory GiB").fill("0.25");

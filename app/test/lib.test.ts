@@ -1,11 +1,26 @@
 // The app's pure pieces: how amounts, sizes and ages read, how the Explore form becomes GET /nodes's query, and how
 // the lease form is checked and priced.
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
-import { keccak256, parseEther, sha256, toBytes, toHex } from "viem";
+import { dataMarketAbi, leaseMarketAbi } from "@fourfold/contracts";
+import {
+  ContractFunctionExecutionError,
+  ContractFunctionRevertedError,
+  encodeErrorResult,
+  keccak256,
+  parseEther,
+  sha256,
+  toBytes,
+  toHex,
+} from "viem";
 import { accessForm, allowedPurposes, datasetForm, NEW_DATASET, purposeBits, termsOf } from "../lib/data.ts";
+import { explain } from "../lib/errors.ts";
 import { ago, disk, duration, fold, memory } from "../lib/format.ts";
 import { check } from "../lib/forms.ts";
+import { forwardToIndexer } from "../lib/indexer-proxy.ts";
 import { jobForm, jobInput, NEW_JOB, placeInput, readOutput } from "../lib/jobs.ts";
 import {
   costOf,
@@ -232,5 +247,122 @@ describe("the data forms", () => {
       ok: false,
       error: "Days: more than zero",
     });
+  });
+});
+
+describe("the /indexer proxy", () => {
+  /** An HTTP server on 127.0.0.1 that `handle` answers (or does not); stopped by the returned function. */
+  async function server(handle: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+    const listening = http.createServer(handle).listen(0, "127.0.0.1");
+    await once(listening, "listening");
+    const { port } = listening.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: async () => {
+        listening.closeAllConnections();
+        listening.close();
+        await once(listening, "close");
+      },
+    };
+  }
+  const get = (query = "") => new Request(`http://app.test/indexer/nodes${query}`);
+
+  it("forwards the request and the indexer's answer, status and body", async () => {
+    const indexer = await server((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        response.writeHead(400, { "content-type": "application/json" });
+        response.end(JSON.stringify({ method: request.method, url: request.url, body }));
+      });
+    });
+    try {
+      const answer = await forwardToIndexer(get("?minCpu=x"), indexer.url, ["nodes"]);
+      assert.equal(answer.status, 400);
+      assert.deepEqual(await answer.json(), { method: "GET", url: "/nodes?minCpu=x", body: "" });
+      const posted = await forwardToIndexer(
+        new Request("http://app.test/indexer/graphql", { method: "POST", body: '{"query":"{ a }"}' }),
+        indexer.url,
+        ["graphql"],
+      );
+      assert.deepEqual(await posted.json(), { method: "POST", url: "/graphql", body: '{"query":"{ a }"}' });
+    } finally {
+      await indexer.close();
+    }
+  });
+
+  it("answers 504 in words when the indexer hangs, and 502 when nothing listens", async () => {
+    const hung = await server(() => {}); // accepts, never answers
+    try {
+      const started = performance.now();
+      const answer = await forwardToIndexer(get(), hung.url, ["nodes"], 300);
+      assert.ok(performance.now() - started < 3_000, "it gave up after its timeout");
+      assert.equal(answer.status, 504);
+      assert.deepEqual(await answer.json(), { error: `the indexer at ${hung.url} did not answer within 0.3 s` });
+    } finally {
+      await hung.close();
+    }
+    const gone = await server(() => {});
+    await gone.close(); // its port is free now
+    const answer = await forwardToIndexer(get(), gone.url, ["nodes"], 300);
+    assert.equal(answer.status, 502);
+    assert.match(
+      ((await answer.json()) as { error: string }).error,
+      /^the indexer at .* is unreachable \(.*ECONNREFUSED/,
+    );
+  });
+});
+
+describe("explain", () => {
+  /** The error viem throws when `functionName` of `abi` reverts with `data`. */
+  const refused = (abi: readonly unknown[], functionName: string, data: `0x${string}`) =>
+    new ContractFunctionExecutionError(new ContractFunctionRevertedError({ abi: abi as never, data, functionName }), {
+      abi: abi as never,
+      functionName,
+      contractAddress: "0x0000000000000000000000000000000000000001",
+      args: [],
+    });
+
+  it("tells an error raised beneath the contract called, in words with its arguments", () => {
+    // LeaseMarket's openLease refused by NodeRegistry: not in LeaseMarket's ABI, once shown as its bare selector.
+    const offline = encodeErrorResult({
+      abi: [
+        {
+          type: "error",
+          name: "NodeOffline",
+          inputs: [
+            { type: "uint256", name: "nodeId" },
+            { type: "uint256", name: "lastHeartbeat" },
+          ],
+        },
+      ],
+      errorName: "NodeOffline",
+      args: [5n, 1_700_000_000n],
+    });
+    assert.equal(offline.slice(0, 10), "0x11fc26d9");
+    assert.equal(
+      explain(refused(leaseMarketAbi, "openLease", offline)),
+      "Node 5 is offline: it has not sent a heartbeat recently. (NodeOffline(nodeId: 5, lastHeartbeat: 1700000000))",
+    );
+    const short = encodeErrorResult({
+      abi: [{ type: "error", name: "NodeInsufficientCapacity", inputs: [{ type: "uint256", name: "nodeId" }] }],
+      errorName: "NodeInsufficientCapacity",
+      args: [5n],
+    });
+    assert.equal(short.slice(0, 10), "0x04a39453");
+    assert.match(
+      explain(refused(leaseMarketAbi, "openLease", short)),
+      /^Node 5 does not have that much free capacity\./,
+    );
+  });
+
+  it("tells an error this page has no words for in its NatSpec, never as a bare name", () => {
+    const data = encodeErrorResult({ abi: dataMarketAbi, errorName: "DataInvalidUses", args: [0n] });
+    assert.equal(
+      explain(refused(dataMarketAbi, "requestAccess", data)),
+      "The contract refused: A request must ask for at least one use, and at most 2^32 - 1. (DataInvalidUses(maxUses: 0))",
+    );
   });
 });

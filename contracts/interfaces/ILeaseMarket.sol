@@ -88,8 +88,11 @@ interface ILeaseMarket {
     /// @notice The caller neither owns the tenant identity nor is one of its active Operator or Agent keys.
     error LeaseNotTenantIdentity(uint256 tenantId, address caller);
 
-    /// @notice A lease must hold some capacity.
-    error LeaseEmptyResources();
+    /// @notice A lease must hold at least one CPU core and 64 MiB of memory (MIN_CPU, MIN_MEMORY_MIB): a workload
+    /// runs on no fewer.
+    /// @param cpu The cores asked for.
+    /// @param memoryMiB The memory asked for, in MiB.
+    error LeaseTooSmall(uint256 cpu, uint256 memoryMiB);
 
     /// @notice The node's current price for a resource is above the tenant's maximum.
     /// @param nodeId The node.

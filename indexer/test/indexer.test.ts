@@ -8,6 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stripVTControlCharacters } from "node:util";
+import fc from "fast-check";
+import { getIntrospectionQuery } from "graphql";
 import pg from "pg";
 import { type Hex, keccak256, parseEther, sha256, toHex, zeroAddress } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
@@ -356,6 +358,72 @@ function suite(kind: "pglite" | "postgres") {
     }
   });
 
+  it("refuses a query that could exhaust it (nested 15 deep, a 10 MB body, not JSON, too many objects) with a 4xx within 1 s, and keeps serving", async () => {
+    /** POSTs `body` to /graphql: its status, its JSON and how long it took. */
+    const post = async (body: string | Uint8Array) => {
+      const started = performance.now();
+      const response = await fetch(`${apiUrl}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      const text = await response.text();
+      return { status: response.status, text, ms: performance.now() - started };
+    };
+    // nodes -> farm -> nodes -> farm ...: 15 fields deep (each page at its default 50).
+    const deep = `{ ${"nodes { items { farm { ".repeat(4)}nodes { items { id } } ${"} } } ".repeat(4)}}`;
+    const refusals: [string, string | Uint8Array, number, RegExp][] = [
+      ["nested 15 deep", JSON.stringify({ query: deep }), 400, /nested 15 fields deep; at most 10 are allowed/],
+      ["a 10 MB body", new Uint8Array(10 * 1024 * 1024).fill(0x20), 413, /over 64 KiB/],
+      ["not JSON", "query { nodes { totalCount } }", 400, /not JSON/],
+      ["no query", JSON.stringify({ variables: {} }), 400, /query: a GraphQL document is needed/],
+      ["bad syntax", JSON.stringify({ query: "{ nodes { " }), 400, /query: Syntax Error/],
+      [
+        "a million objects, two levels deep",
+        JSON.stringify({ query: "{ farms(limit: 1000) { items { nodes(limit: 1000) { items { id } } } } }" }),
+        400,
+        /may return 1,001,000 objects; at most 25,000/,
+      ],
+      ["a field that does not exist", JSON.stringify({ query: "{ nodes { colour } }" }), 400, /colour/],
+    ];
+    let slowest = 0;
+    for (const [what, body, status, message] of refusals) {
+      const answer = await post(body);
+      assert.equal(answer.status, status, `${what}: ${answer.text}`);
+      assert.match(answer.text, message, what);
+      assert.ok(answer.ms < 1_000, `${what} answered in ${answer.ms} ms`);
+      slowest = Math.max(slowest, answer.ms);
+    }
+    console.log(`# ${refusals.length} abusive requests refused, the slowest in ${Math.round(slowest)} ms`);
+
+    // What a user may ask still runs: a page of nodes with their farms, and GraphiQL's introspection.
+    const fine = await post(
+      JSON.stringify({ query: "{ nodes(limit: 100) { totalCount items { id farm { name } } } }" }),
+    );
+    assert.equal(fine.status, 200, fine.text);
+    assert.equal((JSON.parse(fine.text) as { data: { nodes: { totalCount: number } } }).data.nodes.totalCount, 3);
+    const introspection = await post(JSON.stringify({ query: getIntrospectionQuery() }));
+    assert.equal(introspection.status, 200);
+    assert.ok((JSON.parse(introspection.text) as { data: { __schema: unknown } }).data.__schema);
+
+    // SQL over HTTP (@ponder/client): a parameter that is not its encoding, and SQL it refuses, are 400s.
+    const sql = async (param: string) => {
+      const response = await fetch(`${apiUrl}/sql/db?sql=${encodeURIComponent(param)}`);
+      return { status: response.status, body: (await response.json()) as { error: string } };
+    };
+    const nope = await sql("nope");
+    assert.equal(nope.status, 400);
+    assert.match(nope.body.error, /^sql: /);
+    const write = await sql(JSON.stringify({ json: { sql: "DELETE FROM node", params: [] } }));
+    assert.equal(write.status, 400, JSON.stringify(write.body));
+    assert.match(write.body.error, /^sql: /);
+
+    // And right after, /nodes answers as before.
+    const after = await rest<{ total: number }>("/nodes");
+    assert.equal(after.status, 200);
+    assert.equal(after.body.total, 3);
+  });
+
   it("answers jobs' provenance: sealed results, verified signatures, payments; a round's verdict slashing a liar", async () => {
     const { contracts, call, client } = grid;
     const owner = grid.wallet(5);
@@ -488,7 +556,11 @@ function suite(kind: "pglite" | "postgres") {
     assert.equal(body.round, null);
     assert.deepEqual(body.committee, []);
     assert.equal((await rest(`/jobs/${jobId + 100n}/provenance`)).status, 404);
-    assert.equal((await rest("/jobs/abc/provenance")).status, 400);
+    // A bad path parameter names itself (the REST fuzz test found it named "query").
+    assert.deepEqual(await rest("/jobs/abc/provenance"), {
+      status: 400,
+      body: { error: "id: must be a positive whole number" },
+    });
 
     // The farm's earnings and the grid's stats, from the same history.
     type Earnings = { perLease: { id: string; earned: string }[]; totals: { leases: string } };
@@ -907,6 +979,74 @@ function suite(kind: "pglite" | "postgres") {
     for (const row of indexed.approvals.items) {
       assert.equal(row.value, String(last.get(`${row.owner}-${row.spender}`)), `approval ${row.owner} ${row.spender}`);
     }
+  });
+
+  it("answers every REST route, whatever its parameters, with 200 or a 4xx that names the parameter, never a 5xx (fast-check)", async () => {
+    // The parameters each route knows, and names and values no client should send: huge and negative numbers, text,
+    // NUL and other control characters, unicode, prototype keys.
+    const known = [
+      ...["minCpu", "minMemoryMiB", "minSsdGiB", "minHddGiB", "minGpus", "region", "country", "maxHourlyPrice"],
+      ...["online", "sort", "order", "limit", "offset", "__proto__", "constructor", "toString"],
+    ];
+    const name = fc.oneof(fc.constantFrom(...known), fc.string({ unit: "binary", maxLength: 12 }));
+    const value = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 40 }),
+      fc.bigInt({ min: -(2n ** 300n), max: 2n ** 300n }).map(String),
+      fc.integer().map(String),
+      fc.constantFrom(
+        "",
+        "0",
+        "true",
+        "false",
+        "1.5",
+        "1e3",
+        "-0",
+        "NaN",
+        "Infinity",
+        "0x10",
+        " 1",
+        "NL",
+        "nl",
+        "\u0000",
+        "price",
+        "desc",
+      ),
+    );
+    const params = fc.array(fc.tuple(name, value), { maxLength: 5 });
+    const pathId = fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 300n }).map(String),
+      fc.string({ unit: "binary", minLength: 1, maxLength: 20 }),
+      fc.constantFrom("0", "-1", "1.0", "01", "\u0000"),
+    );
+    const route = fc.oneof(
+      fc.constant("/nodes"),
+      fc.constant("/stats"),
+      pathId.map((id) => `/jobs/${encodeURIComponent(id)}/provenance`),
+      pathId.map((id) => `/farms/${encodeURIComponent(id)}/earnings`),
+    );
+    let requests = 0;
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(route, params, async (path, pairs) => {
+        const query = new URLSearchParams(pairs).toString();
+        const response = await fetch(`${apiUrl}${path}${query === "" ? "" : `?${query}`}`);
+        requests += 1;
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        const text = await response.text();
+        assert.ok([200, 400, 404].includes(response.status), `${response.status} for ${path}?${query}: ${text}`);
+        if (response.status === 400) {
+          const body = JSON.parse(text) as { error?: string };
+          const names = [...pairs.map(([n]) => n), "id"];
+          assert.ok(
+            typeof body.error === "string" &&
+              names.some((n) => body.error?.startsWith(`${n}:`) || body.error?.includes(`"${n}"`)),
+            `the 400 for ${path}?${query} names no parameter: ${text}`,
+          );
+        }
+      }),
+      { numRuns: 400 },
+    );
+    console.log(`# REST fuzz: ${requests} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
   });
 
   it("drops the rows of blocks a reorganisation removed", async () => {

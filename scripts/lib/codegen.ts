@@ -1,10 +1,12 @@
 // Builds the @fourfold/contracts workspace (generated/src) from what Hardhat and Ignition wrote: the ABI of every
-// deployable contract under contracts/, and, per chain id, the address and deployment block of every contract an
-// Ignition deployment under deploy/deployments/ deployed. Pure functions over directories, so tests can give them
-// their own; scripts/codegen.ts is the command.
+// deployable contract under contracts/, per chain id the address and deployment block of every contract an Ignition
+// deployment under deploy/deployments/ deployed, and every custom error the contracts can raise with its NatSpec (so a
+// revert from any depth of a call is decoded and told in words). Pure functions over directories, so tests can give
+// them their own; scripts/codegen.ts is the command.
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { readNatspec } from "./natspec.ts";
 
 export interface ContractAbi {
   contractName: string;
@@ -19,6 +21,13 @@ export interface DeployedContract {
 
 /** chain id -> contract name -> deployment */
 export type Deployments = Record<number, Record<string, DeployedContract>>;
+
+/** What an error's NatSpec says: its notice (or its @dev, for OpenZeppelin's, which document errors so), and what
+ * each parameter is. */
+export interface ErrorDoc {
+  notice?: string;
+  params?: Record<string, string>;
+}
 
 export class CodegenError extends Error {
   override name = "CodegenError";
@@ -178,9 +187,68 @@ function abiConstName(contractName: string): string {
   return `${contractName[0]?.toLowerCase()}${contractName.slice(1)}Abi`;
 }
 
+interface AbiError {
+  type: "error";
+  name: string;
+  inputs: { type: string; name: string; components?: unknown[] }[];
+}
+
+/** The canonical signature of an ABI item: `Name(type,...)`, tuples spelled out, as solc keys NatSpec. */
+function signatureOf(item: AbiError): string {
+  const typeOf = (p: { type: string; components?: unknown[] }): string =>
+    p.type.startsWith("tuple")
+      ? `(${(p.components as { type: string; components?: unknown[] }[]).map(typeOf).join(",")})${p.type.slice(5)}`
+      : p.type;
+  return `${item.name}(${item.inputs.map(typeOf).join(",")})`;
+}
+
+/** Every error in the ABIs, once each, by name; two different errors of one name cannot both be told apart by name,
+ * and are refused. */
+export function collectErrors(abis: ContractAbi[]): AbiError[] {
+  const found = new Map<string, { item: AbiError; signature: string; contract: string }>();
+  for (const { contractName, abi } of abis) {
+    for (const item of abi as AbiError[]) {
+      if (item.type !== "error") continue;
+      const signature = signatureOf(item);
+      const previous = found.get(item.name);
+      if (previous !== undefined && previous.signature !== signature) {
+        throw new CodegenError(
+          `two errors are named ${item.name} (${previous.signature} in ${previous.contract}, ${signature} in ` +
+            `${contractName}); generated/ keys errors by name, so rename one`,
+        );
+      }
+      if (previous === undefined) found.set(item.name, { item, signature, contract: contractName });
+    }
+  }
+  return [...found.values()].map((f) => f.item).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Each error's NatSpec, by name, from solc's userdoc and devdoc of the contracts under `root`/contracts. */
+export async function readErrorDocs(root: string, errors: AbiError[]): Promise<Record<string, ErrorDoc>> {
+  const natspec = await readNatspec(root);
+  const docs: Record<string, ErrorDoc> = {};
+  for (const error of errors) {
+    const signature = signatureOf(error);
+    for (const contract of Object.values(natspec)) {
+      const user = contract.userdoc.errors?.[signature]?.[0];
+      const dev = contract.devdoc.errors?.[signature]?.[0];
+      const notice = (user?.notice ?? dev?.details)?.replace(/\s+/g, " ").trim();
+      if (notice === undefined && dev?.params === undefined) continue;
+      docs[error.name] = { notice, params: dev?.params };
+      break;
+    }
+  }
+  return docs;
+}
+
 /** The files of generated/src, as text: one module per contract's ABI (abi/<Name>.ts), so a bundle takes only the
- * ABIs it imports, abis.ts re-exporting them (and `abis`, all of them by name), deployments.ts and index.ts. */
-export function render(abis: ContractAbi[], deployments: Deployments): Record<string, string> {
+ * ABIs it imports, abis.ts re-exporting them (and `abis`, all of them by name), deployments.ts, errors.ts (every error,
+ * with its NatSpec) and index.ts. */
+export function render(
+  abis: ContractAbi[],
+  deployments: Deployments,
+  errorDocs: Record<string, ErrorDoc> = {},
+): Record<string, string> {
   const abiModules = Object.fromEntries(
     abis.map(({ contractName, sourceName, abi }) => [
       `abi/${contractName}.ts`,
@@ -218,8 +286,28 @@ export function render(abis: ContractAbi[], deployments: Deployments): Record<st
     "  return found;\n" +
     "}\n";
 
-  const indexFile = `${HEADER}export * from "./abis.ts";\nexport * from "./deployments.ts";\n`;
-  return { ...abiModules, "abis.ts": abiFile, "deployments.ts": deploymentsFile, "index.ts": indexFile };
+  const errors = collectErrors(abis);
+  const errorsFile =
+    HEADER +
+    "\n/** Every custom error the contracts declare or raise (OpenZeppelin's among them), once each: a revert from any\n" +
+    " * depth of a call (a market calling the registry) decodes against it. */\n" +
+    `export const errorsAbi = ${JSON.stringify(errors, null, 2)} as const;\n\n` +
+    "/** What an error's NatSpec says: its notice, and what each parameter is. */\n" +
+    "export interface ErrorDoc {\n  readonly notice?: string;\n  readonly params?: Readonly<Record<string, string>>;\n}\n\n" +
+    "/** Each error's NatSpec, by name. */\n" +
+    `export const errorDocs: Readonly<Record<string, ErrorDoc>> = ${JSON.stringify(
+      Object.fromEntries(errors.filter((e) => errorDocs[e.name]).map((e) => [e.name, errorDocs[e.name]])),
+      null,
+      2,
+    )};\n`;
+  const indexFile = `${HEADER}export * from "./abis.ts";\nexport * from "./deployments.ts";\nexport * from "./errors.ts";\n`;
+  return {
+    ...abiModules,
+    "abis.ts": abiFile,
+    "deployments.ts": deploymentsFile,
+    "errors.ts": errorsFile,
+    "index.ts": indexFile,
+  };
 }
 
 /** Writes the files atomically (each to a temporary name, then renamed), so a reader never sees half a file. */
@@ -233,9 +321,16 @@ export async function writeGenerated(outDir: string, files: Record<string, strin
   }
 }
 
-export async function codegen(options: { artifactsDir: string; deploymentsDir: string; outDir: string }) {
+/** `sourcesRoot`: the repository whose contracts/ the artifacts were compiled from, for the errors' NatSpec. */
+export async function codegen(options: {
+  artifactsDir: string;
+  deploymentsDir: string;
+  outDir: string;
+  sourcesRoot: string;
+}) {
   const abis = await collectAbis(options.artifactsDir);
   const deployments = await collectDeployments(options.deploymentsDir);
-  await writeGenerated(options.outDir, render(abis, deployments));
-  return { abis, deployments };
+  const errorDocs = await readErrorDocs(options.sourcesRoot, collectErrors(abis));
+  await writeGenerated(options.outDir, render(abis, deployments, errorDocs));
+  return { abis, deployments, errorDocs };
 }

@@ -1,5 +1,6 @@
 // Child processes for the local stack (scripts/start.ts): each writes to its own log file, is stopped by its PID
 // (SIGTERM, then SIGKILL after a grace period), and is watched so that an unexpected exit is reported at once.
+// `supervise` keeps one running: restarted with capped exponential backoff whenever it exits without being asked to.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
@@ -16,7 +17,7 @@ export interface Service {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startService(options: {
+export interface ServiceOptions {
   name: string;
   command: string;
   args: string[];
@@ -26,9 +27,13 @@ export async function startService(options: {
   /** Run it in a process group of its own and stop the whole group: for programs that start children of their own
    * (`next start`), which a signal to the parent alone could leave behind. */
   group?: boolean;
-}): Promise<Service> {
+  /** Add to the log file instead of replacing it (a restart). */
+  append?: boolean;
+}
+
+export async function startService(options: ServiceOptions): Promise<Service> {
   await mkdir(path.dirname(options.logFile), { recursive: true });
-  const log = createWriteStream(options.logFile);
+  const log = createWriteStream(options.logFile, { flags: options.append === true ? "a" : "w" });
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -72,6 +77,96 @@ export async function startService(options: {
         await exited.catch(() => {});
       }
       if (options.group === true) signal("SIGKILL");
+    },
+  };
+}
+
+export interface RestartPolicy {
+  /** The wait before the first restart; each restart in a row doubles it, up to `maxMs`. */
+  readonly baseMs: number;
+  readonly maxMs: number;
+  /** A process that ran this long before it exited is restarted after `baseMs` again. */
+  readonly resetAfterMs: number;
+}
+
+export const RESTART: RestartPolicy = { baseMs: 1_000, maxMs: 30_000, resetAfterMs: 60_000 };
+
+export interface Supervised extends Service {
+  /** Resolves with the first process's exit when it was not asked to stop: what a wait for readiness gives up on. */
+  readonly crashed: Promise<number | string>;
+  /** How many times it has been restarted. */
+  readonly restarts: number;
+}
+
+/**
+ * Starts a service and keeps it running: whenever its process exits without `stop()`, `onExit` is told and a new one
+ * starts (its output added to the same log) after min(maxMs, baseMs x 2^n), n counting the exits in a row of processes
+ * that ran less than `resetAfterMs`. `exited` resolves only once `stop()` has stopped it for good; `child` is the
+ * process running now.
+ */
+export async function supervise(
+  options: ServiceOptions,
+  onExit: (code: number | string, restartInMs: number, restarts: number) => void,
+  policy: RestartPolicy = RESTART,
+): Promise<Supervised> {
+  let current = await startService(options);
+  let stopped = false;
+  let restarts = 0;
+  let inARow = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+  let done: (code: number | string) => void = () => {};
+  const exited = new Promise<number | string>((resolve) => {
+    done = resolve;
+  });
+  let crash: (code: number | string) => void = () => {};
+  const crashed = new Promise<number | string>((resolve) => {
+    crash = resolve;
+  });
+  const watch = async () => {
+    for (;;) {
+      const startedAt = Date.now();
+      const code = await current.exited.catch((error: Error) => error.message);
+      if (stopped) return done(code);
+      crash(code);
+      if (Date.now() - startedAt >= policy.resetAfterMs) inARow = 0;
+      const delayMs = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(inARow, 30));
+      inARow += 1;
+      restarts += 1;
+      onExit(code, delayMs, restarts);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, delayMs);
+      });
+      if (stopped) return done(code);
+      const next = await startService({ ...options, append: true }).catch((error: Error) => error);
+      if (next instanceof Error) {
+        // It could not even be spawned: counts as an exit, and is retried after the next wait.
+        current = { ...current, exited: Promise.resolve(next.message) };
+        continue;
+      }
+      current = next;
+      if (stopped) await next.stop(); // stop() was called while it was starting
+    }
+  };
+  void watch();
+  return {
+    name: options.name,
+    logFile: options.logFile,
+    get child() {
+      return current.child;
+    },
+    exited,
+    crashed,
+    get restarts() {
+      return restarts;
+    },
+    async stop(graceMs?: number) {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+      await current.stop(graceMs);
+      await exited;
     },
   };
 }

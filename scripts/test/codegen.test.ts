@@ -4,7 +4,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
-import { CodegenError, codegen, collectAbis, collectDeployments, readDeployment } from "../lib/codegen.ts";
+import {
+  CodegenError,
+  codegen,
+  collectAbis,
+  collectDeployments,
+  collectErrors,
+  readDeployment,
+  readErrorDocs,
+} from "../lib/codegen.ts";
+
+const REPO = path.resolve(import.meta.dirname, "../..");
 
 const TOKEN_ABI = [{ type: "function", name: "transfer", inputs: [], outputs: [], stateMutability: "nonpayable" }];
 const REGISTRY_ABI = [{ type: "event", name: "Registered", inputs: [], anonymous: false }];
@@ -150,6 +160,47 @@ describe("codegen", () => {
     assert.deepEqual(await collectDeployments(path.join(root, "absent")), {});
   });
 
+  it("collects every error of the contracts once, with its NatSpec, and refuses two errors of one name", async () => {
+    // The repository's own contracts (npm test compiles them first): a market's revert may come from the registry it
+    // calls, or from OpenZeppelin's token, so every error is in one list, told in the words of its NatSpec.
+    const errors = collectErrors(await collectAbis(path.join(REPO, "artifacts")));
+    const names = errors.map((e) => e.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const name of [
+      "NodeInsufficientCapacity",
+      "NodeOffline",
+      "LeaseTooSmall",
+      "DataInvalidUses",
+      "ERC20InsufficientBalance",
+    ]) {
+      assert.ok(names.includes(name), name);
+    }
+    const docs = await readErrorDocs(REPO, errors);
+    assert.deepEqual(docs.LeaseTooSmall, {
+      notice:
+        "A lease must hold at least one CPU core and 64 MiB of memory (MIN_CPU, MIN_MEMORY_MIB): a workload runs on no fewer.",
+      params: { cpu: "The cores asked for.", memoryMiB: "The memory asked for, in MiB." },
+    });
+    assert.equal(docs.NodeInsufficientCapacity?.notice, "The node's free capacity is less than requested.");
+    assert.match(docs.ERC20InsufficientBalance?.notice ?? "", /balance/); // OpenZeppelin's @dev
+    const undocumented = errors.filter((e) => docs[e.name]?.notice === undefined).map((e) => e.name);
+    // Every error of ours has a notice; the only ones without are OpenZeppelin's ShortStrings (EIP712's name and
+    // version), raised at construction alone.
+    assert.deepEqual(undocumented, ["InvalidShortString", "StringTooLong"]);
+
+    const clash = (inputs: object[]) => ({ type: "error", name: "Clash", inputs });
+    assert.throws(
+      () =>
+        collectErrors([
+          { contractName: "A", sourceName: "contracts/A.sol", abi: [clash([])] },
+          { contractName: "B", sourceName: "contracts/B.sol", abi: [clash([{ type: "uint256", name: "x" }])] },
+        ]),
+      (error: Error) =>
+        error instanceof CodegenError &&
+        /two errors are named Clash \(Clash\(\) in A, Clash\(uint256\) in B\)/.test(error.message),
+    );
+  });
+
   it("writes a module that exports the ABIs as const, the deployments by numeric chain id, and a lookup", async () => {
     const { artifactsDir, deploymentsDir, outDir } = await fixture("module");
     await writeJournal(path.join(deploymentsDir, "chain-31337"), [
@@ -157,7 +208,7 @@ describe("codegen", () => {
       ...deploymentLines("Fourfold#Token", TOKEN, 1),
       ...deploymentLines("Fourfold#Registry", REGISTRY, 2),
     ]);
-    await codegen({ artifactsDir, deploymentsDir, outDir });
+    await codegen({ artifactsDir, deploymentsDir, outDir, sourcesRoot: REPO });
     const generated = await import(pathToFileURL(path.join(outDir, "index.ts")).href);
     assert.deepEqual(generated.tokenAbi, TOKEN_ABI);
     assert.deepEqual(Object.keys(generated.abis), ["Registry", "Token"]);

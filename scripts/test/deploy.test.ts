@@ -73,6 +73,7 @@ describe("npm run deploy (rehearsal on a testnet-like local chain)", { timeout: 
       artifactsDir: path.join(ROOT, "artifacts"),
       deploymentsDir: path.join(ROOT, "deploy", "deployments"),
       outDir: path.join(ROOT, "generated", "src"),
+      sourcesRoot: ROOT,
     });
   });
 

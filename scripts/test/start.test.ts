@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -12,9 +12,8 @@ import { after, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import { launchChromium, noChromium } from "../../app/test/support/browser.ts";
 import FourfoldModule from "../../deploy/modules/Fourfold.ts";
-import { renderDocument } from "../../worker/test/support/ocr-market.ts";
 import { assertPortFree, rpcChainId } from "../lib/processes.ts";
-import { freePort, processesMentioning, runNode } from "./support.ts";
+import { freePort, listProcesses, processesMentioning, runNode } from "./support.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const START = path.join(ROOT, "scripts", "start.ts");
@@ -47,6 +46,17 @@ async function rpc(url: string, method: string, params: unknown[]): Promise<unkn
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
   return ((await response.json()) as { result: unknown }).result;
+}
+
+/** Polls `check` every 250 ms until it returns a value other than undefined; fails after `timeoutMs`. */
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    assert.ok(Date.now() < deadline, `${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 describe("npm start", () => {
@@ -184,18 +194,57 @@ describe("npm start", () => {
         }
       }
 
-      // An OCR job through the CLI, as demo user #9: a scan too large for the chain goes to the dApp's blob store, two
-      // workers agree, and once the local chain's clock passes the challenge window the job is final with the text.
+      // As demo user #9: a lease on node #5, served by its agent's http-echo workload, and an OCR job through the CLI
+      // (a scan too large for the chain goes to the dApp's blob store). While the lease runs and a worker holds a
+      // claim on the job, both the node's agent and that worker are killed (SIGKILL): `npm start` restarts them, the
+      // agent takes its workload back and the worker reveals what it committed, and nothing is done twice.
       const keyFile = path.join(state, "user-9.key");
       await writeFile(keyFile, user[2], { mode: 0o600 });
-      const scan = path.join(state, "scan.png");
-      await writeFile(scan, renderDocument(["DEMO INVOICE 7", "Total due: 12 EUR"]));
       const cli = async (...args: string[]) => {
         const running = runNode([CLI, "--rpc-url", url, "--key-file", keyFile, "--json", ...args], { cwd: ROOT });
         const { code } = await running.exited;
         assert.equal(code, 0, `fourfold ${args.join(" ")}: ${running.output()}`);
         return JSON.parse(running.output().slice(running.output().indexOf("{"))) as Record<string, unknown>;
       };
+      const opened = await cli(
+        "lease",
+        "open",
+        "--node",
+        "5",
+        "--as",
+        "demo-cli",
+        "--cpu",
+        "1",
+        "--memory-mib",
+        "128",
+        "--hours",
+        "2",
+        "--template",
+        "http-echo",
+        "--param",
+        "message=still here",
+      );
+      const leaseId = String(opened.leaseId);
+      const leased = await until("the lease is acknowledged", 60_000, async () => {
+        const status = await cli("lease", "status", leaseId);
+        return status.state === "Active" && typeof status.endpoint === "string" ? status.endpoint : undefined;
+      });
+      const echo = async () =>
+        (await fetch(leased, { signal: AbortSignal.timeout(2_000) }).then((r) => r.json())) as { message: string };
+      assert.equal((await echo()).message, "still here");
+      // The workloads of this lease: processes started by an agent of this grid (FOURFOLD_LEASE=<agent>:<lease>).
+      const workloads = async () =>
+        (await listProcesses()).filter(
+          (p) =>
+            p.environ.some((e) => e.endsWith(`:${leaseId}`) && e.startsWith("FOURFOLD_LEASE=")) &&
+            p.environ.includes(`FOURFOLD_LEASE_ID=${leaseId}`) &&
+            p.cmdline.includes("http-echo"),
+        );
+      const [workload] = await workloads();
+      assert.ok(workload, "the lease's workload runs");
+
+      // The scan docs/cli.md's walk-through sends, whose output it shows.
+      const scan = path.join(ROOT, "docs", "examples", "scan.png");
       const requested = await cli(
         "job",
         "request",
@@ -213,16 +262,80 @@ describe("npm start", () => {
         appUrl,
       );
       const jobId = String(requested.jobId);
+      const logs = path.join(state, "logs");
+      const claimed = new RegExp(`"jobId":"?${jobId}"?,.*"msg":"job claimed"`);
+      const claimant = await until("a worker claims the job", 120_000, async () => {
+        for (const handle of ["worker-one", "worker-two"]) {
+          const text = await readFile(path.join(logs, `${handle}.log`), "utf8").catch(() => "");
+          if (claimed.test(text)) return { handle, logBefore: text.length };
+        }
+        return undefined;
+      });
+      /** The one process of `npm run worker` whose state directory is `stateDir`. */
+      const pidOf = async (stateDir: string) => {
+        const found = (await listProcesses()).filter(
+          (p) => p.cmdline.includes("worker/src/main.ts") && `${p.cmdline} `.includes(`--state-dir ${stateDir} `),
+        );
+        assert.equal(found.length, 1, `one process serves ${stateDir}: ${found.map((p) => p.cmdline).join("; ")}`);
+        return (found[0] as { pid: number }).pid;
+      };
+      const agentDir = path.join(state, "demo", "agents", "node-5");
+      const workerDir = path.join(state, "demo", "workers", claimant.handle);
+      const [agentPid, workerPid] = [await pidOf(agentDir), await pidOf(workerDir)];
+      const killedAt = Date.now();
+      process.kill(workerPid, "SIGKILL");
+      process.kill(agentPid, "SIGKILL");
+      await run.until(
+        new RegExp(`the ${claimant.handle} stopped by itself \\(SIGKILL\\); restarting it in 1 s`),
+        10_000,
+      );
+      await run.until(/the node-5 stopped by itself \(SIGKILL\); restarting it in 1 s/, 10_000);
+      assert.doesNotMatch(run.output(), /the chain stopped by itself/);
+
+      // Back within 30 s: a new agent that replaced the workload it left (one workload, a new one, still serving the
+      // lease's endpoint), and a new worker answering /healthz.
+      const workerUrl = `http://127.0.0.1:${workerPort + (claimant.handle === "worker-one" ? 0 : 1)}`;
+      const agentBack = until("the agent is back with the workload", 30_000, async () => {
+        const now = await workloads();
+        if (now.length !== 1 || now[0]?.pid === workload.pid) return undefined;
+        return (await echo().catch(() => undefined))?.message === "still here" ? Date.now() : undefined;
+      });
+      const workerBack = until("the worker is back", 30_000, async () =>
+        (await fetch(`${workerUrl}/healthz`).catch(() => undefined))?.status === 200 ? Date.now() : undefined,
+      );
+      const [agentAt, workerAt] = [await agentBack, await workerBack];
+      console.log(
+        `# kill -9: the node agent was back in ${(agentAt - killedAt) / 1000} s, the worker in ${(workerAt - killedAt) / 1000} s`,
+      );
+      assert.notEqual(await pidOf(agentDir), agentPid);
+      assert.notEqual(await pidOf(workerDir), workerPid);
+      const agentLog = await readFile(path.join(logs, "node-5.log"), "utf8");
+      assert.equal(agentLog.match(/"msg":"lease acknowledged"/g)?.length, 1, "the lease was acknowledged once");
+      assert.match(agentLog, /stopping a workload left by an earlier run of the agent/);
+      const afterKill = await cli("lease", "status", leaseId);
+      assert.equal(afterKill.state, "Active");
+      assert.equal(afterKill.endpoint, leased);
+
       const deadline = Date.now() + 120_000;
-      while ((await cli("job", "status", jobId)).state !== "Proposed") {
-        assert.ok(Date.now() < deadline, "the job was proposed within 2 minutes");
+      let status = await cli("job", "status", jobId);
+      while (status.state !== "Proposed") {
+        assert.ok(Date.now() < deadline, `the job was proposed within 2 minutes (it is ${status.state})`);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
+        status = await cli("job", "status", jobId);
       }
+      assert.equal(status.committed, 2);
+      assert.equal(status.revealed, 2);
+      // The killed worker claimed once, before it was killed, and revealed once, after its restart.
+      const workerLog = await readFile(path.join(logs, `${claimant.handle}.log`), "utf8");
+      assert.equal([...workerLog.matchAll(new RegExp(claimed, "g"))].length, 1, "the worker claimed once");
+      const revealed = new RegExp(`"jobId":"?${jobId}"?,.*"msg":"result revealed"`, "g");
+      assert.equal([...workerLog.matchAll(revealed)].length, 1, "the worker revealed once");
+      assert.match(workerLog.slice(claimant.logBefore), revealed, "the restarted worker revealed what it committed");
       await cli("advance-time", "3601");
       const final = await cli("job", "wait", jobId, "--timeout", "120");
       assert.equal(final.state, "Final");
-      assert.match(String(final.output), /DEMO INVOICE 7/);
-      assert.match(String(final.output), /Total due: 12 EUR/);
+      const documented = /^# (\{"text":.*\})$/m.exec(await readFile(path.join(ROOT, "docs", "cli.md"), "utf8"));
+      assert.equal(final.output, documented?.[1], "the output docs/cli.md shows");
 
       run.child.kill("SIGINT");
       const { code } = await run.exited;

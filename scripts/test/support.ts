@@ -77,15 +77,31 @@ export async function startChain(port: number): Promise<Running> {
   return chain;
 }
 
-/** The processes (other than this one) whose arguments or environment mention `text`, with their command lines:
- * how a test or bench finds what a program it ran left behind. */
-export async function processesMentioning(text: string): Promise<string[]> {
-  const found: string[] = [];
+export interface ProcessInfo {
+  readonly pid: number;
+  /** Its arguments, joined by spaces. */
+  readonly cmdline: string;
+  /** Its environment, one `NAME=value` per entry. */
+  readonly environ: readonly string[];
+}
+
+/** Every process (other than this one) this user can read /proc of. */
+export async function listProcesses(): Promise<ProcessInfo[]> {
+  const found: ProcessInfo[] = [];
   for (const name of await readdir("/proc")) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     const cmdline = await readFile(`/proc/${name}/cmdline`, "latin1").catch(() => "");
     const environ = await readFile(`/proc/${name}/environ`, "latin1").catch(() => "");
-    if (cmdline.includes(text) || environ.includes(text)) found.push(`${name}: ${cmdline.replaceAll("\0", " ")}`);
+    if (cmdline === "") continue; // gone, or a kernel thread
+    found.push({ pid: Number(name), cmdline: cmdline.replaceAll("\0", " ").trimEnd(), environ: environ.split("\0") });
   }
   return found;
+}
+
+/** The processes (other than this one) whose arguments or environment mention `text`, with their command lines:
+ * how a test or bench finds what a program it ran left behind. */
+export async function processesMentioning(text: string): Promise<string[]> {
+  return (await listProcesses())
+    .filter((p) => p.cmdline.includes(text) || p.environ.some((entry) => entry.includes(text)))
+    .map((p) => `${p.pid}: ${p.cmdline}`);
 }

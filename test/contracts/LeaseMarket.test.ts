@@ -203,12 +203,27 @@ describe("LeaseMarket", () => {
         .withArgs(9n);
     });
 
-    it("refuses a lease with no capacity, and a deposit beyond 96 bits", async () => {
+    it("refuses a lease below one core and 64 MiB (nothing runs on less), and a deposit beyond 96 bits", async () => {
       const c = await networkHelpers.loadFixture(withNode);
+      expect(await c.market.MIN_CPU()).to.equal(1n);
+      expect(await c.market.MIN_MEMORY_MIB()).to.equal(64n);
       const none = { cpu: 0, memoryMiB: 0, ssdGiB: 0, hddGiB: 0, gpus: 0 };
-      await expect(
-        c.market.connect(c.bob).openLease(2n, 1n, none, DEPOSIT, PRICES, MANIFEST_HASH),
-      ).to.be.revertedWithCustomError(c.market, "LeaseEmptyResources");
+      for (const small of [
+        none,
+        { ...LEASE, cpu: 0 }, // memory only: once accepted, and the process driver ran it on every core
+        { ...LEASE, memoryMiB: 63 },
+        { ...none, ssdGiB: 50 },
+      ]) {
+        await expect(c.market.connect(c.bob).openLease(2n, 1n, small, DEPOSIT, PRICES, MANIFEST_HASH))
+          .to.be.revertedWithCustomError(c.market, "LeaseTooSmall")
+          .withArgs(small.cpu, small.memoryMiB);
+      }
+      expect((await c.nodes.capacity(1n)).reserved.cpu).to.equal(0n); // nothing reserved by the refusals
+      const smallest = { ...none, cpu: 1, memoryMiB: 64 };
+      await expect(c.market.connect(c.bob).openLease(2n, 1n, smallest, DEPOSIT, PRICES, MANIFEST_HASH))
+        .to.emit(c.market, "LeaseOpened")
+        .withArgs(1n, 1n, c.bob.address, 2n, Object.values(smallest), anyUint, DEPOSIT, MANIFEST_HASH);
+      expect((await c.nodes.capacity(1n)).reserved.cpu).to.equal(1n);
       await expect(
         c.market.connect(c.bob).openLease(2n, 1n, LEASE, 2n ** 96n, PRICES, MANIFEST_HASH),
       ).to.be.revertedWithCustomError(c.market, "LeaseEscrowTooLarge");

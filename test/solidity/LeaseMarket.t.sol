@@ -143,7 +143,7 @@ contract LeaseMarketHandler is NodeKeys {
         if (!nodes.isOnline(i + 1)) return;
         INodeRegistry.Resources memory want = INodeRegistry.Resources(
             uint16(bound(cpu, 1, 4)),
-            uint32(bound(memoryMiB, 0, 8_192)),
+            uint32(bound(memoryMiB, market.MIN_MEMORY_MIB(), 8_192)),
             0,
             0,
             gpu ? 1 : 0

@@ -8,7 +8,6 @@ import {
   type Address,
   BaseError,
   type Chain,
-  ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
   defineChain,
@@ -21,6 +20,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { decodeRevert } from "./revert.ts";
 
 export interface Chainlink {
   readonly chain: Chain;
@@ -78,9 +78,7 @@ export function isTransient(error: unknown): boolean {
 
 /** The custom error a contract call reverted with (e.g. "LeaseWrongState"), if that is what happened. */
 export function revertName(error: unknown): string | undefined {
-  if (!(error instanceof BaseError)) return undefined;
-  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  return reverted instanceof ContractFunctionRevertedError ? reverted.data?.errorName : undefined;
+  return decodeRevert(error)?.name;
 }
 
 export type { Address };

@@ -19,6 +19,7 @@ import { devPrivateKey } from "../src/dev-accounts.ts";
 import { KeyPurpose } from "../src/identity.ts";
 import { FastTextModel } from "../src/inference/models/fasttext.ts";
 import { DatasetKeyStore } from "../src/keys/key-store.ts";
+import { decodeRevert, revertWords } from "../src/revert.ts";
 import { connectGrid, type Grid, ROOT } from "./support/grid.ts";
 
 const CLI = path.join(ROOT, "worker", "src", "cli", "main.ts");
@@ -240,11 +241,13 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     const before = await balance();
     const job = (...flags: string[]) =>
       fourfold(strangerKey, "job", "request", "--as", "cli-requester", "--text", "hello", ...flags);
+    // Checked against the chain before anything is sent (once, the identity was registered and the contract's
+    // JobUnknownModel came back).
     const unknownModel = await job("--model", "9", "--max-fee", "1");
     assert.equal(unknownModel.code, 1);
-    assert.match(unknownModel.output, /^fourfold: the contract refused: JobUnknownModel\(9\)$/m);
-    const tooDear = await job("--model", "9", "--max-fee", "1000000");
-    assert.match(tooDear.output, /^fourfold: the contract refused: /m);
+    assert.match(unknownModel.output, /^fourfold: there is no model #9$/m);
+    const handle = { ...grid.contracts.identities, functionName: "idOfHandle", args: ["cli-requester"] } as const;
+    assert.equal(await grid.client.readContract(handle), 0n, "no identity registered for a refused job");
     assert.equal(await balance(), before);
     assert.equal(await allowance(), 0n);
     const both = await fourfold(strangerKey, "job", "request", "--as", "x-y-z", "--model", "1", "--max-fee", "1");
@@ -271,6 +274,65 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     assert.match(
       noKey.output,
       /^fourfold: node #1's farm has no encryption key, so its agent could not read the manifest$/m,
+    );
+    // Below LeaseMarket's minimum (a core and 64 MiB), or beyond the node's free capacity: refused in words, before
+    // anything is sent (once, the tenant's identity was registered first, and the chain's own refusal of the capacity
+    // was printed as a bare selector).
+    for (const [flags, refusal] of [
+      [
+        ["--cpu", "0"],
+        /^fourfold: a lease holds at least 1 CPU core and 64 MiB of memory \(LeaseMarket's minimum\), not 0 and 2048$/m,
+      ],
+      [
+        ["--memory-mib", "63"],
+        /^fourfold: a lease holds at least 1 CPU core and 64 MiB of memory \(LeaseMarket's minimum\), not 2 and 63$/m,
+      ],
+      [["--cpu", "65535"], /^fourfold: node #1 has less free capacity than asked for: cpu \d+ free$/m],
+    ] as const) {
+      const refused = await open(...flags, "--hours", "4", "--template", "http-echo");
+      assert.equal(refused.code, 1, refused.output);
+      assert.match(refused.output, refusal);
+    }
+    const handle = { ...grid.contracts.identities, functionName: "idOfHandle", args: ["cli-tenant"] } as const;
+    assert.equal(await grid.client.readContract(handle), 0n, "no identity registered for a refused lease");
+    assert.equal(await balance(), before);
+    // Sent anyway (by another client), the chain refuses it beneath LeaseMarket, in NodeRegistry: the error decodes
+    // against every Fourfold error and reads in its NatSpec's words (once, "reverted with the following signature:
+    // 0x04a39453").
+    const farmerIdentity = await grid.client.readContract({
+      ...grid.contracts.identities,
+      functionName: "idOfHandle",
+      args: ["cli-farmer"],
+    });
+    const beyond = await grid.client
+      .simulateContract({
+        ...grid.contracts.leases,
+        functionName: "openLease",
+        args: [
+          farmerIdentity,
+          1n,
+          { cpu: 65_535, memoryMiB: 2_048, ssdGiB: 0, hddGiB: 0, gpus: 0 },
+          parseEther("10"),
+          {
+            cpu: parseEther("1"),
+            memoryGiB: parseEther("1"),
+            ssdGiB: parseEther("1"),
+            hddGiB: parseEther("1"),
+            gpu: parseEther("1"),
+          },
+          `0x${"11".repeat(32)}`,
+        ],
+        account: grid.wallet(1).account,
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const nested = decodeRevert(beyond);
+    assert.equal(nested?.name, "NodeInsufficientCapacity");
+    assert.equal(
+      nested && revertWords(nested),
+      "The node's free capacity is less than requested. (NodeInsufficientCapacity(nodeId: 1))",
     );
     const farmer = grid.wallet(1);
     const farmerId = await grid.client.readContract({
@@ -308,7 +370,10 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     assert.equal(topped.json.state, "Pending");
     // No agent acknowledges it: once the node's acknowledgement window has passed, closing cancels it in full.
     const early = await fourfold(tenantKey, "lease", "close", String(leaseId));
-    assert.match(early.output, /^fourfold: the contract refused: LeaseAwaitingAck\(/m);
+    assert.match(
+      early.output,
+      /^fourfold: the contract refused: The node still has time to acknowledge the lease; .*\(LeaseAwaitingAck\(leaseId: \d+, ackDeadline: \d+\)\)$/m,
+    );
     await grid.advanceTime(301);
     const closed = await fourfold(tenantKey, "--json", "lease", "close", String(leaseId));
     assert.equal(closed.code, 0, closed.output);
@@ -472,14 +537,18 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     assert.match(badModels.output, /expected model ids, comma-separated, like 1,2/);
     const small = await register("--stake", "0.000001");
     assert.match(small.output, /^fourfold: a stake of 0\.000001 FOLD is below JobMarket's minimum of [\d.]+$/m);
-    // Refused before anything was sent: the key it made is not bound.
-    const made = privateKeyToAccount((await readFile(keyFile, "utf8")).trim() as `0x${string}`);
-    const [, , bound] = await grid.client.readContract({
-      ...grid.contracts.identities,
-      functionName: "keyInfo",
-      args: [made.address],
-    });
-    assert.equal(bound, false);
+    const rich = await register("--stake", formatEther(minStake * 2n));
+    assert.match(
+      rich.output,
+      /^fourfold: a stake of [\d.]+ FOLD is more than the [\d.]+ FOLD 0x[0-9a-fA-F]{40} holds$/m,
+    );
+    const unknown = await register("--models", "99", "--stake", formatEther(minStake));
+    assert.match(unknown.output, /^fourfold: there is no model #99$/m);
+    // Refused before anything was sent (docs/cli.md's promise; once, the identity was registered first): no identity
+    // for the handle, and no key made.
+    const handle = { ...grid.contracts.identities, functionName: "idOfHandle", args: ["cli-worker"] } as const;
+    assert.equal(await grid.client.readContract(handle), 0n);
+    await assert.rejects(stat(keyFile), { code: "ENOENT" });
     const registered = await register("--stake", formatEther(minStake), "--fund-eth", "0.5");
     assert.equal(registered.code, 0, registered.output);
     const workerId = BigInt(registered.json.workerId);
@@ -500,6 +569,42 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
       true,
     );
     assert.equal(await grid.client.getBalance({ address: key.address }), parseEther("0.5"));
+
+    // A job no one, or too few, could take is refused before it is sent (once, it sat until its deadline): the one
+    // worker charges 0.5 FOLD.
+    const requesterKey = path.join(dir, "requester.key");
+    await writeFile(requesterKey, devPrivateKey(2), { mode: 0o600 });
+    const ask = (...flags: string[]) =>
+      fourfold(
+        requesterKey,
+        "job",
+        "request",
+        "--as",
+        "cli-asker",
+        "--model",
+        String(modelId),
+        "--text",
+        "hallo",
+        ...flags,
+      );
+    const cheap = await ask("--max-fee", "0.4");
+    assert.match(
+      cheap.output,
+      new RegExp(
+        `^fourfold: no worker of model #${modelId} may claim a job paying 0\\.4 FOLD a worker now .*: raise the fee, or wait for one$`,
+        "m",
+      ),
+    );
+    const many = await ask("--max-fee", "0.5", "--workers", "2");
+    assert.match(
+      many.output,
+      new RegExp(
+        `^fourfold: only 1 of model #${modelId}'s workers may claim a job paying 0\\.5 FOLD a worker now: ask for 1 or fewer to agree, or raise the fee$`,
+        "m",
+      ),
+    );
+    const asker = { ...grid.contracts.identities, functionName: "idOfHandle", args: ["cli-asker"] } as const;
+    assert.equal(await grid.client.readContract(asker), 0n);
   });
 
   it("challenges a proposed result with the bond and shows the round; refuses what cannot be challenged", async () => {
@@ -577,6 +682,19 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     const moved = await fourfold(undefined, "--json", "advance-time", "3600");
     assert.equal(moved.code, 0, moved.output);
     assert.ok(BigInt(moved.json.timestamp) >= before + 3_600n);
+    // On a grid whose chain `npm start` moved (FOURFOLD_RPC_PORT), the README's command as written follows it.
+    const port = new URL(rpcUrl).port;
+    const followed = runNode([CLI, "--json", "advance-time", "60"], {
+      cwd: ROOT,
+      env: { FOURFOLD_RPC_PORT: port, FOURFOLD_KEY_FILE: "" },
+    });
+    assert.equal((await followed.exited).code, 0, followed.output());
+    const portless = runNode([CLI, "advance-time", "60"], {
+      cwd: ROOT,
+      env: { FOURFOLD_RPC_PORT: "85x45", FOURFOLD_KEY_FILE: "" },
+    });
+    assert.equal((await portless.exited).code, 1);
+    assert.match(portless.output(), /FOURFOLD_RPC_PORT must be a port number from 1 to 65535, not "85x45"/);
     const bad = await fourfold(undefined, "advance-time", "soon");
     assert.match(
       bad.output,

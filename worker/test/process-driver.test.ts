@@ -99,6 +99,46 @@ describe("ProcessDriver", () => {
     assert.equal(driver.isRunning("1"), false);
   });
 
+  it("holds a workload to its lease's cores, and refuses a lease of none or a machine that cannot hold it", async () => {
+    const template = templates.idle;
+    assert.ok(template);
+    if (os.availableParallelism() < 2) {
+      console.log("# the pinning is not checked: this machine has one core, which every lease may use");
+    } else {
+      const started = await driver.start({ leaseId: "7", template, params: {}, cpu: 1, memoryMiB: 128 });
+      try {
+        // taskset pins itself, then becomes the workload (exec): the same process, on the first core alone.
+        await eventually("the workload pinned to core 0", async () => {
+          const status = await readFile(`/proc/${started.handle}/status`, "utf8");
+          return /^Cpus_allowed_list:\s+0$/m.test(status) && /^Name:\s+node$/m.test(status) ? true : undefined;
+        });
+      } finally {
+        await driver.stop("7");
+      }
+    }
+    // Once, a lease of 0 cores (LeaseMarket accepted memory alone) ran on every core.
+    await assert.rejects(
+      driver.start({ leaseId: "8", template, params: {}, cpu: 0, memoryMiB: 128 }),
+      /^Error: lease 8 holds 0 CPU cores: a workload needs at least one to run on$/,
+    );
+    assert.equal(driver.isRunning("8"), false);
+    const noTaskset = new ProcessDriver({
+      agentId: "test-agent",
+      logDir: dir,
+      host: "127.0.0.1",
+      log,
+      env: {},
+      taskset: path.join(dir, "no-taskset"),
+    });
+    if (os.availableParallelism() >= 2) {
+      await assert.rejects(
+        noTaskset.start({ leaseId: "9", template, params: {}, cpu: 1, memoryMiB: 128 }),
+        /cannot hold lease 9 to 1 of this machine's \d+ cores: .*no-taskset \(util-linux\) is missing/,
+      );
+    }
+    assert.equal(noTaskset.isRunning("9"), false);
+  });
+
   it("kills a workload above the lease's memory", async () => {
     const template = templates.hungry;
     assert.ok(template);

@@ -22,22 +22,24 @@ export const id = z
 
 export class BadRequest extends Error {}
 
-/** Parses `input` with `schema`; a failure is a BadRequest whose message names the first bad parameter. */
-export function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+/** Parses `input` with `schema`; a failure is a BadRequest whose message names the first bad parameter (`what`, for
+ * a single value such as a path parameter). */
+export function parse<T extends z.ZodType>(schema: T, input: unknown, what = "query"): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const name = issue?.path.join(".") || "query";
+  const name = issue?.path.join(".") || what;
   throw new BadRequest(issue?.code === "unrecognized_keys" ? issue.message : `${name}: ${issue?.message}`);
 }
 
 /** The request's query string as one value per name; a name given twice is an error. */
 export function queryOf(c: Context): Record<string, string> {
   const all = c.req.queries();
-  const one: Record<string, string> = {};
+  const one: [string, string][] = [];
   for (const [name, values] of Object.entries(all)) {
     if (values.length !== 1) throw new BadRequest(`${name}: given ${values.length} times; give it once`);
-    one[name] = values[0] as string;
+    one.push([name, values[0] as string]);
   }
-  return one;
+  // fromEntries defines each name as an own property: `__proto__=x` is a parameter (refused), not the prototype.
+  return Object.fromEntries(one);
 }

@@ -2,7 +2,8 @@
 // sha256), paid from FOLD approved here, and the wait for its final result, read from the winning workers' results
 // and checked against the hash the chain recorded; and from anyone's, a challenge of a proposed result.
 import { createHash } from "node:crypto";
-import { formatUnits, type Hex, hexToBytes, toHex, zeroAddress } from "viem";
+import { type Address, formatUnits, type Hex, hexToBytes, toHex, zeroAddress } from "viem";
+import { mayClaim } from "../eligibility.ts";
 import { type ActionContext, contractOf, type Signer, send } from "./context.ts";
 import { signPermit } from "./permit.ts";
 
@@ -24,6 +25,47 @@ const sha256 = (bytes: Uint8Array): Hex => `0x${createHash("sha256").update(byte
 
 /** Requests a job for `requester`'s identity `requesterId`, paying the escrow (`redundancy` x `maxFeePerWorker`) by
  * permit in the same transaction. An input over 4,096 bytes needs `inputUri`, where workers fetch it. Returns the job's id. */
+/**
+ * Checks a job against what the chain knows now, and throws in words what would leave it waiting for nothing or make
+ * it revert: a model that does not exist or takes no jobs, fewer workers able to claim it (`mayClaim`) than must
+ * agree, or an escrow beyond the requester's FOLD. Nothing is sent.
+ */
+export async function checkJob(
+  ctx: ActionContext,
+  requester: Address,
+  job: { readonly modelId: bigint; readonly redundancy: number; readonly maxFeePerWorker: bigint },
+): Promise<void> {
+  const client = ctx.chain.publicClient;
+  const market = contractOf(ctx, "JobMarket");
+  const [modelCount, minStake, balance] = await Promise.all([
+    client.readContract({ ...market, functionName: "modelCount" }),
+    client.readContract({ ...market, functionName: "minStake" }),
+    client.readContract({ ...contractOf(ctx, "FoldToken"), functionName: "balanceOf", args: [requester] }),
+  ]);
+  if (job.modelId < 1n || job.modelId > modelCount) throw new Error(`there is no model #${job.modelId}`);
+  const model = await client.readContract({ ...market, functionName: "model", args: [job.modelId] });
+  if (!model.active) throw new Error(`model #${job.modelId} takes no new jobs (its owner deactivated it)`);
+  const ids = await client.readContract({ ...market, functionName: "modelWorkers", args: [job.modelId] });
+  const workers = await Promise.all(
+    ids.map((id) => client.readContract({ ...market, functionName: "worker", args: [id] })),
+  );
+  const able = workers.filter((w) => mayClaim(w, job.maxFeePerWorker, minStake)).length;
+  const fee = formatUnits(job.maxFeePerWorker, 18);
+  if (able < job.redundancy) {
+    throw new Error(
+      able === 0
+        ? `no worker of model #${job.modelId} may claim a job paying ${fee} FOLD a worker now (unpaused, at that price or less, with the minimum stake free): raise the fee, or wait for one`
+        : `only ${able} of model #${job.modelId}'s workers may claim a job paying ${fee} FOLD a worker now: ask for ${able} or fewer to agree, or raise the fee`,
+    );
+  }
+  const escrow = BigInt(job.redundancy) * job.maxFeePerWorker;
+  if (escrow > balance) {
+    throw new Error(
+      `the escrow, ${formatUnits(escrow, 18)} FOLD, is more than the ${formatUnits(balance, 18)} FOLD ${requester} holds`,
+    );
+  }
+}
+
 export async function requestJob(
   ctx: ActionContext,
   requester: Signer,
@@ -44,6 +86,7 @@ export async function requestJob(
       `the input is ${request.input.length} bytes, over ${MAX_INLINE_INPUT}: it needs a URI workers fetch`,
     );
   }
+  await checkJob(ctx, requester.address, request);
   const jobs = contractOf(ctx, "JobMarket");
   const escrow = BigInt(request.redundancy) * request.maxFeePerWorker;
   const permit = await signPermit(ctx, requester, jobs.address, escrow);

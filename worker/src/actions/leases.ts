@@ -6,7 +6,7 @@ import { revertName } from "../chain.ts";
 import { seal } from "../crypto/seal.ts";
 import { manifestOf } from "../manifest.ts";
 import { type ActionContext, contractOf, type Signer, send } from "./context.ts";
-import type { NodeResources } from "./farm.ts";
+import { NODE_STATUSES, type NodeResources } from "./farm.ts";
 import { signPermit } from "./permit.ts";
 
 export const LEASE_STATES = ["None", "Pending", "Active", "Grace", "Ended"] as const;
@@ -22,20 +22,19 @@ export async function quoteLease(ctx: ActionContext, nodeId: bigint, resources: 
   return { scaledRate, perHour: scaledRate / 1_024n, minDeposit };
 }
 
-/** Opens a lease for `tenant`'s identity `tenantId` on `nodeId`, prepaying `hours` of online time by permit, at most
- * at the node's prices now; then posts the manifest, sealed to the farm's encryption key. Returns the lease's id. */
-export async function openLease(
-  ctx: ActionContext,
-  tenant: Signer,
-  lease: {
-    readonly tenantId: bigint;
-    readonly nodeId: bigint;
-    readonly resources: NodeResources;
-    readonly hours: number;
-    readonly template: string;
-    readonly params: Record<string, string | number>;
-  },
-): Promise<{ leaseId: bigint; deposit: bigint; perHour: bigint }> {
+/** What a lease asks for: enough to check it against the chain before anything is sent. */
+export interface LeaseRequest {
+  readonly nodeId: bigint;
+  readonly resources: NodeResources;
+  readonly hours: number;
+}
+
+/**
+ * Checks a lease against what the chain knows now, and throws in words what would make it revert: less than
+ * LeaseMarket's minimum, a node that is unknown, on standby, offline or short of free capacity, fewer hours than
+ * the grace reserve, or a farm without an encryption key. Returns what opening it needs.
+ */
+export async function checkLease(ctx: ActionContext, lease: LeaseRequest) {
   const client = ctx.chain.publicClient;
   const nodes = contractOf(ctx, "NodeRegistry");
   const market = contractOf(ctx, "LeaseMarket");
@@ -44,6 +43,28 @@ export async function openLease(
     .catch((error: unknown) => {
       throw revertName(error) === "NodeUnknown" ? new Error(`there is no node #${lease.nodeId}`) : error;
     });
+  const [minCpu, minMemoryMiB, [total, reserved], online] = await Promise.all([
+    client.readContract({ ...market, functionName: "MIN_CPU" }),
+    client.readContract({ ...market, functionName: "MIN_MEMORY_MIB" }),
+    client.readContract({ ...nodes, functionName: "capacity", args: [lease.nodeId] }),
+    client.readContract({ ...nodes, functionName: "isOnline", args: [lease.nodeId] }),
+  ]);
+  const { cpu, memoryMiB } = lease.resources;
+  if (cpu < minCpu || memoryMiB < minMemoryMiB) {
+    throw new Error(
+      `a lease holds at least ${minCpu} CPU core and ${minMemoryMiB} MiB of memory (LeaseMarket's minimum), not ${cpu} and ${memoryMiB}`,
+    );
+  }
+  const status = NODE_STATUSES[node.status];
+  if (status !== "Active") throw new Error(`node #${lease.nodeId} is ${status}: it takes no new leases`);
+  if (!online) throw new Error(`node #${lease.nodeId} is offline: it has not sent a heartbeat recently`);
+  const short = (Object.keys(lease.resources) as (keyof NodeResources)[]).filter(
+    (name) => BigInt(lease.resources[name]) > BigInt(total[name]) - BigInt(reserved[name]),
+  );
+  if (short.length > 0) {
+    const free = short.map((name) => `${name} ${BigInt(total[name]) - BigInt(reserved[name])}`).join(", ");
+    throw new Error(`node #${lease.nodeId} has less free capacity than asked for: ${free} free`);
+  }
   const [quote, prices, sealTo] = await Promise.all([
     quoteLease(ctx, lease.nodeId, lease.resources),
     client.readContract({ ...nodes, functionName: "prices", args: [lease.nodeId] }),
@@ -62,6 +83,23 @@ export async function openLease(
   if (BigInt(sealTo) === 0n) {
     throw new Error(`node #${lease.nodeId}'s farm has no encryption key, so its agent could not read the manifest`);
   }
+  return { quote, prices, sealTo, deposit };
+}
+
+/** Opens a lease for `tenant`'s identity `tenantId` on `nodeId`, prepaying `hours` of online time by permit, at most
+ * at the node's prices now (checked first: `checkLease`); then posts the manifest, sealed to the farm's encryption
+ * key. Returns the lease's id. */
+export async function openLease(
+  ctx: ActionContext,
+  tenant: Signer,
+  lease: LeaseRequest & {
+    readonly tenantId: bigint;
+    readonly template: string;
+    readonly params: Record<string, string | number>;
+  },
+): Promise<{ leaseId: bigint; deposit: bigint; perHour: bigint }> {
+  const market = contractOf(ctx, "LeaseMarket");
+  const { quote, prices, sealTo, deposit } = await checkLease(ctx, lease);
   const manifest = manifestOf(lease.template, lease.params);
   const permit = await signPermit(ctx, tenant, market.address, deposit);
   const leaseId = await send<bigint>(ctx, tenant, "LeaseMarket", "openLeaseWithPermit", [

@@ -7,26 +7,36 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { pino } from "pino";
-import { BaseError, ContractFunctionRevertedError, formatUnits, type Hex } from "viem";
+import { BaseError, formatUnits, type Hex } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { type ActionContext, contractOf } from "../actions/context.ts";
 import { approveGrant, grantStatus, PurposeBit, registerDataset, revokeGrant } from "../actions/data.ts";
 import { createFarm, nodeStatus, registerNode } from "../actions/farm.ts";
 import { ensureIdentity } from "../actions/identity.ts";
-import { challengeJob, type JobStatus, jobOutput, jobStatus, MAX_INLINE_INPUT, requestJob } from "../actions/jobs.ts";
-import { closeLease, leaseStatus, openLease, quoteLease, topUpLease } from "../actions/leases.ts";
-import { registerModel, registerWorker } from "../actions/models.ts";
+import {
+  challengeJob,
+  checkJob,
+  type JobStatus,
+  jobOutput,
+  jobStatus,
+  MAX_INLINE_INPUT,
+  requestJob,
+} from "../actions/jobs.ts";
+import { checkLease, closeLease, leaseStatus, openLease, quoteLease, topUpLease } from "../actions/leases.ts";
+import { checkWorker, registerModel, registerWorker } from "../actions/models.ts";
 import { connect, revertName } from "../chain.ts";
 import { readKey } from "../config.ts";
 import { LOCAL_CHAIN_ID } from "../dev-accounts.ts";
 import { hashFiles } from "../inference/models/spec.ts";
 import { DatasetKeyStore } from "../keys/key-store.ts";
 import { PARAM_NAME, paramValue } from "../manifest.ts";
+import { decodeRevert, revertWords } from "../revert.ts";
 import { describeRewardStanding } from "../rewards.ts";
 import { amount, country, handle, httpUrl, id, whole } from "./args.ts";
 
 interface GlobalOptions {
-  rpcUrl: string;
+  /** Absent: the local grid's (localRpcUrl). */
+  rpcUrl?: string;
   keyFile?: string;
   json?: boolean;
 }
@@ -50,9 +60,20 @@ const progress = (options: GlobalOptions, line: string) => {
   if (!options.json) console.error(line);
 };
 
+/** The local grid's chain: 127.0.0.1 on FOURFOLD_RPC_PORT, where `npm start` put it (8545 by default). */
+function localRpcUrl(): string {
+  const raw = process.env.FOURFOLD_RPC_PORT || "8545";
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
+    throw new CliError(`FOURFOLD_RPC_PORT must be a port number from 1 to 65535, not "${raw}"`);
+  }
+  return `http://127.0.0.1:${port}`;
+}
+
 async function context(options: GlobalOptions): Promise<ActionContext> {
-  const chain = await connect(options.rpcUrl, 500).catch((error: Error) => {
-    throw new CliError(`cannot reach the chain at ${options.rpcUrl}: ${error.message.split("\n")[0]}`);
+  const rpcUrl = options.rpcUrl ?? localRpcUrl();
+  const chain = await connect(rpcUrl, 500).catch((error: Error) => {
+    throw new CliError(`cannot reach the chain at ${rpcUrl}: ${error.message.split("\n")[0]}`);
   });
   return { chain, log: pino({ level: "silent" }) };
 }
@@ -99,16 +120,11 @@ const uploadOption = (what: string) =>
     .default("http://127.0.0.1:3000")
     .argParser(httpUrl);
 
-/** The custom error a contract refused with, in one line, or the error's own short message. */
+/** The custom error a contract refused with (whichever contract: revert.ts), in words, or the error's own message. */
 function describe(error: unknown): string {
-  if (error instanceof BaseError) {
-    const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName !== undefined) {
-      const args = (reverted.data.args ?? []).map((a) => String(a)).join(", ");
-      return `the contract refused: ${reverted.data.errorName}(${args})`;
-    }
-    return error.shortMessage;
-  }
+  const revert = decodeRevert(error);
+  if (revert !== undefined) return `the contract refused: ${revertWords(revert)}`;
+  if (error instanceof BaseError) return error.shortMessage;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -117,9 +133,11 @@ const program = new Command("fourfold")
     "Fourfold from a terminal: farms and nodes, leases, datasets and grants, inference jobs (see docs/cli.md)",
   )
   .addOption(
-    new Option("--rpc-url <url>", "the chain's JSON-RPC URL")
+    new Option(
+      "--rpc-url <url>",
+      "the chain's JSON-RPC URL (default: the local grid's, http://127.0.0.1:<FOURFOLD_RPC_PORT, or 8545>)",
+    )
       .env("FOURFOLD_RPC_URL")
-      .default("http://127.0.0.1:8545")
       .argParser(httpUrl),
   )
   .addOption(
@@ -322,6 +340,8 @@ withResources(
       throw new CliError("--template: a template name, like http-echo");
     const ctx = await context(options);
     const tenant = await signer(options);
+    const request = { nodeId: flags.node, resources: resourcesOf(flags), hours: flags.hours };
+    await checkLease(ctx, request); // before the identity is registered: a lease refused sends nothing
     const tenantId = await ensureIdentity(ctx, tenant, flags.as);
     const opened = await openLease(ctx, tenant, {
       tenantId,
@@ -434,6 +454,8 @@ worker
     const options = globals(command);
     const ctx = await context(options);
     const owner = await signer(options);
+    // Before the identity is registered or a key made: a registration refused sends nothing.
+    await checkWorker(ctx, owner.address, { modelIds: flags.models, stake: flags.stake });
     const workerId = await ensureIdentity(ctx, owner, flags.as);
     const key = await keyInFile(flags.workerKeyFile, "--worker-key-file");
     if (key.created) progress(options, `Made a Worker key ${key.account.address} in ${flags.workerKeyFile}.`);
@@ -540,6 +562,12 @@ job
     if (input.length === 0) throw new CliError("the input is empty");
     const ctx = await context(options);
     const requester = await signer(options);
+    // Before the input is uploaded or the identity registered: a job no worker could take sends nothing.
+    await checkJob(ctx, requester.address, {
+      modelId: flags.model,
+      redundancy: flags.workers,
+      maxFeePerWorker: flags.maxFee,
+    });
     let inputUri: string | undefined = flags.inputUri;
     if (input.length > MAX_INLINE_INPUT && inputUri === undefined) {
       inputUri = await upload(flags.upload, input, "the input");

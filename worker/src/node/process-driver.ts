@@ -1,6 +1,6 @@
 // The process driver: runs an allowed template as a child process with the lease's limits.
 // - CPU: the process is pinned to `cpu` cores with taskset (util-linux), when the lease holds fewer cores than the
-//   machine has.
+//   machine has; a lease of no cores, or a machine without taskset, is refused rather than run on every core.
 // - Memory: a watchdog reads the process's resident set from /proc every `watchMs` and kills it above the lease's
 //   memory; Node templates also get --max-old-space-size. This is a limit the agent enforces, not isolation: a
 //   tenant's workload shares the farmer's user and file system (the templates are the farmer's own programs), and
@@ -43,6 +43,8 @@ export interface ProcessDriverOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly watchMs?: number;
   readonly stopGraceMs?: number;
+  /** util-linux's taskset (default /usr/bin/taskset). */
+  readonly taskset?: string;
 }
 
 export class ProcessDriver implements Driver {
@@ -55,6 +57,16 @@ export class ProcessDriver implements Driver {
 
   async start(spec: DeploymentSpec): Promise<Started> {
     if (this.running.has(spec.leaseId)) throw new Error(`lease ${spec.leaseId} is already running`);
+    if (!Number.isInteger(spec.cpu) || spec.cpu < 1) {
+      throw new Error(`lease ${spec.leaseId} holds ${spec.cpu} CPU cores: a workload needs at least one to run on`);
+    }
+    const taskset = this.options.taskset ?? TASKSET;
+    if (spec.cpu < os.availableParallelism() && !existsSync(taskset)) {
+      throw new Error(
+        `cannot hold lease ${spec.leaseId} to ${spec.cpu} of this machine's ${os.availableParallelism()} cores: ` +
+          `${taskset} (util-linux) is missing`,
+      );
+    }
     await mkdir(this.options.logDir, { recursive: true });
     const port = spec.port ?? (await freePort(this.options.host));
     const values = {
@@ -129,9 +141,9 @@ export class ProcessDriver implements Driver {
     let command = isNode ? process.execPath : spec.template.command;
     let args = spec.template.args.map((arg) => fill(arg, values));
     if (isNode) args = [`--max-old-space-size=${Math.max(16, Math.floor(spec.memoryMiB * 0.75))}`, ...args];
-    if (spec.cpu > 0 && spec.cpu < os.availableParallelism() && existsSync(TASKSET)) {
+    if (spec.cpu < os.availableParallelism()) {
       args = ["-c", `0-${spec.cpu - 1}`, command, ...args];
-      command = TASKSET;
+      command = this.options.taskset ?? TASKSET;
     }
     const logFile = path.join(this.options.logDir, `lease-${spec.leaseId}.log`);
     const out = createWriteStream(logFile, { flags: "a" });
