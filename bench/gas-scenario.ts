@@ -70,7 +70,7 @@ export const HEARTBEAT_BATCH_SIZE = 50;
  * - `LeaseMarket.closeLease`: a lease with proven seconds to pay at close, on a farm with earlier outcomes;
  * - `FarmingRewards.claim`, `claim10`: a node's claim after one epoch and after ten (its farm's payout already
  *   holds FOLD). Rewards accrue per node as epochs close, so a claim costs the same for any number of epochs;
- * - `DataMarket.registerDataset`: the owner's second dataset, with a 66-byte URI and no split;
+ * - `DataMarket.registerDataset`: the owner's second dataset, with a 20-byte name, a 66-byte URI and no split;
  * - `DataMarket.requestAccess`: auto-approved, with escrow, the grantee's second grant on the dataset (another
  *   purpose); `recordUse`: the grant's second use (its receipt exists); `revoke`: after those uses;
  * - `JobMarket.requestJob`: k = 1, the input as hash and URI, with escrow, no grant, the requester's second job;
@@ -372,7 +372,8 @@ export async function measureGas(connection: NetworkConnection): Promise<Record<
     autoApprove: true,
     licenceHash: ethers.keccak256("0x03"),
   };
-  const dataset = (hash: string) => dataMarket.connect(alice).registerDataset(aliceId, hash, URI_66, terms, []);
+  const dataset = (hash: string) =>
+    dataMarket.connect(alice).registerDataset(aliceId, "EU city temperatures", hash, URI_66, terms, []);
   await dataset(ethers.keccak256("0x04"));
   await record("DataMarket.registerDataset", dataset(ethers.keccak256("0x05")));
   const ask = (purpose: number) => dataMarket.connect(bob).requestAccess(2n, bobId, purpose, 86_400n, 10n, one);

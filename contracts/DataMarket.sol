@@ -30,6 +30,7 @@ contract DataMarket is SealableRoles, IDataMarket {
     uint256 private constant MIN_WINDOW = 1 minutes;
     uint256 private constant MAX_WINDOW = 7 days;
     uint256 private constant MAX_TEXT_BYTES = 256;
+    uint256 private constant MAX_NAME_BYTES = 64;
     /// @dev Bits 1 to 3: Training, Inference, Analytics.
     uint8 private constant ALL_PURPOSES = 0x0e;
     bytes32 private constant RECEIPT_KIND = "data";
@@ -114,6 +115,7 @@ contract DataMarket is SealableRoles, IDataMarket {
     /// @inheritdoc IDataMarket
     function registerDataset(
         uint256 ownerId,
+        string calldata name,
         bytes32 contentHash,
         string calldata encryptedURI,
         Terms calldata terms,
@@ -121,7 +123,14 @@ contract DataMarket is SealableRoles, IDataMarket {
     ) external returns (uint256 datasetId) {
         _requireOwnerSide(ownerId);
         uint256 uriLength = bytes(encryptedURI).length;
-        if (contentHash == bytes32(0) || uriLength == 0 || uriLength > MAX_TEXT_BYTES) revert DataInvalidDataset();
+        uint256 nameLength = bytes(name).length;
+        if (
+            nameLength == 0 ||
+            nameLength > MAX_NAME_BYTES ||
+            contentHash == bytes32(0) ||
+            uriLength == 0 ||
+            uriLength > MAX_TEXT_BYTES
+        ) revert DataInvalidDataset();
         _requireTerms(terms);
         if (payees_.length > MAX_PAYEES) revert DataInvalidSplit();
         uint256 shares;
@@ -141,7 +150,7 @@ contract DataMarket is SealableRoles, IDataMarket {
             terms: terms
         });
         for (uint256 i; i < payees_.length; ++i) _payees[datasetId].push(payees_[i]);
-        emit DatasetRegistered(datasetId, ownerId, contentHash, encryptedURI, terms, payees_);
+        emit DatasetRegistered(datasetId, ownerId, name, contentHash, encryptedURI, terms, payees_);
     }
 
     /// @inheritdoc IDataMarket

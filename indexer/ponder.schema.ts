@@ -372,6 +372,8 @@ export const dataset = onchainTable(
   (t) => ({
     id: t.bigint().primaryKey(),
     ownerId: t.bigint().notNull(),
+    /** What the market lists it as (1 to 64 bytes, from DatasetRegistered). */
+    name: t.text().notNull(),
     contentHash: t.hex().notNull(),
     encryptedUri: t.text().notNull(),
     pricePerDay: t.bigint().notNull(),
@@ -662,6 +664,10 @@ export const nodeUptimeHourRelations = relations(nodeUptimeHour, ({ one }) => ({
 }));
 export const nodeEpochRelations = relations(nodeEpoch, ({ one }) => ({
   node: one(node, { fields: [nodeEpoch.nodeId], references: [node.id] }),
+}));
+export const receiptRelations = relations(receipt, ({ one }) => ({
+  /** Who was paid. */
+  to: one(identity, { fields: [receipt.toId], references: [identity.id] }),
 }));
 export const leaseRelations = relations(lease, ({ one, many }) => ({
   node: one(node, { fields: [lease.nodeId], references: [node.id] }),

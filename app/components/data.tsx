@@ -66,6 +66,7 @@ interface Grant {
 interface Dataset {
   id: string;
   ownerId: string;
+  name: string;
   contentHash: string;
   encryptedUri: string;
   pricePerDay: string;
@@ -80,7 +81,7 @@ interface Dataset {
 const GRANT_FIELDS =
   "id datasetId granteeId state purpose duration maxUses usesLeft escrow expiresAt sealedKey refund endReason";
 const DATASET_FIELDS =
-  "id ownerId contentHash encryptedUri pricePerDay pricePerUse maxDuration purposes autoApprove useCount earned";
+  "id ownerId name contentHash encryptedUri pricePerDay pricePerUse maxDuration purposes autoApprove useCount earned";
 
 const DATA = `query Data($identity: BigInt!) {
   mine: datasets(where: { ownerId: $identity }, orderBy: "id", orderDirection: "desc", limit: 50) {
@@ -180,9 +181,15 @@ function RegisterDataset({ identityId }: { identityId: string }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const checked = check(datasetForm, form);
-    const refusal = !checked.ok ? checked.error : file === undefined ? "File: choose the dataset's file" : undefined;
+    const refusal = !checked.ok
+      ? checked.error
+      : file === undefined
+        ? "File: choose the dataset's file"
+        : file.bytes.length === 0
+          ? `File: ${file.name} is empty: a dataset has something in it`
+          : undefined;
     setProblem(refusal);
-    if (!checked.ok || file === undefined || !market) return;
+    if (refusal !== undefined || !checked.ok || file === undefined || !market) return;
     const key = generateDatasetKey();
     const encrypted = encryptDataset(key, file.bytes);
     const stored = await fetch("/api/blobs", { method: "POST", body: encrypted as BodyInit });
@@ -196,7 +203,7 @@ function RegisterDataset({ identityId }: { identityId: string }) {
       address: market,
       abi: dataMarketAbi,
       functionName: "registerDataset",
-      args: [BigInt(identityId), contentHash(file.bytes), body.uri, termsOf(checked.value), []],
+      args: [BigInt(identityId), checked.value.name, contentHash(file.bytes), body.uri, termsOf(checked.value), []],
     });
     if (sent) {
       setForm(NEW_DATASET);
@@ -223,6 +230,16 @@ function RegisterDataset({ identityId }: { identityId: string }) {
                 const chosen = e.target.files?.[0];
                 setFile(chosen ? { name: chosen.name, bytes: new Uint8Array(await chosen.arrayBuffer()) } : undefined);
               }}
+            />
+          )}
+        </Field>
+        <Field label="Name">
+          {(id) => (
+            <input
+              id={id}
+              value={form.name}
+              onChange={(e) => setForm({ ...form, name: e.target.value })}
+              placeholder="e.g. EU city temperatures, spring 2025"
             />
           )}
         </Field>
@@ -297,7 +314,9 @@ function OwnDataset({ dataset, now }: { dataset: Dataset & { grants: { items: Gr
   const titleId = `dataset-${dataset.id}-title`;
   return (
     <section className="card" aria-labelledby={titleId} data-testid={`dataset-${dataset.id}`}>
-      <h3 id={titleId}>Dataset #{dataset.id}</h3>
+      <h3 id={titleId}>
+        {dataset.name} <span className="muted">(dataset #{dataset.id})</span>
+      </h3>
       <p className="lead">
         {fold(dataset.pricePerDay)} FOLD a day · {fold(dataset.pricePerUse)} FOLD a use · up to{" "}
         {duration(dataset.maxDuration)} · {allowedPurposes(dataset.purposes).join(", ")} ·{" "}
@@ -447,7 +466,9 @@ function RequestAccess({ dataset, identityId, account }: { dataset: Dataset; ide
   const titleId = `market-${dataset.id}-title`;
   return (
     <section className="card" aria-labelledby={titleId} data-testid={`market-${dataset.id}`}>
-      <h3 id={titleId}>Dataset #{dataset.id}</h3>
+      <h3 id={titleId}>
+        {dataset.name} <span className="muted">(dataset #{dataset.id})</span>
+      </h3>
       <p className="lead">
         identity {dataset.ownerId} · {fold(dataset.pricePerDay)} FOLD a day · {fold(dataset.pricePerUse)} FOLD a use ·
         up to {duration(dataset.maxDuration)} · {purposes.join(", ")} · sha256{" "}

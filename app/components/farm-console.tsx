@@ -1,20 +1,22 @@
 "use client";
 // The farmer's console: an identity (a handle), farms under it, and nodes registered in them. A node's key is made
 // here, in the browser: it signs its consent to be bound to the farm's identity (EIP-712 BindKey), the farmer's
-// wallet sends bindKey and registerNode, and the key is handed over as a file for the node agent.
+// wallet sends bindKey and registerNode, and the key is handed over as a file for the node agent; the browser keeps
+// it (and asks before the page is left) until the farmer says it is saved.
 import { nodeRegistryAbi } from "@fourfold/contracts";
 import { KeyPurpose } from "@fourfold/worker/identity";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
 import type { Address, Hex, PublicClient } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount } from "viem/accounts";
 import { useChainId, useConnection, usePublicClient } from "wagmi";
 import { useContracts } from "@/lib/contracts";
 import { farmForm, NEW_NODE, type NodeFormInput, nodeArgs, nodeForm } from "@/lib/farm";
 import { check } from "@/lib/forms";
 import { graphql } from "@/lib/indexer";
 import { bindKeyCall } from "@/lib/keys";
+import { forgetNodeKey, keepNodeKey, keptNodeKeys, keyFileHref, pendingNodeKey } from "@/lib/node-keys";
 import { useSend } from "@/lib/use-send";
 import { FarmCard, type FarmRow } from "./farm-card";
 import { Field, FormFooter } from "./field";
@@ -139,15 +141,25 @@ function RegisterNode({ identityId, farms }: { identityId: string; farms: { id: 
   const [farmId, setFarmId] = useState(farms[0]?.id ?? "");
   const [form, setForm] = useState<NodeFormInput>(NEW_NODE);
   const [problem, setProblem] = useState<string>();
-  // The node's key, made once per node: a retry after a failed registration reuses the key already bound.
-  const [key, setKey] = useState<Hex>(() => generatePrivateKey());
+  // The node's key, made once per node and kept in this browser (lib/node-keys.ts): a retry after a failed
+  // registration, or after a reload, reuses the key already bound.
+  const [key, setKey] = useState<Hex>();
+  useEffect(() => setKey(pendingNodeKey(chainId, identityId)), [chainId, identityId]);
   const [registered, setRegistered] = useState<{ nodeId: bigint; key: Hex }>();
+  const kept = useKeptNodeKeys(chainId);
   const tx = useSend();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const checked = check(nodeForm, form);
     setProblem(checked.ok ? undefined : checked.error);
-    if (!checked.ok || client === undefined || !deployed.IdentityRegistry || !deployed.NodeRegistry) return;
+    if (
+      !checked.ok ||
+      key === undefined ||
+      client === undefined ||
+      !deployed.IdentityRegistry ||
+      !deployed.NodeRegistry
+    )
+      return;
     const account = privateKeyToAccount(key);
     try {
       const bind = await bindKeyCall({
@@ -171,53 +183,94 @@ function RegisterNode({ identityId, farms }: { identityId: string; farms: { id: 
       args: [BigInt(farmId), account.address, resources, location, prices],
     });
     if (sent) {
+      keepNodeKey(chainId, identityId, String(sent.result), key);
+      kept.refresh();
       setRegistered({ nodeId: sent.result, key });
-      setKey(generatePrivateKey());
+      setKey(pendingNodeKey(chainId, identityId));
     }
   };
   return (
-    <section aria-labelledby="register-node-title">
-      <h2 id="register-node-title">Register a node</h2>
-      <form className="filters" onSubmit={submit} noValidate>
-        <Field label="Farm">
-          {(id) => (
-            <select id={id} value={farmId} onChange={(e) => setFarmId(e.target.value)}>
-              {farms.map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.name} (farm {f.id})
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        {NODE_FIELDS.map(([name, label]) => (
-          <Field key={name} label={label}>
+    <>
+      <section aria-labelledby="register-node-title">
+        <h2 id="register-node-title">Register a node</h2>
+        <form className="filters" onSubmit={submit} noValidate>
+          <Field label="Farm">
             {(id) => (
-              <input id={id} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
+              <select id={id} value={farmId} onChange={(e) => setFarmId(e.target.value)}>
+                {farms.map((f) => (
+                  <option key={f.id} value={f.id}>
+                    {f.name} (farm {f.id})
+                  </option>
+                ))}
+              </select>
             )}
           </Field>
-        ))}
-        <FormFooter submit="Register node" busy={tx.busy} problem={problem} state={tx.state} />
-      </form>
-      {registered && (
-        <div className="card" data-testid="node-registered">
+          {NODE_FIELDS.map(([name, label]) => (
+            <Field key={name} label={label}>
+              {(id) => (
+                <input id={id} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
+              )}
+            </Field>
+          ))}
+          <FormFooter submit="Register node" busy={tx.busy} problem={problem} state={tx.state} />
+        </form>
+        {registered && (
+          <div className="card" data-testid="node-registered">
+            <p>
+              Node <Link href={`/nodes/${registered.nodeId}`}>#{String(registered.nodeId)}</Link> is registered. Its key
+              signs the node's heartbeats: give it to the node agent, and keep it secret.
+            </p>
+            <a href={keyFileHref(registered.key)} download={`node-${registered.nodeId}.key`} className="button">
+              Download node-{String(registered.nodeId)}.key
+            </a>
+            <p className="muted">
+              Then:{" "}
+              <code>npm run worker -- node --config node.json --key-file node-{String(registered.nodeId)}.key</code>{" "}
+              (see docs/node-agent.md).
+            </p>
+          </div>
+        )}
+      </section>
+      {kept.keys.length > 0 && (
+        <section aria-labelledby="kept-keys-title">
+          <h2 id="kept-keys-title">Node keys kept in this browser</h2>
           <p>
-            Node <Link href={`/nodes/${registered.nodeId}`}>#{String(registered.nodeId)}</Link> is registered. Its key
-            signs the node's heartbeats: give it to the node agent, and keep it secret.
+            Until you say you have saved a node's key, this browser keeps it, and asks before you leave the page.
+            Without its key a node cannot send heartbeats, and earns nothing.
           </p>
-          <a
-            href={`data:text/plain;charset=utf-8,${registered.key}%0A`}
-            download={`node-${registered.nodeId}.key`}
-            className="button"
-          >
-            Download node-{String(registered.nodeId)}.key
-          </a>
-          <p className="muted">
-            Then: <code>npm run worker -- node --config node.json --key-file node-{String(registered.nodeId)}.key</code>{" "}
-            (see docs/node-agent.md).
-          </p>
-        </div>
+          <ul>
+            {kept.keys.map(({ nodeId, key: nodeKey }) => (
+              <li key={nodeId}>
+                Node #{nodeId}:{" "}
+                <a href={keyFileHref(nodeKey)} download={`node-${nodeId}.key`}>
+                  Download node-{nodeId}.key
+                </a>{" "}
+                <button type="button" onClick={() => kept.forget(nodeId)}>
+                  I have saved node #{nodeId}'s key
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
-    </section>
+    </>
   );
+}
+
+/** The node keys this browser keeps, and a warning before the page is left while there are any. */
+function useKeptNodeKeys(chainId: number) {
+  const [keys, setKeys] = useState<{ nodeId: string; key: Hex }[]>([]);
+  const refresh = useCallback(() => setKeys(keptNodeKeys(chainId)), [chainId]);
+  useEffect(refresh, [refresh]);
+  useEffect(() => {
+    if (keys.length === 0) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [keys.length]);
+  const forget = (nodeId: string) => {
+    forgetNodeKey(chainId, nodeId);
+    refresh();
+  };
+  return { keys, refresh, forget };
 }

@@ -37,8 +37,9 @@ export function FormFooter({
           {problem}
         </p>
       )}
+      {/* A problem is the latest submit's: a transaction that failed before it is old news, and goes. */}
       <div className="error-row">
-        <TxStatus state={state} />
+        <TxStatus state={problem && state.status === "failed" ? { status: "idle" } : state} />
       </div>
     </>
   );

@@ -5,6 +5,7 @@
 import { identityRegistryAbi, reputationRegistryAbi } from "@fourfold/contracts";
 import { KEY_PURPOSES } from "@fourfold/indexer/enums";
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { type FormEvent, useState } from "react";
 import { type Address, type Hex, type PublicClient, zeroHash } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -15,6 +16,7 @@ import { fold } from "@/lib/format";
 import { check, whole } from "@/lib/forms";
 import { graphql } from "@/lib/indexer";
 import { bindKeyCall } from "@/lib/keys";
+import { receiptSubject } from "@/lib/receipts";
 import { useSend } from "@/lib/use-send";
 import { Action } from "./action";
 import { EncryptionKey } from "./encryption-key";
@@ -29,7 +31,17 @@ interface IdentityPage {
   agents: {
     items: { id: string; handle: string; agentPaused: boolean; actionCount: number; actionHead: string | null }[];
   };
-  receipts: { items: { id: string; toId: string; amount: string; timestamp: string }[] };
+  receipts: {
+    items: {
+      id: string;
+      toId: string;
+      amount: string;
+      timestamp: string;
+      kind: Hex;
+      ref: Hex;
+      to: { handle: string } | null;
+    }[];
+  };
   given: { items: { id: string; receiptId: string; subjectId: string; score: number; revoked: boolean }[] };
   received: { totalCount: number; items: { score: number }[] };
   completed: { totalCount: number };
@@ -43,7 +55,9 @@ const PAGE = `query IdentityPage($id: BigInt!) {
   agents: identitys(where: { controllerId: $id, kind: Agent }, orderBy: "id", limit: 50) {
     items { id handle agentPaused actionCount actionHead }
   }
-  receipts(where: { fromId: $id }, orderBy: "id", orderDirection: "desc", limit: 50) { items { id toId amount timestamp } }
+  receipts(where: { fromId: $id }, orderBy: "id", orderDirection: "desc", limit: 50) {
+    items { id toId amount timestamp kind ref to { handle } }
+  }
   given: feedbacks(where: { raterId: $id }, orderBy: "id", orderDirection: "desc", limit: 100) {
     items { id receiptId subjectId score revoked }
   }
@@ -352,10 +366,11 @@ function ReceiptRow({
   receipt,
   given,
 }: {
-  receipt: { id: string; toId: string; amount: string };
+  receipt: { id: string; toId: string; amount: string; kind: Hex; ref: Hex; to: { handle: string } | null };
   given: { id: string; score: number; revoked: boolean } | undefined;
 }) {
   const registry = useContracts().ReputationRegistry;
+  const subject = receiptSubject(receipt.kind, receipt.ref);
   const [value, setValue] = useState("");
   const [problem, setProblem] = useState<string>();
   const tx = useSend();
@@ -374,7 +389,10 @@ function ReceiptRow({
   return (
     <div className="grant" data-testid={`receipt-${receipt.id}`}>
       <p>
-        Receipt #{receipt.id}: you paid identity {receipt.toId} {fold(receipt.amount)} FOLD.{" "}
+        Receipt #{receipt.id}: you paid{" "}
+        {receipt.to ? `${receipt.to.handle} (identity ${receipt.toId})` : `identity ${receipt.toId}`}{" "}
+        {fold(receipt.amount)} FOLD for{" "}
+        {subject.href ? <Link href={subject.href}>{subject.label}</Link> : subject.label}.{" "}
         {given === undefined
           ? "No feedback from you yet."
           : `You gave ${given.score} / 100${given.revoked ? " (revoked)" : ""}.`}

@@ -3,7 +3,7 @@
 // left of its escrow and how much online time that pays for, what it has cost so far, and a warning when the
 // balance runs low. The list comes from the indexer; each open lease's money is read live from the chain (escrow
 // less what a settlement now would pay). Top up, close, or post the sealed manifest again from here.
-import { identityRegistryAbi, leaseMarketAbi } from "@fourfold/contracts";
+import { foldTokenAbi, identityRegistryAbi, leaseMarketAbi } from "@fourfold/contracts";
 import { LEASE_END_REASONS, LEASE_STATES, label } from "@fourfold/indexer/enums";
 import { seal } from "@fourfold/worker/seal";
 import { useQuery } from "@tanstack/react-query";
@@ -229,6 +229,7 @@ function LeaseCard({
 }
 
 function TopUp({ leaseId, tenant }: { leaseId: bigint; tenant: Address }) {
+  const config = useConfig();
   const { LeaseMarket: market, FoldToken: token } = useContracts();
   const [value, setValue] = useState("");
   const [problem, setProblem] = useState<string>();
@@ -238,6 +239,16 @@ function TopUp({ leaseId, tenant }: { leaseId: bigint; tenant: Address }) {
     const checked = check(topUpAmount, value);
     setProblem(checked.ok ? undefined : checked.error);
     if (!checked.ok || !market || !token) return;
+    const balance = await readContract(config, {
+      address: token,
+      abi: foldTokenAbi,
+      functionName: "balanceOf",
+      args: [tenant],
+    });
+    if (checked.value > balance) {
+      setProblem(`Amount: ${fold(checked.value)} FOLD is more than your ${fold(balance)} FOLD`);
+      return;
+    }
     if (!(await tx.allow("Allowing the market to take the top-up", token, tenant, market, checked.value))) return;
     const sent = await tx.send("Topping up", {
       address: market,

@@ -16,6 +16,11 @@ export const allowedPurposes = (bits: number) => PURPOSES.filter((name) => (bits
 const DAY = 86_400;
 
 export const datasetForm = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, "Name: what the market lists it as, like EU city temperatures")
+    .refine((v) => new TextEncoder().encode(v).length <= 64, "Name: at most 64 bytes"),
   pricePerDay: foldAmount("Price per day"),
   pricePerUse: foldAmount("Price per use"),
   maxDays: whole("Longest access (days)", 49_710).refine((d) => d >= 1, "Longest access (days): at least 1"),
@@ -25,6 +30,7 @@ export const datasetForm = z.object({
 });
 export type DatasetFormInput = z.input<typeof datasetForm>;
 export const NEW_DATASET: DatasetFormInput = {
+  name: "",
   pricePerDay: "1",
   pricePerUse: "0.1",
   maxDays: "30",

@@ -1,4 +1,5 @@
 // The Farm page's forms, checked before anything is sent: the same rules the contracts apply, in words.
+import { isCountry } from "@fourfold/worker/country";
 import { isAddress, toHex } from "viem";
 import { z } from "zod";
 import { foldAmount, whole } from "./forms.ts";
@@ -33,7 +34,10 @@ export const nodeForm = z.object({
     .string()
     .trim()
     .toUpperCase()
-    .regex(/^[A-Z]{2}$/, "Country: two letters, like NL"),
+    .regex(/^[A-Z]{2}$/, "Country: two letters, like NL")
+    .refine(isCountry, {
+      error: (issue) => `Country: ${String(issue.input)} is not an ISO 3166-1 country code (like NL, SE, US)`,
+    }),
   region: z
     .string()
     .trim()

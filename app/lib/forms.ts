@@ -17,7 +17,9 @@ export const foldAmount = (what: string, example = "0.01") =>
   z
     .string()
     .trim()
-    .regex(/^\d{1,9}(\.\d{1,18})?$/, `${what}: an amount of FOLD, like ${example}`)
+    .regex(/^\d+(\.\d{1,18})?$/, `${what}: an amount of FOLD, like ${example}`)
+    // FOLD's whole supply is 100,000,000: anything with more than nine whole digits is no amount anyone holds.
+    .refine((v) => (v.split(".")[0] ?? "").replace(/^0+(?=\d)/, "").length <= 9, `${what}: at most 999,999,999 FOLD`)
     .transform((v) => parseUnits(v, 18));
 
 /** The first problem with `value` under `schema`, or its parsed value. */

@@ -66,6 +66,13 @@ describe("Data (browser)", { timeout: 300_000, skip }, () => {
     await signIn(owner, "data-owner");
     const register = owner.getByRole("region", { name: "Register a dataset" });
     await register.getByRole("button", { name: "Register dataset" }).click();
+    // A dataset has a name the market lists it by (once, it was listed as "Dataset #1 · identity 7").
+    assert.equal(
+      await textOf(register.getByRole("alert")),
+      "Name: what the market lists it as, like EU city temperatures",
+    );
+    await register.getByLabel("Name").fill("Antwerp temperatures");
+    await register.getByRole("button", { name: "Register dataset" }).click();
     assert.equal(
       await textOf(register.getByRole("alert")),
       "Licence: say what a grantee may do with the data, or link to it",
@@ -73,6 +80,14 @@ describe("Data (browser)", { timeout: 300_000, skip }, () => {
     await register.getByLabel("Licence").fill("Research use only; no redistribution.");
     await register.getByRole("button", { name: "Register dataset" }).click();
     assert.equal(await textOf(register.getByRole("alert")), "File: choose the dataset's file");
+    // An empty file is no dataset (once, it registered).
+    await register
+      .getByLabel("File")
+      .setInputFiles({ name: "empty.csv", mimeType: "text/csv", buffer: Buffer.alloc(0) });
+    await register.getByText("empty.csv: 0 bytes.").waitFor();
+    await register.getByRole("button", { name: "Register dataset" }).click();
+    assert.equal(await textOf(register.getByRole("alert")), "File: empty.csv is empty: a dataset has something in it");
+    assert.equal(await grid.client.readContract({ ...grid.contracts.data, functionName: "datasetCount" }), 0n);
     await register
       .getByLabel("File")
       .setInputFiles({ name: "temperatures.csv", mimeType: "text/csv", buffer: Buffer.from(DATASET) });
@@ -117,6 +132,7 @@ describe("Data (browser)", { timeout: 300_000, skip }, () => {
     );
     const offer = consumer.getByTestId("market-1");
     await offer.waitFor({ timeout: 30_000 });
+    await offer.getByRole("heading", { name: "Antwerp temperatures (dataset #1)" }).waitFor();
     await offer.getByLabel("Days").fill("31");
     await offer.getByRole("button", { name: "Request access" }).click();
     assert.equal(await textOf(offer.getByRole("alert")), "Days: at most 30 for this dataset");

@@ -237,6 +237,32 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
     assert.equal(privateKeyToAccount(key as `0x${string}`).address, onChain.key);
     await page.screenshot({ path: path.join(SCREENSHOTS, "farm.png"), fullPage: true });
 
+    // The key stays in this browser until the farmer says it is saved (once, it was gone if the page was left): after a
+    // reload it is offered again, and leaving the page asks first.
+    await page.reload();
+    const keptKeys = page.getByRole("region", { name: "Node keys kept in this browser" });
+    const again = keptKeys.getByRole("link", { name: `Download node-${nodeId}.key` });
+    await again.waitFor({ timeout: 30_000 });
+    assert.equal(await again.getAttribute("href"), download);
+    const second = await page.context().newPage();
+    await second.goto(`${appUrl}/farm`);
+    await second.getByRole("region", { name: "Node keys kept in this browser" }).waitFor({ timeout: 30_000 });
+    await second.getByRole("heading", { name: "Node keys kept in this browser" }).click(); // a user's gesture
+    const asked = new Promise<string>((resolve) =>
+      second.once("dialog", async (dialog) => {
+        resolve(dialog.type());
+        await dialog.accept(); // leave anyway
+      }),
+    );
+    await second.close({ runBeforeUnload: true });
+    assert.equal(await asked, "beforeunload");
+    await eventually("the second page closed", async () => (second.isClosed() ? true : undefined));
+    await keptKeys.getByRole("button", { name: `I have saved node #${nodeId}'s key` }).click();
+    await keptKeys.waitFor({ state: "detached" });
+    await page.reload();
+    await page.getByRole("region", { name: "Register a node" }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByRole("region", { name: "Node keys kept in this browser" }).count(), 0);
+
     // A second browser's burner asking for a taken handle gets the contract's refusal in words, before paying.
     const other = await browser.newContext();
     const otherPage = await other.newPage();
@@ -250,6 +276,11 @@ describe("Explore (browser)", { timeout: 300_000, skip }, () => {
     await otherPage
       .getByText(/Registering your identity failed: The handle “browser-farmer” is taken \(identity \d+\)/)
       .waitFor();
+    // A new problem replaces the old failure on screen (once, both stayed, the old one under the new).
+    await otherPage.getByLabel("Handle").fill("Bad Handle");
+    await otherPage.getByRole("button", { name: "Register identity" }).click();
+    await otherPage.getByText(/^Handle: 3 to 32 lower-case letters/).waitFor();
+    assert.equal(await otherPage.getByText(/Registering your identity failed/).count(), 0);
     await other.close();
 
     // The node proves itself online with heartbeats (its key from the download) across reward epochs: the farm's

@@ -213,6 +213,13 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
     await topUp.getByLabel("Top up (FOLD)").fill("0");
     await topUp.getByRole("button", { name: "Top up" }).click();
     assert.equal(await textOf(topUp.getByRole("alert")), "Amount: more than zero");
+    // More than anyone holds, or than this wallet holds (once: "an amount of FOLD, like 5").
+    await topUp.getByLabel("Top up (FOLD)").fill("99999999999");
+    await topUp.getByRole("button", { name: "Top up" }).click();
+    assert.equal(await textOf(topUp.getByRole("alert")), "Amount: at most 999,999,999 FOLD");
+    await topUp.getByLabel("Top up (FOLD)").fill("20000");
+    await topUp.getByRole("button", { name: "Top up" }).click();
+    await topUp.getByRole("alert").getByText("Amount: 20,000 FOLD is more than your 9,998.95 FOLD").waitFor();
     await topUp.getByLabel("Top up (FOLD)").fill("5");
     await topUp.getByRole("button", { name: "Top up" }).click();
     await topUp.getByText("Topping up: confirmed.").waitFor({ timeout: 30_000 });
@@ -260,7 +267,9 @@ describe("Leasing (browser)", { timeout: 300_000, skip }, () => {
     // The lease's payments wrote a receipt from the tenant to the farm: feedback against it, once.
     const receipt = page.getByTestId("receipt-1");
     await receipt.waitFor({ timeout: 30_000 });
-    assert.match(await textOf(receipt), /you paid identity \d+ [\d.]+ FOLD/);
+    // Who was paid, by handle, and for what, linked (once: "you paid identity 7 0.0028 FOLD").
+    assert.match(await textOf(receipt), /you paid lease-farm \(identity \d+\) [\d.]+ FOLD for lease #1\./);
+    assert.equal(await receipt.getByRole("link", { name: "lease #1" }).getAttribute("href"), "/leases");
     await receipt.getByLabel("Score (0 to 100)").fill("101");
     await receipt.getByRole("button", { name: "Give feedback" }).click();
     assert.equal(await textOf(receipt.getByRole("alert")), "Score: at most 100");

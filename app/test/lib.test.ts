@@ -18,6 +18,7 @@ import {
 } from "viem";
 import { accessForm, allowedPurposes, datasetForm, NEW_DATASET, purposeBits, termsOf } from "../lib/data.ts";
 import { explain } from "../lib/errors.ts";
+import { NEW_NODE, nodeForm } from "../lib/farm.ts";
 import { ago, disk, duration, fold, memory } from "../lib/format.ts";
 import { check } from "../lib/forms.ts";
 import { forwardToIndexer } from "../lib/indexer-proxy.ts";
@@ -31,8 +32,10 @@ import {
   perHour,
   resourcesOf,
   secondsFor,
+  topUpAmount,
 } from "../lib/lease.ts";
 import { NO_FILTERS, nodesQuery } from "../lib/nodes.ts";
+import { receiptSubject } from "../lib/receipts.ts";
 
 describe("format", () => {
   it("reads 18-decimal amounts with grouped thousands, trailing zeros dropped, and dust as dust", () => {
@@ -210,7 +213,8 @@ describe("the data forms", () => {
   });
 
   it("checks a dataset's terms, naming the field, and turns days into seconds and the licence into its hash", () => {
-    const terms = (form: Partial<typeof NEW_DATASET>) => check(datasetForm, { ...NEW_DATASET, licence: "ok", ...form });
+    const terms = (form: Partial<typeof NEW_DATASET>) =>
+      check(datasetForm, { ...NEW_DATASET, name: "Temperatures", licence: "ok", ...form });
     const checked = terms({ maxDays: "2" });
     assert.ok(checked.ok);
     assert.deepEqual(termsOf(checked.value), {
@@ -221,6 +225,11 @@ describe("the data forms", () => {
       autoApprove: false,
       licenceHash: keccak256(toBytes("ok")),
     });
+    assert.deepEqual(terms({ name: " " }), {
+      ok: false,
+      error: "Name: what the market lists it as, like EU city temperatures",
+    });
+    assert.deepEqual(terms({ name: "é".repeat(33) }), { ok: false, error: "Name: at most 64 bytes" });
     assert.deepEqual(terms({ purposes: [] }), { ok: false, error: "Purposes: allow at least one" });
     assert.deepEqual(terms({ maxDays: "0" }), { ok: false, error: "Longest access (days): at least 1" });
     assert.deepEqual(terms({ licence: " " }), {
@@ -364,5 +373,48 @@ describe("explain", () => {
       explain(refused(dataMarketAbi, "requestAccess", data)),
       "The contract refused: A request must ask for at least one use, and at most 2^32 - 1. (DataInvalidUses(maxUses: 0))",
     );
+  });
+});
+
+describe("amounts of FOLD", () => {
+  it("reads an amount, and says what is wrong with one that is not, or is more than there is", () => {
+    assert.deepEqual(check(topUpAmount, " 5.25 "), { ok: true, value: parseEther("5.25") });
+    assert.deepEqual(check(topUpAmount, "999999999"), { ok: true, value: parseEther("999999999") });
+    for (const [input, error] of [
+      ["99999999999", "Amount: at most 999,999,999 FOLD"],
+      ["five", "Amount: an amount of FOLD, like 5"],
+      ["1.0000000000000000001", "Amount: an amount of FOLD, like 5"],
+      ["0", "Amount: more than zero"],
+    ]) {
+      assert.deepEqual(check(topUpAmount, input), { ok: false, error }, input);
+    }
+  });
+});
+
+describe("the node form", () => {
+  const node = (changes: Record<string, string>) =>
+    check(nodeForm, { ...NEW_NODE, cpu: "4", memoryGiB: "8", region: "eu-west", country: "nl", ...changes });
+
+  it("takes an assigned ISO 3166-1 country code, upper-cased, and refuses two letters that name no country", () => {
+    const ok = node({});
+    assert.ok(ok.ok && ok.value.country === "NL", ok.ok ? ok.value.country : ok.error);
+    for (const [country, error] of [
+      ["XX", "Country: XX is not an ISO 3166-1 country code (like NL, SE, US)"],
+      ["uk", "Country: UK is not an ISO 3166-1 country code (like NL, SE, US)"], // retired: GB
+      ["N", "Country: two letters, like NL"],
+    ]) {
+      assert.deepEqual(node({ country: country as string }), { ok: false, error }, country);
+    }
+  });
+});
+
+describe("receipts", () => {
+  it("name what was paid for and link to it: a lease, a job, a data grant", () => {
+    const kind = (word: string) => toHex(word, { size: 32 });
+    const ref = (id: bigint) => toHex(id, { size: 32 });
+    assert.deepEqual(receiptSubject(kind("lease"), ref(1n)), { label: "lease #1", href: "/leases" });
+    assert.deepEqual(receiptSubject(kind("job"), ref(42n)), { label: "job #42", href: "/jobs/42" });
+    assert.deepEqual(receiptSubject(kind("data"), ref(3n)), { label: "data grant #3", href: "/data" });
+    assert.deepEqual(receiptSubject(kind("other"), ref(9n)), { label: `other ${ref(9n)}` });
   });
 });

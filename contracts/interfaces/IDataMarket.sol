@@ -112,7 +112,7 @@ interface IDataMarket {
     error DataUnknownDataset(uint256 datasetId);
     /// @notice The dataset is delisted: it takes no requests.
     error DataDatasetDelisted(uint256 datasetId);
-    /// @notice A dataset needs a content hash and an encrypted URI of 1 to 256 bytes.
+    /// @notice A dataset needs a name of 1 to 64 bytes, a content hash, and an encrypted URI of 1 to 256 bytes.
     error DataInvalidDataset();
     /// @notice The terms are out of range: a maximum duration of at least a minute and at most the market's
     /// longest, and purposes within the three known ones, at least one.
@@ -157,9 +157,11 @@ interface IDataMarket {
     /// @notice Nothing to withdraw.
     error DataNothingToWithdraw(address account);
 
+    /// @notice A dataset was registered; its `name` (what the market lists it as) is in this event only.
     event DatasetRegistered(
         uint256 indexed datasetId,
         uint256 indexed ownerId,
+        string name,
         bytes32 contentHash,
         string encryptedURI,
         Terms terms,
@@ -204,6 +206,7 @@ interface IDataMarket {
     /// @notice Registers a dataset owned by `ownerId`, which the caller must own or act for (Operator key).
     function registerDataset(
         uint256 ownerId,
+        string calldata name,
         bytes32 contentHash,
         string calldata encryptedURI,
         Terms calldata terms,

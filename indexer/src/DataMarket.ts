@@ -16,10 +16,11 @@ const termColumns = (terms: {
 }) => ({ ...terms, maxDuration: BigInt(terms.maxDuration) });
 
 ponder.on("DataMarket:DatasetRegistered", async ({ event, context }) => {
-  const { datasetId, ownerId, contentHash, encryptedURI, terms, payees } = event.args;
+  const { datasetId, ownerId, name, contentHash, encryptedURI, terms, payees } = event.args;
   await context.db.insert(dataset).values({
     id: datasetId,
     ownerId,
+    name,
     contentHash,
     encryptedUri: encryptedURI,
     ...termColumns(terms),

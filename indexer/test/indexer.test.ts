@@ -784,6 +784,7 @@ function suite(kind: "pglite" | "postgres") {
     };
     const datasetId = await call<bigint>(farmer, contracts.data, "registerDataset", [
       farmerId,
+      "Weather, Antwerp",
       keccak256(toHex("weather")),
       "ipfs://weather.enc",
       terms,

@@ -338,6 +338,7 @@ export async function seedDemo(options: {
   for (const dataset of planned) {
     const { datasetId } = await registerDataset(ctx, dataOwner, {
       ownerId: dataOwnerId,
+      name: dataset.name,
       plaintext: new TextEncoder().encode(dataset.plaintext),
       terms: dataset.terms,
       keys,

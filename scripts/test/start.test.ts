@@ -232,16 +232,37 @@ describe("npm start", () => {
       const echo = async () =>
         (await fetch(leased, { signal: AbortSignal.timeout(2_000) }).then((r) => r.json())) as { message: string };
       assert.equal((await echo()).message, "still here");
-      // The workloads of this lease: processes started by an agent of this grid (FOURFOLD_LEASE=<agent>:<lease>).
-      const workloads = async () =>
+      // The workloads of this lease: processes the agent `agent` started for it (FOURFOLD_LEASE=<agent>:<lease>),
+      // its children, so that no other grid's workload on this machine counts.
+      const workloads = async (agent: number) =>
         (await listProcesses()).filter(
           (p) =>
-            p.environ.some((e) => e.endsWith(`:${leaseId}`) && e.startsWith("FOURFOLD_LEASE=")) &&
-            p.environ.includes(`FOURFOLD_LEASE_ID=${leaseId}`) &&
-            p.cmdline.includes("http-echo"),
+            p.ppid === agent &&
+            p.environ.some((e) => e.startsWith("FOURFOLD_LEASE=") && e.endsWith(`:${leaseId}`)) &&
+            p.environ.includes(`FOURFOLD_LEASE_ID=${leaseId}`),
         );
-      const [workload] = await workloads();
-      assert.ok(workload, "the lease's workload runs");
+      /** The processes of `npm run worker` whose state directory is `stateDir` (one, unless it is restarting). */
+      const pidsOf = async (stateDir: string) =>
+        (await listProcesses())
+          .filter(
+            (p) => p.cmdline.includes("worker/src/main.ts") && `${p.cmdline} `.includes(`--state-dir ${stateDir} `),
+          )
+          .map((p) => p.pid);
+      const pidOf = async (stateDir: string) => {
+        const found = await pidsOf(stateDir);
+        assert.equal(found.length, 1, `one process serves ${stateDir}: ${found.join(", ")}`);
+        return found[0] as number;
+      };
+      /** Whether `pid` runs (a zombie, dead but not yet reaped by its new parent, does not). */
+      const alive = async (pid: number) => {
+        const stat = await readFile(`/proc/${pid}/stat`, "latin1").catch(() => "");
+        return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+      };
+      const agentDir = path.join(state, "demo", "agents", "node-5");
+      const agentPid = await pidOf(agentDir);
+      const started = await workloads(agentPid);
+      assert.equal(started.length, 1, "the agent runs one workload for the lease");
+      const workload = started[0] as { pid: number };
 
       // The scan docs/cli.md's walk-through sends, whose output it shows.
       const scan = path.join(ROOT, "docs", "examples", "scan.png");
@@ -271,17 +292,8 @@ describe("npm start", () => {
         }
         return undefined;
       });
-      /** The one process of `npm run worker` whose state directory is `stateDir`. */
-      const pidOf = async (stateDir: string) => {
-        const found = (await listProcesses()).filter(
-          (p) => p.cmdline.includes("worker/src/main.ts") && `${p.cmdline} `.includes(`--state-dir ${stateDir} `),
-        );
-        assert.equal(found.length, 1, `one process serves ${stateDir}: ${found.map((p) => p.cmdline).join("; ")}`);
-        return (found[0] as { pid: number }).pid;
-      };
-      const agentDir = path.join(state, "demo", "agents", "node-5");
       const workerDir = path.join(state, "demo", "workers", claimant.handle);
-      const [agentPid, workerPid] = [await pidOf(agentDir), await pidOf(workerDir)];
+      const workerPid = await pidOf(workerDir);
       const killedAt = Date.now();
       process.kill(workerPid, "SIGKILL");
       process.kill(agentPid, "SIGKILL");
@@ -292,12 +304,13 @@ describe("npm start", () => {
       await run.until(/the node-5 stopped by itself \(SIGKILL\); restarting it in 1 s/, 10_000);
       assert.doesNotMatch(run.output(), /the chain stopped by itself/);
 
-      // Back within 30 s: a new agent that replaced the workload it left (one workload, a new one, still serving the
-      // lease's endpoint), and a new worker answering /healthz.
+      // Back within 30 s: a new agent that stopped the workload the old one left and runs one of its own, serving the
+      // lease's endpoint, and a new worker answering /healthz.
       const workerUrl = `http://127.0.0.1:${workerPort + (claimant.handle === "worker-one" ? 0 : 1)}`;
       const agentBack = until("the agent is back with the workload", 30_000, async () => {
-        const now = await workloads();
-        if (now.length !== 1 || now[0]?.pid === workload.pid) return undefined;
+        const agents = await pidsOf(agentDir);
+        if (agents.length !== 1 || agents[0] === agentPid || (await alive(workload.pid))) return undefined;
+        if ((await workloads(agents[0] as number)).length !== 1) return undefined;
         return (await echo().catch(() => undefined))?.message === "still here" ? Date.now() : undefined;
       });
       const workerBack = until("the worker is back", 30_000, async () =>

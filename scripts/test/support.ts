@@ -79,6 +79,8 @@ export async function startChain(port: number): Promise<Running> {
 
 export interface ProcessInfo {
   readonly pid: number;
+  /** Its parent's pid. */
+  readonly ppid: number;
   /** Its arguments, joined by spaces. */
   readonly cmdline: string;
   /** Its environment, one `NAME=value` per entry. */
@@ -92,8 +94,16 @@ export async function listProcesses(): Promise<ProcessInfo[]> {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     const cmdline = await readFile(`/proc/${name}/cmdline`, "latin1").catch(() => "");
     const environ = await readFile(`/proc/${name}/environ`, "latin1").catch(() => "");
-    if (cmdline === "") continue; // gone, or a kernel thread
-    found.push({ pid: Number(name), cmdline: cmdline.replaceAll("\0", " ").trimEnd(), environ: environ.split("\0") });
+    const stat = await readFile(`/proc/${name}/stat`, "latin1").catch(() => "");
+    if (cmdline === "" || stat === "") continue; // gone, or a kernel thread
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after its last ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    found.push({
+      pid: Number(name),
+      ppid,
+      cmdline: cmdline.replaceAll("\0", " ").trimEnd(),
+      environ: environ.split("\0"),
+    });
   }
   return found;
 }

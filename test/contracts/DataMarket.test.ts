@@ -49,7 +49,7 @@ async function withDataset() {
   await reg.connect(bob).register("bob", "");
   await reg.connect(bob).setEncryptionKey(2n, bytes32("bob's x25519 key"));
   await (await bindKey(reg, alice, 1n, operator, KeyPurpose.Operator)).wait();
-  await data.connect(alice).registerDataset(1n, CONTENT, URI, TERMS, []);
+  await data.connect(alice).registerDataset(1n, "Temperatures", CONTENT, URI, TERMS, []);
   await token.connect(deployer).transfer(bob.address, 100n * ONE);
   await token.connect(bob).approve(await data.getAddress(), 100n * ONE);
   // The job market holds the market role, sealed: the tests record uses as the job market.
@@ -123,9 +123,9 @@ describe("DataMarket", () => {
         { account: c.carol.address, bps: 1_000 },
         { account: c.dave.address, bps: 2_500 },
       ];
-      await expect(c.data.connect(c.operator).registerDataset(1n, CONTENT, URI, TERMS, split))
+      await expect(c.data.connect(c.operator).registerDataset(1n, "Temperatures", CONTENT, URI, TERMS, split))
         .to.emit(c.data, "DatasetRegistered")
-        .withArgs(2n, 1n, CONTENT, URI, Object.values(TERMS), [
+        .withArgs(2n, 1n, "Temperatures", CONTENT, URI, Object.values(TERMS), [
           [c.carol.address, 1_000n],
           [c.dave.address, 2_500n],
         ]);
@@ -139,9 +139,14 @@ describe("DataMarket", () => {
 
     it("refuses strangers, empty or oversized datasets, bad terms and bad splits", async () => {
       const c = await networkHelpers.loadFixture(withDataset);
-      const register = (terms = TERMS, split: { account: string; bps: number }[] = [], uri = URI, hash = CONTENT) =>
-        c.data.connect(c.alice).registerDataset(1n, hash, uri, terms, split);
-      await expect(c.data.connect(c.bob).registerDataset(1n, CONTENT, URI, TERMS, []))
+      const register = (
+        terms = TERMS,
+        split: { account: string; bps: number }[] = [],
+        uri = URI,
+        hash = CONTENT,
+        name = "Temperatures",
+      ) => c.data.connect(c.alice).registerDataset(1n, name, hash, uri, terms, split);
+      await expect(c.data.connect(c.bob).registerDataset(1n, "Temperatures", CONTENT, URI, TERMS, []))
         .to.be.revertedWithCustomError(c.data, "DataNotIdentityController")
         .withArgs(1n, c.bob.address);
       for (const [uri, hash] of [
@@ -151,6 +156,14 @@ describe("DataMarket", () => {
       ] as const) {
         await expect(register(TERMS, [], uri, hash)).to.be.revertedWithCustomError(c.data, "DataInvalidDataset");
       }
+      // A dataset the market lists needs a name, of at most 64 bytes (once, it was listed as "Dataset #1").
+      for (const name of ["", "x".repeat(65)]) {
+        await expect(register(TERMS, [], URI, CONTENT, name)).to.be.revertedWithCustomError(
+          c.data,
+          "DataInvalidDataset",
+        );
+      }
+      await expect(register(TERMS, [], URI, CONTENT, "x".repeat(64))).to.emit(c.data, "DatasetRegistered");
       for (const terms of [
         { ...TERMS, maxDuration: 59n },
         { ...TERMS, maxDuration: 1_825n * DAY + 1n },
@@ -480,7 +493,7 @@ describe("DataMarket", () => {
         { account: c.dave.address, bps: 1 },
       ];
       const terms = { ...TERMS, pricePerUse: 10_001n, pricePerDay: 0n, autoApprove: true };
-      await c.data.connect(c.alice).registerDataset(1n, CONTENT, URI, terms, split);
+      await c.data.connect(c.alice).registerDataset(1n, "Temperatures", CONTENT, URI, terms, split);
       await c.data.connect(c.bob).requestAccess(2n, 2n, Purpose.Training, DAY, 3n, ONE);
       await c.data.connect(c.alice).deliverKey(1n, SEALED);
       for (let i = 0; i < 3; i++) await c.data.connect(c.bob).recordUse(1n, Purpose.Training, bytes32(`u${i}`));

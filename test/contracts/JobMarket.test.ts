@@ -497,7 +497,9 @@ describe("JobMarket", () => {
       await expect(c.jobs.connect(c.bob).requestJob(await request({ grantIds: [inference, 10n, 11n, 12n, 13n] })))
         .to.be.revertedWithCustomError(c.jobs, "JobInvalidGrant")
         .withArgs(13n);
-      await c.data.connect(c.alice).registerDataset(1n, bytes32("more data"), "ipfs://more", c.terms, []);
+      await c.data
+        .connect(c.alice)
+        .registerDataset(1n, "Training data", bytes32("more data"), "ipfs://more", c.terms, []);
       await c.data.connect(c.bob).requestAccess(2n, 2n, DataPurpose.Inference, DAY, 5n, 100n * ONE);
       const undelivered = await c.data.grantCount();
       await expect(c.jobs.connect(c.bob).requestJob(await request({ grantIds: [undelivered] })))
@@ -814,7 +816,9 @@ describe("JobMarket", () => {
 
     it("records a use of each cited grant, and a revoked grant does not block payment", async () => {
       const c = await networkHelpers.loadFixture(withGrants);
-      await c.data.connect(c.alice).registerDataset(1n, bytes32("more data"), "ipfs://more", c.terms, []);
+      await c.data
+        .connect(c.alice)
+        .registerDataset(1n, "Training data", bytes32("more data"), "ipfs://more", c.terms, []);
       await c.data.connect(c.bob).requestAccess(2n, 2n, DataPurpose.Inference, DAY, 5n, 100n * ONE);
       const second = await c.data.grantCount();
       await c.data.connect(c.alice).deliverKey(second, "0x01");
@@ -834,7 +838,9 @@ describe("JobMarket", () => {
 
     it("reserves a cited grant's use at request: a grant with one use left backs one open job at a time", async () => {
       const c = await networkHelpers.loadFixture(withGrants);
-      await c.data.connect(c.alice).registerDataset(1n, bytes32("more data"), "ipfs://more", c.terms, []);
+      await c.data
+        .connect(c.alice)
+        .registerDataset(1n, "Training data", bytes32("more data"), "ipfs://more", c.terms, []);
       await c.data.connect(c.bob).requestAccess(2n, 2n, DataPurpose.Inference, DAY, 1n, 100n * ONE);
       const single = await c.data.grantCount();
       await c.data.connect(c.alice).deliverKey(single, "0x01");
@@ -1298,7 +1304,7 @@ async function withGrants() {
     autoApprove: true,
     licenceHash: bytes32("licence"),
   };
-  await c.data.connect(c.alice).registerDataset(1n, bytes32("data"), "ipfs://data", terms, []);
+  await c.data.connect(c.alice).registerDataset(1n, "Training data", bytes32("data"), "ipfs://data", terms, []);
   const grantIds: bigint[] = [];
   for (const [who, identityId, purpose] of [
     [c.bob, 2n, DataPurpose.Inference],

@@ -224,7 +224,7 @@ describe("Security (issue 21's findings)", () => {
       autoApprove: true,
       licenceHash: ethers.ZeroHash,
     };
-    await data.connect(g.honest).registerDataset(1n, bytes32("content"), "ipfs://data", terms, []);
+    await data.connect(g.honest).registerDataset(1n, "Honest data", bytes32("content"), "ipfs://data", terms, []);
     await reg.connect(g.mallory).setEncryptionKey(2n, bytes32("x25519"));
     await data.connect(g.mallory).requestAccess(1n, 2n, 1, 3_600n, 5n, 0n);
     await data.connect(g.honest).deliverKey(1n, "0x01");

@@ -58,13 +58,13 @@ contract DataMarketHandler is Test {
         split[0] = IDataMarket.Payee(payeeA, 3_333);
         split[1] = IDataMarket.Payee(payeeB, 1_234);
         vm.startPrank(owner);
-        market.registerDataset(ownerId, keccak256("one"), "ipfs://one", terms, split);
+        market.registerDataset(ownerId, "one", keccak256("one"), "ipfs://one", terms, split);
         terms.autoApprove = true;
         terms.pricePerDay = 0.3 ether + 1;
-        market.registerDataset(ownerId, keccak256("two"), "ipfs://two", terms, new IDataMarket.Payee[](0));
+        market.registerDataset(ownerId, "two", keccak256("two"), "ipfs://two", terms, new IDataMarket.Payee[](0));
         terms.pricePerDay = 0;
         terms.pricePerUse = 0;
-        market.registerDataset(ownerId, keccak256("free"), "ipfs://free", terms, new IDataMarket.Payee[](0));
+        market.registerDataset(ownerId, "free", keccak256("free"), "ipfs://free", terms, new IDataMarket.Payee[](0));
         vm.stopPrank();
     }
 

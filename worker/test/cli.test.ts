@@ -172,6 +172,11 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
         ["--country", "Netherlands", ...base.slice(2)],
         /option '--country <code>' argument 'Netherlands' is invalid\. expected two letters, like NL/,
       ],
+      // Two letters, but no country (once accepted: the chain takes any two capitals).
+      [
+        ["--country", "XX", ...base.slice(2)],
+        /option '--country <code>' argument 'XX' is invalid\. XX is not an ISO 3166-1 country code \(like NL, SE, US\)/,
+      ],
       [
         [...base.slice(0, 6), "--price-cpu", "-1", ...base.slice(8)],
         /argument '-1' is invalid\. expected an amount such as 2 or 0\.25/,
@@ -401,6 +406,8 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
         "register",
         "--file",
         data,
+        "--name",
+        "Prices, January 2025",
         "--as",
         "cli-data",
         "--price-per-day",
@@ -417,6 +424,8 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     assert.match(badPurpose.output, /expected purposes from training, inference, analytics, comma-separated/);
     const half = await register("--purposes", "analytics", "--out", out);
     assert.match(half.output, /^fourfold: --out and --uri go together/m);
+    const nameless = await register("--name", " ", "--purposes", "analytics", "--out", out, "--uri", "https://x.org/a");
+    assert.match(nameless.output, /option '--name <name>' argument ' ' is invalid\. expected 1 to 64 bytes/);
     const registered = await register(
       "--purposes",
       "analytics,training",
@@ -435,6 +444,13 @@ describe("fourfold CLI", { timeout: 180_000 }, () => {
     assert.equal(onChain.contentHash, contentHash(new TextEncoder().encode(csv)));
     assert.equal(onChain.terms.purposes, (1 << 1) | (1 << 3));
     assert.equal(onChain.terms.pricePerDay, parseEther("1"));
+    const [listed] = await grid.client.getContractEvents({
+      ...grid.contracts.data,
+      eventName: "DatasetRegistered",
+      args: { datasetId },
+      fromBlock: 0n,
+    });
+    assert.equal(listed?.args.name, "Prices, January 2025");
     const key = await new DatasetKeyStore(keyStore).get(onChain.contentHash);
     assert.ok(key, "the dataset key is in the key store");
     assert.equal(new TextDecoder().decode(decryptDataset(key, await readFile(out))), csv);

@@ -181,7 +181,7 @@ describe("keys role (integration)", { timeout: 240_000 }, () => {
         ...market,
         account: who.account,
         functionName: "registerDataset",
-        args: [identityId, content, `file://${encryptedFile}`, terms(autoApprove), []],
+        args: [identityId, "Measurements", content, `file://${encryptedFile}`, terms(autoApprove), []],
       });
       await mined(await who.writeContract(request));
       return result;

@@ -29,18 +29,23 @@ export async function registerDataset(
   owner: Signer,
   dataset: {
     readonly ownerId: bigint;
+    /** What the market lists it as: 1 to 64 bytes. */
+    readonly name: string;
     readonly plaintext: Uint8Array;
     readonly terms: DatasetTerms;
     readonly keys: DatasetKeyStore;
     readonly publish: (ciphertext: Uint8Array) => Promise<string>;
   },
 ): Promise<{ datasetId: bigint; contentHash: Hex; uri: string }> {
+  const nameBytes = new TextEncoder().encode(dataset.name).length;
+  if (nameBytes === 0 || nameBytes > 64) throw new Error(`a dataset's name is 1 to 64 bytes, not ${nameBytes}`);
   const hash = contentHash(dataset.plaintext);
   const key = await dataset.keys.keyFor(hash);
   const uri = await dataset.publish(encryptDataset(key, dataset.plaintext));
   const { licence, ...terms } = dataset.terms;
   const datasetId = await send<bigint>(ctx, owner, "DataMarket", "registerDataset", [
     dataset.ownerId,
+    dataset.name,
     hash,
     uri,
     { ...terms, licenceHash: keccak256(toBytes(licence)) },

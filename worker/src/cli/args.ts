@@ -2,6 +2,7 @@
 // anything is sent.
 import { InvalidArgumentError } from "commander";
 import { parseUnits } from "viem";
+import { isCountry } from "../country.ts";
 
 /** A whole number from `min` to `max`. */
 export const whole =
@@ -26,11 +27,20 @@ export function amount(value: string): bigint {
   return parseUnits(value, 18);
 }
 
-/** An ISO 3166-1 alpha-2 country code, upper-cased. */
+/** An ISO 3166-1 alpha-2 country code, upper-cased; one that is not assigned (XX) is refused. */
 export function country(value: string): string {
   const code = value.toUpperCase();
   if (!/^[A-Z]{2}$/.test(code)) throw new InvalidArgumentError("expected two letters, like NL");
+  if (!isCountry(code)) throw new InvalidArgumentError(`${code} is not an ISO 3166-1 country code (like NL, SE, US)`);
   return code;
+}
+
+/** A dataset's name as DataMarket takes it: 1 to 64 bytes, not only spaces. */
+export function datasetName(value: string): string {
+  const name = value.trim();
+  const bytes = new TextEncoder().encode(name).length;
+  if (bytes === 0 || bytes > 64) throw new InvalidArgumentError(`expected 1 to 64 bytes, like "EU city temperatures"`);
+  return name;
 }
 
 /** An identity handle as IdentityRegistry takes it. */

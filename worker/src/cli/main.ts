@@ -32,7 +32,7 @@ import { DatasetKeyStore } from "../keys/key-store.ts";
 import { PARAM_NAME, paramValue } from "../manifest.ts";
 import { decodeRevert, revertWords } from "../revert.ts";
 import { describeRewardStanding } from "../rewards.ts";
-import { amount, country, handle, httpUrl, id, whole } from "./args.ts";
+import { amount, country, datasetName, handle, httpUrl, id, whole } from "./args.ts";
 
 interface GlobalOptions {
   /** Absent: the local grid's (localRpcUrl). */
@@ -657,6 +657,7 @@ dataset
   .command("register")
   .description("encrypt a file with its own key (kept in --key-store), upload the ciphertext, and register the dataset")
   .requiredOption("--file <path>", "the dataset's file (at most 4 MiB once encrypted)")
+  .requiredOption("--name <name>", "what the market lists it as (1 to 64 bytes)", datasetName)
   .requiredOption("--as <handle>", "the owner's identity (registered if it is new)", handle)
   .requiredOption("--price-per-day <fold>", "FOLD per day of access", amount)
   .option("--price-per-use <fold>", "FOLD per recorded use", amount, 0n)
@@ -685,6 +686,7 @@ dataset
     const ownerId = await ensureIdentity(ctx, owner, flags.as);
     const registered = await registerDataset(ctx, owner, {
       ownerId,
+      name: flags.name,
       plaintext,
       terms: {
         pricePerDay: flags.pricePerDay,
