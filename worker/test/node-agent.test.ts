@@ -297,6 +297,9 @@ describe("node agent (integration)", { timeout: 240_000 }, () => {
     const claimed = await eventually("rewards claimed", async () => {
       const events = await client.getContractEvents({ ...rewards, eventName: "RewardsClaimed", fromBlock: 0n });
       return events.length > 0 ? events : undefined;
+    }).catch((error: Error) => {
+      // Seen once in a clean-clone run and not reproduced (twice alone since): say what the agent was doing.
+      throw new Error(`${error.message}; the end of the agent's output:\n${agent?.output().slice(-4_000)}`);
     });
     assert.equal(claimed[0]?.args.nodeId, nodeId);
     const amount = claimed.reduce((sum, event) => sum + (event.args.amount ?? 0n), 0n);
