@@ -125,9 +125,17 @@ describe("Security (issue 21's findings)", () => {
     const second = ethers.Wallet.createRandom(ethers.provider);
     await (await bindKey(g.identityRegistry, g.mallory, 2n, second, Purpose.Node)).wait();
     const fresh = { cpu: 4, memoryMiB: 1_024, ssdGiB: 0, hddGiB: 0, gpus: 0 };
-    await expect(g.nodeRegistry.connect(g.mallory).registerNode(3n, second.address, fresh, WHERE, FREE))
-      .to.emit(g.nodeRegistry, "NodeExcluded")
-      .withArgs(3n, epoch - 2n);
+    // Excluded from the epoch it registers in: the epoch of its block (the fixture's epoch - 2, or the next one when
+    // the wall clock, which a local chain's blocks follow, crossed a boundary meanwhile: seen once in CI).
+    const epochOfBlock = async (tx: { wait(): Promise<{ blockNumber: number } | null> }) => {
+      const receipt = await tx.wait();
+      const block = await ethers.provider.getBlock(receipt?.blockNumber ?? 0);
+      return g.farmingRewards.epochOf(block?.timestamp ?? 0);
+    };
+    const registered = await g.nodeRegistry.connect(g.mallory).registerNode(3n, second.address, fresh, WHERE, FREE);
+    const registeredIn = await epochOfBlock(registered);
+    expect(registeredIn).to.be.oneOf([epoch - 2n, epoch - 1n]);
+    await expect(registered).to.emit(g.nodeRegistry, "NodeExcluded").withArgs(3n, registeredIn);
     // The old key, decommissioned and unbound, bound to a new identity of another address, registered again.
     await g.nodeRegistry.connect(g.mallory).decommission(node.nodeId);
     await g.identityRegistry.connect(g.mallory).unbindKey(node.key.address);
@@ -135,9 +143,10 @@ describe("Security (issue 21's findings)", () => {
     await g.identityRegistry.connect(sybil).register("sybil", "");
     await g.nodeRegistry.connect(sybil).createFarm(3n, "sybil", sybil.address);
     await (await bindKey(g.identityRegistry, sybil, 3n, node.key, Purpose.Node)).wait();
-    await expect(g.nodeRegistry.connect(sybil).registerNode(4n, node.key.address, fresh, WHERE, FREE))
-      .to.emit(g.nodeRegistry, "NodeExcluded")
-      .withArgs(4n, epoch - 2n);
+    const again = await g.nodeRegistry.connect(sybil).registerNode(4n, node.key.address, fresh, WHERE, FREE);
+    const againIn = await epochOfBlock(again);
+    expect(againIn).to.be.oneOf([epoch - 2n, epoch - 1n]);
+    await expect(again).to.emit(g.nodeRegistry, "NodeExcluded").withArgs(4n, againIn);
     // Both prove a whole epoch and earn no points for it.
     const beats = [
       { key: second as Signer, nodeId: 3n },
